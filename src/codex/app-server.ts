@@ -1,0 +1,459 @@
+// One `codex app-server` process: spawn, initialize, threads, forks and turns → TurnResult.
+import { execa, type ResultPromise } from 'execa';
+import { z } from 'zod';
+import { AsyncQueue } from './async-queue.js';
+import {
+  APPROVAL_REQUESTS,
+  commandApprovalParams,
+  fileChangeApprovalParams,
+  initializeResult,
+  threadResult,
+  turnNotifications,
+  turnStartResult,
+  type ThreadItem,
+  type TurnEvent,
+  type TurnStatus,
+} from './protocol.js';
+import { JsonRpcConnection, RpcError, type RpcLogger } from './rpc.js';
+
+/** The app-server process ended; carries its exit code and the tail of its stderr. */
+export class AppServerExitedError extends Error {
+  constructor(
+    readonly exitCode: number | null,
+    readonly signal: string | null,
+    readonly stderrTail: string,
+    cause?: Error,
+  ) {
+    const how = signal ? `was killed by ${signal}` : `exited with code ${exitCode}`;
+    const tail = stderrTail.trim() ? `\nLast lines of its stderr:\n${stderrTail.trim()}` : ' (no stderr output)';
+    super(`codex app-server ${how}.${tail}`, { cause });
+    this.name = 'AppServerExitedError';
+  }
+}
+
+/** A turn ran past its time limit and did not stop after `turn/interrupt`. */
+export class TurnTimeoutError extends Error {
+  constructor(threadId: string, timeoutMs: number) {
+    super(
+      `The turn on thread ${threadId} ran past its ${Math.round(timeoutMs / 1000)} s limit and did not stop ` +
+        `when interrupted, so the app-server was stopped. Raise 'timeout-minutes' if the task needs longer.`,
+    );
+    this.name = 'TurnTimeoutError';
+  }
+}
+
+/** An approval the agent asks for; the action answers it (a CI job has no human to ask). */
+export type ApprovalRequest =
+  | { kind: 'command'; threadId: string; turnId: string; command: string | null; cwd: string | null; reason: string | null }
+  | { kind: 'fileChange'; threadId: string; turnId: string; reason: string | null };
+export type ApprovalDecision = 'accept' | 'decline';
+export type ApprovalHandler = (request: ApprovalRequest) => ApprovalDecision | Promise<ApprovalDecision>;
+
+/** Where the client logs: `@actions/core` fits. */
+export interface Logger extends RpcLogger {
+  info(message: string): void;
+}
+
+export interface AppServerOptions {
+  /** Path of the codex binary. */
+  codexPath: string;
+  /** Working directory of the process (threads may set their own). */
+  cwd: string;
+  /** The complete environment of the process: the caller passes a minimal one, never secrets. */
+  env: Record<string, string>;
+  /** `key=value` overrides passed as `-c`. */
+  configOverrides?: string[];
+  /** Answers approval requests; the default declines them. */
+  onApproval?: ApprovalHandler;
+  logger?: Logger;
+  /** How long a turn may take to stop after `turn/interrupt` before the process is killed. */
+  interruptGraceMs?: number;
+  /** Retries of a request the server refuses as overloaded (-32001). */
+  overloadRetries?: number;
+}
+
+export type SandboxMode = 'read-only' | 'workspace-write' | 'danger-full-access';
+
+/** Settings of a new or forked thread. */
+export interface ThreadOptions {
+  model?: string;
+  cwd?: string;
+  sandbox?: SandboxMode;
+  approvalPolicy?: 'never' | 'on-request' | 'untrusted';
+  approvalsReviewer?: 'user' | 'auto_review';
+  baseInstructions?: string;
+  developerInstructions?: string;
+  config?: Record<string, unknown>;
+}
+
+/** Settings of one turn. */
+export interface TurnOptions {
+  /** JSON Schema of the final message; the model answers JSON. */
+  outputSchema?: unknown;
+  effort?: string;
+  model?: string;
+  /** The turn is interrupted after this long. */
+  timeoutMs?: number;
+}
+
+/** Token counts of one turn. */
+export interface Usage {
+  inputTokens: number;
+  cachedInputTokens: number;
+  outputTokens: number;
+  reasoningOutputTokens: number;
+}
+
+/** What one turn produced. */
+export interface TurnResult {
+  threadId: string;
+  turnId: string;
+  status: Exclude<TurnStatus, 'inProgress'>;
+  /** Text of the last agent message, or null when there was none. */
+  finalResponse: string | null;
+  /** Every completed item, in order. */
+  items: ThreadItem[];
+  usage: Usage;
+  timing: { startedAt: number; durationMs: number };
+  /** The turn's error message when it failed. */
+  error: string | null;
+  /** True when the action interrupted the turn for running past `timeoutMs`. */
+  timedOut: boolean;
+}
+
+const OVERLOADED = -32001;
+const STDERR_TAIL_BYTES = 4096;
+
+/** The stream of one turn's events; `timedOut` is set when the action interrupted it. */
+export interface TurnStream extends AsyncIterable<TurnEvent> {
+  readonly threadId: string;
+  readonly timedOut: boolean;
+}
+
+interface ActiveTurn {
+  queue: AsyncQueue<TurnEvent>;
+  timedOut: boolean;
+}
+
+/** A running app-server: one per action run, serving many threads. */
+export class AppServer {
+  private readonly turns = new Map<string, ActiveTurn>();
+  private stderrTail = '';
+  private exited: AppServerExitedError | undefined;
+  private readonly exitPromise: Promise<void>;
+
+  private constructor(
+    private readonly child: ResultPromise,
+    private readonly rpc: JsonRpcConnection,
+    private readonly options: AppServerOptions,
+  ) {
+    // With `reject: false` the execa promise settles once, however the process ended (spawn errors included).
+    this.exitPromise = child.then((result) => {
+      const spawnError = result.exitCode === undefined && !result.signal ? `\n${result.originalMessage ?? ''}` : '';
+      this.onExit(new AppServerExitedError(result.exitCode ?? null, result.signal ?? null, this.stderrTail + spawnError));
+    });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      const text = chunk.toString('utf8');
+      this.stderrTail = (this.stderrTail + text).slice(-STDERR_TAIL_BYTES);
+      for (const line of text.split('\n')) if (line.trim()) this.log.debug(`codex: ${line}`);
+    });
+    rpc.onNotification((method, params) => this.onNotification(method, params));
+    rpc.onRequest((method, params) => this.onServerRequest(method, params));
+  }
+
+  /** Spawns `codex app-server` and completes the initialize handshake. */
+  static async start(options: AppServerOptions): Promise<AppServer> {
+    const args = [...(options.configOverrides ?? []).flatMap((c) => ['-c', c]), 'app-server'];
+    const child = execa(options.codexPath, args, {
+      cwd: options.cwd,
+      env: options.env,
+      extendEnv: false,
+      stdin: 'pipe',
+      stdout: 'pipe',
+      stderr: 'pipe',
+      buffer: false,
+      reject: false,
+      cleanup: true,
+    });
+    const log = options.logger ?? silentLogger;
+    const rpc = new JsonRpcConnection(child.stdout!, child.stdin!, log);
+    const server = new AppServer(child, rpc, options);
+    try {
+      initializeResult.parse(
+        await server.call('initialize', {
+          clientInfo: { name: 'codex-ci-action', title: 'Codex CI Action', version: '0.1.0' },
+          capabilities: null,
+        }),
+      );
+      rpc.notify('initialized');
+    } catch (error) {
+      await server.close();
+      throw server.exited ?? error;
+    }
+    return server;
+  }
+
+  /** Starts a new thread. */
+  async startThread(options: ThreadOptions = {}): Promise<Thread> {
+    const result = threadResult.parse(await this.call('thread/start', compact({ ...options })));
+    return new Thread(this, result.thread.id);
+  }
+
+  /** Resumes a thread this server knows (from its rollout on disk). */
+  async resumeThread(threadId: string, options: ThreadOptions = {}): Promise<Thread> {
+    const result = threadResult.parse(
+      await this.call('thread/resume', compact({ threadId, excludeTurns: true, ...options })),
+    );
+    return new Thread(this, result.thread.id);
+  }
+
+  /** Forks a thread: the new thread starts with the parent's whole history. */
+  async forkThread(threadId: string, options: ThreadOptions = {}): Promise<Thread> {
+    const result = threadResult.parse(
+      await this.call('thread/fork', compact({ threadId, excludeTurns: true, ...options })),
+    );
+    return new Thread(this, result.thread.id);
+  }
+
+  /** Starts a turn and returns its event stream, which ends after `turn/completed`. */
+  streamTurn(threadId: string, prompt: string, options: TurnOptions = {}): TurnStream {
+    if (this.turns.has(threadId)) throw new Error(`Thread ${threadId} already has a turn running.`);
+    if (this.exited) throw this.exited;
+    const active: ActiveTurn = { queue: new AsyncQueue<TurnEvent>(), timedOut: false };
+    this.turns.set(threadId, active);
+    const events = this.turnEvents(threadId, prompt, options, active);
+    return {
+      threadId,
+      get timedOut() {
+        return active.timedOut;
+      },
+      [Symbol.asyncIterator]: () => events,
+    };
+  }
+
+  /** Runs one turn to its end and collects the result. */
+  async runTurn(threadId: string, prompt: string, options: TurnOptions = {}): Promise<TurnResult> {
+    const startedAt = Date.now();
+    const stream = this.streamTurn(threadId, prompt, options);
+    const items: ThreadItem[] = [];
+    let usage: Usage = { inputTokens: 0, cachedInputTokens: 0, outputTokens: 0, reasoningOutputTokens: 0 };
+    let finalResponse: string | null = null;
+    let turnId = '';
+    let status: TurnResult['status'] = 'failed';
+    let error: string | null = null;
+    for await (const event of stream) {
+      switch (event.method) {
+        case 'turn/started':
+          turnId = event.params.turn.id;
+          break;
+        case 'item/completed':
+          items.push(event.params.item);
+          if (event.params.item.type === 'agentMessage') finalResponse = (event.params.item as { text: string }).text;
+          break;
+        case 'thread/tokenUsage/updated': {
+          // `total` is the thread's running total (a fork starts from its parent's); sum `last` per turn instead.
+          const last = event.params.tokenUsage.last;
+          usage = {
+            inputTokens: usage.inputTokens + last.inputTokens,
+            cachedInputTokens: usage.cachedInputTokens + last.cachedInputTokens,
+            outputTokens: usage.outputTokens + last.outputTokens,
+            reasoningOutputTokens: usage.reasoningOutputTokens + last.reasoningOutputTokens,
+          };
+          break;
+        }
+        case 'error':
+          if (!event.params.willRetry) error = event.params.error.message;
+          break;
+        case 'turn/completed': {
+          const turn = event.params.turn;
+          turnId = turn.id;
+          status = turn.status === 'inProgress' ? 'failed' : turn.status;
+          error = turn.error?.message ?? error;
+          break;
+        }
+      }
+    }
+    return {
+      threadId,
+      turnId,
+      status,
+      finalResponse,
+      items,
+      usage,
+      timing: { startedAt, durationMs: Date.now() - startedAt },
+      error,
+      timedOut: stream.timedOut,
+    };
+  }
+
+  /** Asks the server to stop a running turn; it ends with status `interrupted`. */
+  async interruptTurn(threadId: string, turnId: string): Promise<void> {
+    await this.call('turn/interrupt', { threadId, turnId });
+  }
+
+  /** The last few KB the process wrote to stderr. */
+  get stderr(): string {
+    return this.stderrTail;
+  }
+
+  /** Ends the process: closes stdin, then SIGTERM, then SIGKILL if it lingers. */
+  async close(): Promise<void> {
+    if (!this.exited) {
+      this.child.stdin?.end();
+      const stopped = await Promise.race([this.exitPromise.then(() => true), delay(2000).then(() => false)]);
+      if (!stopped) {
+        this.child.kill('SIGTERM');
+        const terminated = await Promise.race([this.exitPromise.then(() => true), delay(3000).then(() => false)]);
+        if (!terminated) this.child.kill('SIGKILL');
+      }
+    }
+    await this.exitPromise;
+  }
+
+  /** Sends a request; a server that says it is overloaded (-32001) is asked again with backoff. */
+  async call(method: string, params: unknown): Promise<unknown> {
+    const retries = this.options.overloadRetries ?? 4;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.rpc.request(method, params);
+      } catch (error) {
+        if (!(error instanceof RpcError) || error.code !== OVERLOADED || attempt >= retries) throw error;
+        const wait = 250 * 2 ** attempt + Math.random() * 100;
+        this.log.info(`codex app-server is overloaded; asking again in ${Math.round(wait)} ms (${method}).`);
+        await delay(wait);
+      }
+    }
+  }
+
+  private get log(): Logger {
+    return this.options.logger ?? silentLogger;
+  }
+
+  private async *turnEvents(
+    threadId: string,
+    prompt: string,
+    options: TurnOptions,
+    active: ActiveTurn,
+  ): AsyncGenerator<TurnEvent> {
+    let timer: NodeJS.Timeout | undefined;
+    let killTimer: NodeJS.Timeout | undefined;
+    try {
+      const started = turnStartResult.parse(
+        await this.call(
+          'turn/start',
+          compact({
+            threadId,
+            input: [{ type: 'text', text: prompt }],
+            outputSchema: options.outputSchema,
+            effort: options.effort,
+            model: options.model,
+          }),
+        ),
+      );
+      const turnId = started.turn.id;
+      if (options.timeoutMs !== undefined) {
+        timer = setTimeout(() => {
+          active.timedOut = true;
+          this.log.warning(`The turn on thread ${threadId} ran past its time limit; interrupting it.`);
+          this.interruptTurn(threadId, turnId).catch((e: Error) => this.log.debug(`interrupt failed: ${e.message}`));
+          killTimer = setTimeout(() => {
+            active.queue.fail(new TurnTimeoutError(threadId, options.timeoutMs!));
+            this.child.kill('SIGKILL');
+          }, this.options.interruptGraceMs ?? 15_000);
+        }, options.timeoutMs);
+      }
+      for await (const event of active.queue) {
+        yield event;
+        if (event.method === 'turn/completed') return;
+      }
+    } finally {
+      clearTimeout(timer);
+      clearTimeout(killTimer);
+      this.turns.delete(threadId);
+    }
+  }
+
+  private onNotification(method: string, params: unknown): void {
+    if (!(method in turnNotifications)) return;
+    const schema = turnNotifications[method as keyof typeof turnNotifications];
+    const parsed = schema.safeParse(params);
+    if (!parsed.success) {
+      this.log.warning(`Skipped a ${method} notification that did not match the expected shape: ${z.prettifyError(parsed.error)}`);
+      return;
+    }
+    const threadId = (parsed.data as { threadId: string }).threadId;
+    this.turns.get(threadId)?.queue.push({ method, params: parsed.data } as TurnEvent);
+  }
+
+  private async onServerRequest(method: string, params: unknown): Promise<unknown> {
+    const handler = this.options.onApproval ?? declineAll(this.log);
+    if (method === APPROVAL_REQUESTS.command) {
+      const p = commandApprovalParams.parse(params);
+      const decision = await handler({
+        kind: 'command',
+        threadId: p.threadId,
+        turnId: p.turnId,
+        command: p.command ?? null,
+        cwd: p.cwd ?? null,
+        reason: p.reason ?? null,
+      });
+      return { decision };
+    }
+    if (method === APPROVAL_REQUESTS.fileChange) {
+      const p = fileChangeApprovalParams.parse(params);
+      const decision = await handler({ kind: 'fileChange', threadId: p.threadId, turnId: p.turnId, reason: p.reason ?? null });
+      return { decision };
+    }
+    // Answer everything else with an error: an unanswered request would block the turn forever.
+    this.log.warning(`codex asked for '${method}', which a CI run cannot answer; declined.`);
+    throw new RpcError(method, -32601, `codex-ci-action does not handle ${method}`);
+  }
+
+  private onExit(error: AppServerExitedError): void {
+    if (this.exited) return;
+    this.exited = error;
+    this.rpc.close(error);
+    for (const turn of this.turns.values()) turn.queue.fail(error);
+  }
+}
+
+/** A thread on an app-server. */
+export class Thread {
+  constructor(
+    private readonly server: AppServer,
+    readonly id: string,
+  ) {}
+
+  /** Runs one turn and waits for its result. */
+  run(prompt: string, options?: TurnOptions): Promise<TurnResult> {
+    return this.server.runTurn(this.id, prompt, options);
+  }
+
+  /** Runs one turn, streaming its events. */
+  runStreamed(prompt: string, options?: TurnOptions): TurnStream {
+    return this.server.streamTurn(this.id, prompt, options);
+  }
+
+  /** Forks this thread; the fork carries this thread's history. */
+  fork(options?: ThreadOptions): Promise<Thread> {
+    return this.server.forkThread(this.id, options);
+  }
+}
+
+const silentLogger: Logger = { info: () => {}, debug: () => {}, warning: () => {} };
+
+function declineAll(log: Logger): ApprovalHandler {
+  return (request) => {
+    const what = request.kind === 'command' ? `run \`${request.command ?? '?'}\`` : 'change files';
+    log.warning(`The agent asked to ${what} outside its sandbox; declined (no one can approve in CI).`);
+    return 'decline';
+  };
+}
+
+function compact(value: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined));
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

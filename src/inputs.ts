@@ -1,0 +1,445 @@
+// Parses and validates every action input (see action.yml) into one typed config, reporting all mistakes at once.
+import { resolve } from 'node:path';
+import * as core from '@actions/core';
+import { z } from 'zod';
+
+export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+export type Mode = 'auto' | 'review' | 'fix';
+export type SandboxMode = 'read-only' | 'workspace-write' | 'danger-full-access';
+export type ApprovalPolicy = 'never' | 'on-request' | 'untrusted';
+
+const MODES = ['auto', 'review', 'fix'] as const;
+const EFFORTS = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh'] as const;
+const SANDBOX_MODES = ['read-only', 'workspace-write', 'danger-full-access'] as const;
+// 'on-failure' is still accepted so older workflows keep working; it is mapped below.
+const APPROVAL_POLICIES = ['never', 'on-request', 'untrusted', 'on-failure'] as const;
+const APPROVALS_REVIEWERS = ['user', 'auto_review'] as const;
+const REVIEW_EVENTS = ['COMMENT', 'REQUEST_CHANGES'] as const;
+const FIX_DELIVERIES = ['pull-request', 'push', 'patch'] as const;
+
+export interface Inputs {
+  mode: Mode;
+  /** From the input, else OPENAI_API_KEY, else CODEX_API_KEY in the environment. */
+  openaiApiKey: string | undefined;
+  /** An http(s) URL without a trailing slash. */
+  openaiBaseUrl: string;
+  /** The contents of a ChatGPT-login auth.json; a JSON object when given. */
+  codexAuthJson: string | undefined;
+  model: string | undefined;
+  effort: (typeof EFFORTS)[number] | undefined;
+  /** undefined = the version this action pins. */
+  codexVersion: string | undefined;
+  codexPath: string | undefined;
+  /** `key=value` TOML overrides, one per element, for the app-server's `-c`. */
+  codexConfig: string[];
+  /** undefined = the default for the job (read-only for review, workspace-write for fix). */
+  sandbox: SandboxMode | undefined;
+  approvalPolicy: ApprovalPolicy;
+  approvalsReviewer: (typeof APPROVALS_REVIEWERS)[number];
+  githubToken: string | undefined;
+  /** Absolute. */
+  workingDirectory: string;
+  prompt: string | undefined;
+  /** Absolute (resolved against workingDirectory). */
+  promptFile: string | undefined;
+  /** Per turn. */
+  timeoutMinutes: number;
+  prNumbers: number[];
+  maxParallel: number;
+  minSeverity: Severity;
+  /** undefined = never fail the job because of findings. */
+  failOnSeverity: Severity | undefined;
+  maxComments: number;
+  reviewEvent: (typeof REVIEW_EVENTS)[number];
+  paths: string[];
+  pathsIgnore: string[];
+  testCommand: string | undefined;
+  runId: number | undefined;
+  fixBranchPrefix: string;
+  fixDelivery: (typeof FIX_DELIVERIES)[number];
+  baseBranch: string | undefined;
+  draft: boolean;
+  maxAttempts: number;
+  openUnverified: boolean;
+  allowForks: boolean;
+  triggerPhrase: string;
+  allowUsers: string[];
+  allowBots: string[];
+}
+
+/** Bad action inputs; the message is meant for the workflow author, one line per problem. */
+export class InputError extends Error {
+  override name = 'InputError';
+}
+
+// Their values must never reach a log line, not even inside an error message.
+const SECRET_INPUTS = new Set(['openai-api-key', 'github-token', 'codex-auth-json']);
+
+// ---- field schemas: each takes the trimmed raw string (undefined when not given) ----
+
+function oneOf<const T extends readonly [string, ...string[]]>(values: T, normalize: (v: string) => string = (v) => v.toLowerCase()) {
+  return z
+    .string()
+    .transform(normalize)
+    .pipe(z.enum(values, { error: `expected one of ${values.join(', ')}` }));
+}
+
+function integer(min: number, max: number) {
+  return z
+    .string()
+    .refine((v) => /^\d+$/.test(v) && Number(v) >= min && Number(v) <= max, {
+      error: `expected an integer from ${min} to ${max}`,
+    })
+    .transform(Number);
+}
+
+// Like core.getBooleanInput (YAML 1.2 core schema), but any letter case.
+function boolean() {
+  return z
+    .string()
+    .refine((v) => /^(true|false)$/i.test(v), { error: 'expected true or false' })
+    .transform((v) => v.toLowerCase() === 'true');
+}
+
+/** Splits on newlines and commas, but not on commas inside `{a,b}` glob braces. */
+function splitGlobs(value: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let current = '';
+  for (const ch of value) {
+    if (ch === '{') depth++;
+    else if (ch === '}') depth = Math.max(0, depth - 1);
+    if (ch === '\n' || ch === '\r' || (ch === ',' && depth === 0)) {
+      out.push(current);
+      current = '';
+    } else {
+      current += ch;
+    }
+  }
+  out.push(current);
+  return out.map((s) => s.trim()).filter((s) => s.length > 0);
+}
+
+function splitWords(value: string): string[] {
+  return value.split(/[\s,]+/).filter((s) => s.length > 0);
+}
+
+const globList = () => z.string().transform(splitGlobs).default(() => []);
+
+const loginList = () =>
+  z
+    .string()
+    // A leading @ is how people write logins in prose; GitHub's login fields do not have it.
+    .transform((v) => splitWords(v).map((login) => login.replace(/^@/, '')))
+    .refine((logins) => logins.every((l) => /^[A-Za-z0-9][A-Za-z0-9-]*(\[bot\])?$/.test(l)), {
+      error: 'expected GitHub logins (letters, digits and hyphens, bots may end in [bot]) separated by commas or newlines',
+    })
+    .default(() => []);
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+function isJsonObject(value: string): boolean {
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed);
+  } catch {
+    // JSON.parse's own message quotes the text, which here is a secret.
+    return false;
+  }
+}
+
+// The fragment becomes the start of branch names, so it follows `git check-ref-format`.
+function isRefFragment(value: string): boolean {
+  return (
+    // Control characters are checked by code point: a regex range of them trips the linter.
+    ![...value].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f) &&
+    !/[\s~^:?*[\\]/.test(value) &&
+    !value.includes('..') &&
+    !value.includes('@{') &&
+    !value.includes('//') &&
+    !value.includes('/.') &&
+    !/^[/.-]/.test(value)
+  );
+}
+
+const codexConfig = z
+  .string()
+  .transform((value, ctx) => {
+    const overrides: string[] = [];
+    const problems: string[] = [];
+    value.split(/\r?\n/).forEach((raw, index) => {
+      const line = raw.trim();
+      if (line === '' || line.startsWith('#')) return;
+      const eq = line.indexOf('=');
+      const key = eq < 0 ? '' : line.slice(0, eq).trim();
+      if (eq < 0) problems.push(`line ${index + 1} has no '='`);
+      else if (key === '') problems.push(`line ${index + 1} has an empty key`);
+      else overrides.push(`${key}=${line.slice(eq + 1).trim()}`);
+    });
+    if (problems.length > 0) {
+      ctx.issues.push({
+        code: 'custom',
+        input: value,
+        message: `expected one key=value TOML override per line (${problems.join(', ')})`,
+      });
+      return z.NEVER;
+    }
+    return overrides;
+  })
+  .default(() => []);
+
+const prNumbers = z
+  .string()
+  .transform((value, ctx) => {
+    const tokens = splitWords(value);
+    // "#142" is how people write pull requests; accept it.
+    const bad = tokens.filter((t) => !/^#?\d+$/.test(t) || !Number.isSafeInteger(Number(t.replace('#', ''))) || Number(t.replace('#', '')) < 1);
+    if (bad.length > 0) {
+      ctx.issues.push({
+        code: 'custom',
+        input: value,
+        message: `expected pull request numbers (positive integers) separated by commas, spaces or newlines, not ${bad.map((b) => JSON.stringify(b)).join(', ')}`,
+      });
+      return z.NEVER;
+    }
+    return [...new Set(tokens.map((t) => Number(t.replace('#', ''))))];
+  })
+  .default(() => []);
+
+const severity = () => oneOf(SEVERITIES);
+
+// Keys are the input names from action.yml, so every issue's path names the input the user wrote.
+const inputFields = {
+  mode: oneOf(MODES).default('auto'),
+  'openai-api-key': z.string().optional(),
+  'openai-base-url': z
+    .string()
+    .refine(isHttpUrl, { error: 'expected an http:// or https:// URL' })
+    .transform((v) => v.replace(/\/+$/, ''))
+    .default('https://api.openai.com/v1'),
+  'codex-auth-json': z
+    .string()
+    .refine(isJsonObject, { error: 'expected a JSON object (the contents of ~/.codex/auth.json)' })
+    .optional(),
+  model: z.string().optional(),
+  effort: oneOf(EFFORTS).optional(),
+  'codex-version': z
+    .string()
+    .regex(/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/, { error: 'expected a version like 0.169.0, or empty for the pinned version' })
+    .optional(),
+  'codex-path': z.string().optional(),
+  'codex-config': codexConfig,
+  sandbox: oneOf(SANDBOX_MODES).optional(),
+  'approval-policy': oneOf(APPROVAL_POLICIES)
+    .transform((v): ApprovalPolicy => {
+      if (v !== 'on-failure') return v;
+      core.warning(
+        "approval-policy 'on-failure' is no longer supported by the codex app-server; using 'on-request' instead.",
+      );
+      return 'on-request';
+    })
+    .default('never'),
+  'approvals-reviewer': oneOf(APPROVALS_REVIEWERS).default('user'),
+  'github-token': z.string().optional(),
+  'working-directory': z.string().default('.'),
+  prompt: z.string().optional(),
+  'prompt-file': z.string().optional(),
+  'timeout-minutes': z
+    .string()
+    .refine((v) => /^(\d+(\.\d*)?|\.\d+)$/.test(v) && Number(v) > 0 && Number(v) <= 360, {
+      error: 'expected a number of minutes greater than 0 and at most 360',
+    })
+    .transform(Number)
+    .default(30),
+  'pr-number': prNumbers,
+  'max-parallel': integer(1, 16).default(4),
+  'min-severity': severity().default('low'),
+  'fail-on-severity': severity().optional(),
+  'max-comments': integer(0, 100).default(25),
+  'review-event': z
+    .string()
+    .transform((v) => v.toUpperCase().replace(/[-\s]/g, '_'))
+    .refine((v) => v !== 'APPROVE', {
+      error: 'expected COMMENT or REQUEST_CHANGES; this action never approves pull requests',
+    })
+    .pipe(z.enum(REVIEW_EVENTS, { error: 'expected one of COMMENT, REQUEST_CHANGES' }))
+    .default('COMMENT'),
+  paths: globList(),
+  'paths-ignore': globList(),
+  'test-command': z.string().optional(),
+  'run-id': z
+    .string()
+    .refine((v) => /^\d+$/.test(v) && Number.isSafeInteger(Number(v)) && Number(v) > 0, {
+      error: 'expected a workflow run id (a positive integer)',
+    })
+    .transform(Number)
+    .optional(),
+  'fix-branch-prefix': z
+    .string()
+    .refine(isRefFragment, {
+      error:
+        "expected the start of a git branch name (no spaces or control characters, none of ~ ^ : ? * [ \\, no '..', '@{', '//' or '/.', and not starting with '/', '-' or '.')",
+    })
+    .default('codex/fix/'),
+  'fix-delivery': oneOf(FIX_DELIVERIES).default('pull-request'),
+  'base-branch': z.string().optional(),
+  draft: boolean().default(true),
+  'max-attempts': integer(1, 5).default(2),
+  'open-unverified': boolean().default(false),
+  'allow-forks': boolean().default(false),
+  'trigger-phrase': z.string().default('@codex'),
+  'allow-users': loginList(),
+  'allow-bots': loginList(),
+};
+
+export const INPUT_NAMES = Object.keys(inputFields) as (keyof typeof inputFields)[];
+
+const NO_CREDENTIALS =
+  "No credentials: set the 'openai-api-key' input (or OPENAI_API_KEY / CODEX_API_KEY in the environment), or 'codex-auth-json'.";
+
+const inputsSchema = z
+  .object({
+    ...inputFields,
+    // Not inputs: the parts of the environment the config depends on, so the one schema sees everything.
+    env: z.object({
+      OPENAI_API_KEY: z.string().optional(),
+      CODEX_API_KEY: z.string().optional(),
+      GITHUB_WORKSPACE: z.string().optional(),
+    }),
+  })
+  .superRefine(
+    (raw, ctx) => {
+      // Runs even when fields failed (`when`), so these problems are reported together with the others;
+      // it only reads fields that have no validation of their own.
+      if (raw.prompt !== undefined && raw['prompt-file'] !== undefined) {
+        ctx.addIssue({ code: 'custom', message: "Inputs 'prompt' and 'prompt-file' are both set: use only one." });
+      }
+      const apiKey = raw['openai-api-key'] ?? raw.env.OPENAI_API_KEY ?? raw.env.CODEX_API_KEY;
+      if (apiKey === undefined && raw['codex-auth-json'] === undefined) {
+        ctx.addIssue({ code: 'custom', message: NO_CREDENTIALS });
+      }
+    },
+    { when: () => true },
+  )
+  .transform((raw): Inputs => {
+    const workingDirectory = resolve(raw.env.GITHUB_WORKSPACE ?? process.cwd(), raw['working-directory']);
+    const promptFile = raw['prompt-file'];
+    return {
+      mode: raw.mode,
+      openaiApiKey: raw['openai-api-key'] ?? raw.env.OPENAI_API_KEY ?? raw.env.CODEX_API_KEY,
+      openaiBaseUrl: raw['openai-base-url'],
+      codexAuthJson: raw['codex-auth-json'],
+      model: raw.model,
+      effort: raw.effort,
+      codexVersion: raw['codex-version'],
+      codexPath: raw['codex-path'],
+      codexConfig: raw['codex-config'],
+      sandbox: raw.sandbox,
+      approvalPolicy: raw['approval-policy'],
+      approvalsReviewer: raw['approvals-reviewer'],
+      githubToken: raw['github-token'],
+      workingDirectory,
+      prompt: raw.prompt,
+      promptFile: promptFile === undefined ? undefined : resolve(workingDirectory, promptFile),
+      timeoutMinutes: raw['timeout-minutes'],
+      prNumbers: raw['pr-number'],
+      maxParallel: raw['max-parallel'],
+      minSeverity: raw['min-severity'],
+      failOnSeverity: raw['fail-on-severity'],
+      maxComments: raw['max-comments'],
+      reviewEvent: raw['review-event'],
+      paths: raw.paths,
+      pathsIgnore: raw['paths-ignore'],
+      testCommand: raw['test-command'],
+      runId: raw['run-id'],
+      fixBranchPrefix: raw['fix-branch-prefix'],
+      fixDelivery: raw['fix-delivery'],
+      baseBranch: raw['base-branch'],
+      draft: raw.draft,
+      maxAttempts: raw['max-attempts'],
+      openUnverified: raw['open-unverified'],
+      allowForks: raw['allow-forks'],
+      triggerPhrase: raw['trigger-phrase'],
+      allowUsers: raw['allow-users'],
+      allowBots: raw['allow-bots'],
+    };
+  });
+
+/** Trimmed; an empty value counts as not given, as with core.getInput. */
+function readValue(env: NodeJS.ProcessEnv, key: string): string | undefined {
+  const value = env[key]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+// Tokens inside auth.json are secrets in their own right: a log line may show one without the rest of the file.
+function stringsIn(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.flatMap(stringsIn);
+  if (typeof value === 'object' && value !== null) return Object.values(value).flatMap(stringsIn);
+  return [];
+}
+
+function maskSecrets(raw: Record<string, string | undefined>, envKeys: (string | undefined)[]): void {
+  const secrets = [raw['openai-api-key'], raw['github-token'], raw['codex-auth-json'], ...envKeys];
+  const authJson = raw['codex-auth-json'];
+  if (authJson !== undefined) {
+    try {
+      secrets.push(...stringsIn(JSON.parse(authJson)).filter((s) => s.length > 8));
+    } catch {
+      // Invalid JSON is reported by the schema; the whole value is already masked.
+    }
+  }
+  for (const secret of secrets) if (secret !== undefined) core.setSecret(secret);
+}
+
+function quote(value: string): string {
+  const shown = value.length > 200 ? `${value.slice(0, 200)}…` : value;
+  return JSON.stringify(shown);
+}
+
+/** One line per bad input (its problems joined), then the problems that belong to no single input. */
+function describeIssues(issues: readonly z.core.$ZodIssue[], raw: Record<string, string | undefined>): string {
+  const byInput = new Map<string, string[]>();
+  const general: string[] = [];
+  for (const issue of issues) {
+    const name = issue.path[0];
+    if (typeof name === 'string' && name in raw) {
+      byInput.set(name, [...(byInput.get(name) ?? []), issue.message]);
+    } else {
+      general.push(issue.message);
+    }
+  }
+  const lines = [...byInput].map(([name, messages]) => {
+    const value = raw[name];
+    const shown = value === undefined ? '(empty)' : SECRET_INPUTS.has(name) ? '(hidden)' : quote(value);
+    return `Input '${name}' has value ${shown}: ${messages.join('; ')}.`;
+  });
+  return [...lines, ...general].join('\n');
+}
+
+/**
+ * Reads the action's inputs from `env` (INPUT_<NAME> with hyphens kept, as the runner sets them).
+ * Masks every secret first, then validates; throws one InputError listing every problem.
+ */
+export function readInputs(env: NodeJS.ProcessEnv = process.env): Inputs {
+  const raw: Record<string, string | undefined> = {};
+  for (const name of INPUT_NAMES) raw[name] = readValue(env, `INPUT_${name.replace(/ /g, '_').toUpperCase()}`);
+  const envPart = {
+    OPENAI_API_KEY: readValue(env, 'OPENAI_API_KEY'),
+    CODEX_API_KEY: readValue(env, 'CODEX_API_KEY'),
+    GITHUB_WORKSPACE: readValue(env, 'GITHUB_WORKSPACE'),
+  };
+  maskSecrets(raw, [envPart.OPENAI_API_KEY, envPart.CODEX_API_KEY]);
+
+  const result = inputsSchema.safeParse({ ...raw, env: envPart });
+  if (!result.success) throw new InputError(describeIssues(result.error.issues, raw));
+  return result.data;
+}

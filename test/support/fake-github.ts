@@ -1,0 +1,862 @@
+// A small in-memory GitHub REST API on loopback: the real Octokit talks to it through its baseUrl in tests.
+import { createHash } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** One request as the server saw it. */
+export interface RecordedRequest {
+  method: string;
+  /** Decoded path without the query string, e.g. `/repos/o/r/pulls/1`. */
+  path: string;
+  query: Record<string, string>;
+  headers: IncomingHttpHeaders;
+  /** Parsed JSON, raw text for other content types, undefined when empty. */
+  body: unknown;
+  /** The status answered; undefined while the handler is still running. */
+  status?: number;
+}
+
+/** What a route handler receives. */
+export interface FakeRequest {
+  method: string;
+  /** Decoded path without the query string. */
+  path: string;
+  /** Absolute URL of this path without the query string: what paginate() builds its Link header from. */
+  url: string;
+  /** `:name` segments of the route pattern, decoded. */
+  params: Record<string, string>;
+  query: Record<string, string>;
+  // Tests read request bodies ad hoc; making them narrow every field first buys nothing.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  body: any;
+  headers: IncomingHttpHeaders;
+}
+
+/** What a route handler answers. A string body is sent raw (text/plain unless headers say otherwise); anything else as JSON. */
+export interface FakeResponse {
+  status?: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+/** A route handler. */
+export type RouteHandler = (req: FakeRequest) => FakeResponse | Promise<FakeResponse>;
+
+/** A pull request as GET /repos/:o/:r/pulls/:n serves it; tests may mutate it. */
+export interface FakePullRequest {
+  number: number;
+  title: string;
+  body: string | null;
+  draft: boolean;
+  state: 'open' | 'closed';
+  url: string;
+  html_url: string;
+  user: FakeUser;
+  head: { ref: string; sha: string; label: string; repo: { full_name: string; fork: boolean } };
+  base: { ref: string; sha: string; label: string; repo: { full_name: string } };
+  maintainer_can_modify: boolean;
+}
+
+/** A file of a pull request as GET /repos/:o/:r/pulls/:n/files serves it. */
+export interface FakePullFile {
+  sha: string;
+  filename: string;
+  status: string;
+  additions: number;
+  deletions: number;
+  changes: number;
+  patch?: string;
+  previous_filename?: string;
+}
+
+/** A GitHub user reference. */
+export interface FakeUser {
+  login: string;
+  type: string;
+}
+
+/** Input for addPullRequest. */
+export interface AddPullRequestInput {
+  owner: string;
+  repo: string;
+  number: number;
+  title?: string;
+  body?: string | null;
+  draft?: boolean;
+  /** repoFullName defaults to owner/repo; a different one makes the pull request a fork's. */
+  head: { ref: string; sha: string; repoFullName?: string };
+  base: { ref: string; sha: string };
+  user?: { login: string; type?: string };
+  files: Array<{
+    filename: string;
+    status: string;
+    patch?: string;
+    additions?: number;
+    deletions?: number;
+    changes?: number;
+    previous_filename?: string;
+  }>;
+}
+
+/** A comment inside a POST …/reviews body, as the client sent it. */
+export interface ReviewCommentInput {
+  path: string;
+  body: string;
+  line?: number;
+  side?: string;
+  start_line?: number;
+  start_side?: string;
+  position?: number;
+  subject_type?: string;
+  [key: string]: unknown;
+}
+
+/** A review created through POST /repos/:o/:r/pulls/:n/reviews. */
+export interface FakeReview {
+  id: number;
+  owner: string;
+  repo: string;
+  pull_number: number;
+  html_url: string;
+  body: string;
+  event: string | undefined;
+  state: string;
+  commit_id: string;
+  user: FakeUser;
+  comments: ReviewCommentInput[];
+}
+
+/** A review comment as GET /repos/:o/:r/pulls/:n/comments serves it. */
+export interface FakeReviewComment {
+  id: number;
+  pull_request_review_id: number | null;
+  path: string;
+  line: number | null;
+  side: string;
+  start_line: number | null;
+  start_side: string | null;
+  body: string;
+  user: FakeUser;
+  commit_id: string;
+  html_url: string;
+  pull_request_url: string;
+  subject_type: string;
+}
+
+/** An issue (or pull request conversation) comment. */
+export interface FakeIssueComment {
+  id: number;
+  body: string;
+  user: FakeUser;
+  html_url: string;
+  issue_url: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Input for addWorkflowRun. */
+export interface AddWorkflowRunInput {
+  owner: string;
+  repo: string;
+  id: number;
+  name?: string;
+  event?: string;
+  headBranch: string;
+  headSha: string;
+  conclusion: string | null;
+  actor?: { login: string; type: string };
+  /** Defaults to owner/repo; a different one makes the run a fork's. */
+  headRepoFullName?: string;
+  jobs: Array<{
+    id: number;
+    name: string;
+    conclusion: string | null;
+    steps?: Array<{ name: string; number: number; conclusion: string | null }>;
+    log: string;
+  }>;
+}
+
+/** A collaborator permission level as GitHub reports it. */
+export type Permission = 'admin' | 'write' | 'read' | 'none';
+
+/** The GitHub Actions bot, author of everything the fake stores on behalf of the token. */
+export const BOT_USER: FakeUser = { login: 'github-actions[bot]', type: 'Bot' };
+
+const WEB = 'https://github.com';
+const DOCS = 'https://docs.github.com/rest';
+
+/**
+ * Slices `items` by the `per_page` (default 30, max 100) and `page` query parameters and sets the Link header
+ * Octokit's paginate() follows. `baseUrl` is the absolute URL of the list without its query (FakeRequest.url).
+ */
+export function paginate<T>(
+  items: readonly T[],
+  query: Record<string, string>,
+  baseUrl: string,
+): { body: T[]; headers: Record<string, string> } {
+  const perPage = Math.min(100, Math.max(1, Number(query.per_page) || 30));
+  const page = Math.max(1, Math.floor(Number(query.page)) || 1);
+  const last = Math.max(1, Math.ceil(items.length / perPage));
+  const pageUrl = (n: number) => {
+    const url = new URL(baseUrl);
+    for (const [k, v] of Object.entries(query)) if (k !== 'page' && k !== 'per_page') url.searchParams.set(k, v);
+    url.searchParams.set('per_page', String(perPage));
+    url.searchParams.set('page', String(n));
+    return url.toString();
+  };
+  const links: string[] = [];
+  if (page > 1) links.push(`<${pageUrl(page - 1)}>; rel="prev"`, `<${pageUrl(1)}>; rel="first"`);
+  if (page < last) links.push(`<${pageUrl(page + 1)}>; rel="next"`, `<${pageUrl(last)}>; rel="last"`);
+  return {
+    body: items.slice((page - 1) * perPage, page * perPage),
+    headers: links.length > 0 ? { link: links.join(', ') } : {},
+  };
+}
+
+interface Route {
+  method: string;
+  pattern: string;
+  segments: string[];
+  handler: RouteHandler;
+  seq: number;
+}
+
+interface Failure {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+interface StoredPull {
+  owner: string;
+  repo: string;
+  pr: FakePullRequest;
+  files: FakePullFile[];
+}
+
+/** An in-memory GitHub: generic routes, one-shot failures, and stores for pulls, reviews, comments and runs. */
+export class FakeGitHub {
+  /** Base URL, no trailing slash: use as baseUrl / GITHUB_API_URL. */
+  readonly url: string;
+  /** Every request, in arrival order. */
+  readonly requests: RecordedRequest[] = [];
+  /** Reviews created through POST …/reviews, in order. */
+  readonly reviews: FakeReview[] = [];
+  /** Review comments, from reviews and from POST …/pulls/:n/comments. */
+  readonly reviewComments: FakeReviewComment[] = [];
+  /** Issue comments, seeded or posted. */
+  readonly issueComments: FakeIssueComment[] = [];
+  /** Pull requests created through POST /repos/:o/:r/pulls. */
+  readonly createdPulls: FakePullRequest[] = [];
+
+  private readonly server: Server;
+  private readonly routes: Route[] = [];
+  private readonly failures = new Map<string, Failure[]>();
+  private readonly pulls = new Map<string, StoredPull>();
+  private readonly runs = new Map<string, AddWorkflowRunInput>();
+  private readonly permissions = new Map<string, Permission>();
+  private readonly reviewRejections: Array<(comment: ReviewCommentInput) => boolean> = [];
+  private seq = 0;
+  private nextId = 1000;
+
+  private constructor(server: Server, url: string) {
+    this.server = server;
+    this.url = url;
+    this.installStateRoutes();
+  }
+
+  /** Starts a server on 127.0.0.1 with an ephemeral port. */
+  static async start(): Promise<FakeGitHub> {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const fake = new FakeGitHub(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    // Nobody knows the port before start() returns, so no request can arrive before this listener.
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => void fake.handle(req, res));
+    return fake;
+  }
+
+  /** Serves `method pattern` (`:name` segments are params); a later route for the same method and pattern wins. */
+  route(method: string, pattern: string, handler: RouteHandler): void {
+    const upper = method.toUpperCase();
+    const existing = this.routes.findIndex((r) => r.method === upper && r.pattern === pattern);
+    if (existing >= 0) this.routes.splice(existing, 1);
+    this.routes.push({ method: upper, pattern, segments: splitPath(pattern), handler, seq: this.seq++ });
+  }
+
+  /** Answers the next request matching `method pattern` with this failure instead of its route (one-shot; queue several by calling again). */
+  failNext(method: string, pattern: string, status: number, body?: unknown, headers?: Record<string, string>): void {
+    const key = `${method.toUpperCase()} ${pattern}`;
+    const queue = this.failures.get(key) ?? [];
+    queue.push({ status, body: body ?? { message: defaultMessage(status), documentation_url: DOCS }, headers });
+    this.failures.set(key, queue);
+  }
+
+  /** The recorded requests matching `method pattern`, in order. */
+  requestsTo(method: string, pattern: string): RecordedRequest[] {
+    const segments = splitPath(pattern);
+    return this.requests.filter(
+      (r) => r.method === method.toUpperCase() && matchSegments(segments, splitPath(r.path)) !== undefined,
+    );
+  }
+
+  /** Stops the server, dropping keep-alive connections so close() does not wait for them to idle out. */
+  async close(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.close((err) => (err ? reject(err) : resolve()));
+      this.server.closeAllConnections();
+    });
+  }
+
+  // ---- state helpers -------------------------------------------------------------------------------------
+
+  /** Stores a pull request served by GET …/pulls/:n (JSON or, with a diff Accept header, a diff) and …/files. */
+  addPullRequest(input: AddPullRequestInput): FakePullRequest {
+    const baseFull = `${input.owner}/${input.repo}`;
+    const headFull = input.head.repoFullName ?? baseFull;
+    const pr: FakePullRequest = {
+      number: input.number,
+      title: input.title ?? `Pull request #${input.number}`,
+      body: input.body ?? null,
+      draft: input.draft ?? false,
+      state: 'open',
+      url: `${this.url}/repos/${baseFull}/pulls/${input.number}`,
+      html_url: `${WEB}/${baseFull}/pull/${input.number}`,
+      user: { login: input.user?.login ?? 'octocat', type: input.user?.type ?? 'User' },
+      head: {
+        ref: input.head.ref,
+        sha: input.head.sha,
+        label: `${ownerOf(headFull)}:${input.head.ref}`,
+        repo: { full_name: headFull, fork: headFull.toLowerCase() !== baseFull.toLowerCase() },
+      },
+      base: {
+        ref: input.base.ref,
+        sha: input.base.sha,
+        label: `${input.owner}:${input.base.ref}`,
+        repo: { full_name: baseFull },
+      },
+      maintainer_can_modify: false,
+    };
+    const files = input.files.map((f): FakePullFile => {
+      const counted = countPatch(f.patch);
+      const additions = f.additions ?? counted.additions;
+      const deletions = f.deletions ?? counted.deletions;
+      return {
+        sha: fakeSha(`${f.filename}\n${f.patch ?? ''}`),
+        filename: f.filename,
+        status: f.status,
+        additions,
+        deletions,
+        changes: f.changes ?? additions + deletions,
+        ...(f.patch !== undefined ? { patch: f.patch } : {}),
+        ...(f.previous_filename !== undefined ? { previous_filename: f.previous_filename } : {}),
+      };
+    });
+    this.pulls.set(pullKey(input.owner, input.repo, input.number), { owner: input.owner, repo: input.repo, pr, files });
+    return pr;
+  }
+
+  /** Makes POST …/reviews (and POST …/pulls/:n/comments) answer 422 "could not be resolved" when a comment matches. */
+  rejectReviewCommentsWhere(predicate: (comment: ReviewCommentInput) => boolean): void {
+    this.reviewRejections.push(predicate);
+  }
+
+  /** Stores an issue comment, as if someone had posted it. */
+  addIssueComment(input: { owner: string; repo: string; number: number; body: string; user?: FakeUser }): FakeIssueComment {
+    return this.storeIssueComment(input.owner, input.repo, input.number, input.body, input.user ?? BOT_USER);
+  }
+
+  /** Stores a completed workflow run served by …/actions/runs/:id, …/runs/:id/jobs and …/actions/jobs/:id/logs. */
+  addWorkflowRun(input: AddWorkflowRunInput): void {
+    this.runs.set(`${repoKey(input.owner, input.repo)}#${input.id}`, input);
+  }
+
+  /** Sets what GET …/collaborators/:login/permission reports (for any repository); unknown logins answer 404. */
+  setPermission(login: string, permission: Permission): void {
+    this.permissions.set(login.toLowerCase(), permission);
+  }
+
+  // ---- request handling ----------------------------------------------------------------------------------
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const parsed = new URL(req.url ?? '/', this.url);
+    const method = (req.method ?? 'GET').toUpperCase();
+    const rawSegments = splitPath(parsed.pathname);
+    const path = safeDecode(parsed.pathname);
+    const query = Object.fromEntries(parsed.searchParams);
+    const record: RecordedRequest = { method, path, query, headers: req.headers, body: undefined };
+    this.requests.push(record);
+
+    let answer: FakeResponse;
+    try {
+      const text = await readBody(req);
+      const isJson = /json/i.test(req.headers['content-type'] ?? '');
+      if (text.length > 0) {
+        try {
+          record.body = isJson ? JSON.parse(text) : text;
+        } catch {
+          this.send(res, record, { status: 400, body: { message: 'Problems parsing JSON', documentation_url: DOCS } });
+          return;
+        }
+      }
+      const failure = this.takeFailure(method, rawSegments);
+      if (failure) {
+        answer = failure;
+      } else {
+        const match = this.findRoute(method, rawSegments);
+        answer = match
+          ? await match.route.handler({
+              method,
+              path,
+              url: `${this.url}${parsed.pathname}`,
+              params: match.params,
+              query,
+              body: record.body,
+              headers: req.headers,
+            })
+          : notFound();
+      }
+    } catch (err) {
+      answer = { status: 500, body: { message: `fake-github handler failed: ${String(err)}` } };
+    }
+    this.send(res, record, answer);
+  }
+
+  private send(res: ServerResponse, record: RecordedRequest, answer: FakeResponse): void {
+    const status = answer.status ?? 200;
+    record.status = status;
+    const headers: Record<string, string> = { 'x-github-request-id': `FAKE:${this.requests.indexOf(record)}` };
+    let payload = '';
+    if (answer.body !== undefined && status !== 204 && status !== 304) {
+      if (typeof answer.body === 'string') {
+        headers['content-type'] = 'text/plain; charset=utf-8';
+        payload = answer.body;
+      } else {
+        headers['content-type'] = 'application/json; charset=utf-8';
+        payload = JSON.stringify(answer.body);
+      }
+    }
+    for (const [k, v] of Object.entries(answer.headers ?? {})) headers[k.toLowerCase()] = v;
+    headers['content-length'] = String(Buffer.byteLength(payload));
+    res.writeHead(status, headers).end(payload);
+  }
+
+  private takeFailure(method: string, segments: string[]): FakeResponse | undefined {
+    for (const [key, queue] of this.failures) {
+      const space = key.indexOf(' ');
+      if (key.slice(0, space) !== method || queue.length === 0) continue;
+      if (matchSegments(splitPath(key.slice(space + 1)), segments) === undefined) continue;
+      return queue.shift();
+    }
+    return undefined;
+  }
+
+  // The most literal pattern wins (…/pulls/comments over …/pulls/:n); among equals, the latest registered.
+  private findRoute(method: string, segments: string[]): { route: Route; params: Record<string, string> } | undefined {
+    let best: { route: Route; params: Record<string, string>; literals: number } | undefined;
+    for (const route of this.routes) {
+      if (route.method !== method) continue;
+      const params = matchSegments(route.segments, segments);
+      if (!params) continue;
+      const literals = route.segments.filter((s) => !s.startsWith(':')).length;
+      if (!best || literals > best.literals || (literals === best.literals && route.seq > best.route.seq)) {
+        best = { route, params, literals };
+      }
+    }
+    return best;
+  }
+
+  // ---- built-in state routes -----------------------------------------------------------------------------
+
+  private installStateRoutes(): void {
+    const repoPath = '/repos/:owner/:repo';
+
+    this.route('GET', `${repoPath}/pulls/:pull_number`, ({ params, headers }) => {
+      const stored = this.pulls.get(pullKey(params.owner!, params.repo!, Number(params.pull_number)));
+      if (!stored) return notFound();
+      const accept = String(headers.accept ?? '');
+      if (/\bdiff\b/.test(accept)) {
+        return { body: buildDiff(stored.files), headers: { 'content-type': 'application/vnd.github.diff; charset=utf-8' } };
+      }
+      return { body: stored.pr };
+    });
+
+    this.route('GET', `${repoPath}/pulls/:pull_number/files`, ({ params, query, url }) => {
+      const stored = this.pulls.get(pullKey(params.owner!, params.repo!, Number(params.pull_number)));
+      return stored ? paginate(stored.files, query, url) : notFound();
+    });
+
+    this.route('GET', `${repoPath}/pulls`, ({ params, query, url }) => {
+      const state = query.state ?? 'open';
+      const list = [...this.pulls.values()]
+        .filter((p) => repoKey(p.owner, p.repo) === repoKey(params.owner!, params.repo!))
+        .map((p) => p.pr)
+        .filter((pr) => state === 'all' || pr.state === state)
+        .filter((pr) => !query.head || pr.head.label.toLowerCase() === query.head.toLowerCase())
+        .filter((pr) => !query.base || pr.base.ref === query.base)
+        .sort((a, b) => b.number - a.number);
+      return paginate(list, query, url);
+    });
+
+    this.route('POST', `${repoPath}/pulls`, ({ params, body }) => {
+      const { owner, repo } = params as { owner: string; repo: string };
+      const b = (body ?? {}) as Record<string, unknown>;
+      if (typeof b.head !== 'string' || typeof b.base !== 'string' || (typeof b.title !== 'string' && b.issue === undefined)) {
+        return unprocessable('Validation Failed', [{ resource: 'PullRequest', code: 'missing_field', field: 'head' }]);
+      }
+      const [headOwner, headRef] = b.head.includes(':') ? (b.head.split(':', 2) as [string, string]) : [owner, b.head];
+      const label = `${headOwner}:${headRef}`;
+      const duplicate = [...this.pulls.values()].some(
+        (p) =>
+          repoKey(p.owner, p.repo) === repoKey(owner, repo) &&
+          p.pr.state === 'open' &&
+          p.pr.head.label.toLowerCase() === label.toLowerCase() &&
+          p.pr.base.ref === b.base,
+      );
+      if (duplicate) {
+        return unprocessable('Validation Failed', [
+          { resource: 'PullRequest', code: 'custom', message: `A pull request already exists for ${label}.` },
+        ]);
+      }
+      const number = this.nextPullNumber(owner, repo);
+      const pr = this.addPullRequest({
+        owner,
+        repo,
+        number,
+        title: typeof b.title === 'string' ? b.title : `Pull request #${number}`,
+        body: typeof b.body === 'string' ? b.body : null,
+        draft: b.draft === true,
+        head: { ref: headRef, sha: fakeSha(label), repoFullName: `${headOwner}/${repo}` },
+        base: { ref: b.base, sha: fakeSha(`${owner}:${b.base}`) },
+        user: BOT_USER,
+        files: [],
+      });
+      pr.maintainer_can_modify = b.maintainer_can_modify === true;
+      this.createdPulls.push(pr);
+      return { status: 201, body: pr };
+    });
+
+    this.route('PATCH', `${repoPath}/pulls/:pull_number`, ({ params, body }) => {
+      const stored = this.pulls.get(pullKey(params.owner!, params.repo!, Number(params.pull_number)));
+      if (!stored) return notFound();
+      const b = (body ?? {}) as Record<string, unknown>;
+      if (typeof b.title === 'string') stored.pr.title = b.title;
+      if (typeof b.body === 'string' || b.body === null) stored.pr.body = b.body;
+      if (b.state === 'open' || b.state === 'closed') stored.pr.state = b.state;
+      if (typeof b.base === 'string') stored.pr.base.ref = b.base;
+      return { body: stored.pr };
+    });
+
+    this.route('POST', `${repoPath}/pulls/:pull_number/reviews`, ({ params, body }) => {
+      const { owner, repo } = params as { owner: string; repo: string };
+      const number = Number(params.pull_number);
+      const stored = this.pulls.get(pullKey(owner, repo, number));
+      if (!stored) return notFound();
+      const b = (body ?? {}) as { body?: string; event?: string; commit_id?: string; comments?: ReviewCommentInput[] };
+      const comments = Array.isArray(b.comments) ? b.comments : [];
+      if (comments.some((c) => this.rejected(c))) return unresolvableLine();
+      const id = this.nextId++;
+      const review: FakeReview = {
+        id,
+        owner,
+        repo,
+        pull_number: number,
+        html_url: `${stored.pr.html_url}#pullrequestreview-${id}`,
+        body: b.body ?? '',
+        event: b.event,
+        state: reviewState(b.event),
+        commit_id: b.commit_id ?? stored.pr.head.sha,
+        user: BOT_USER,
+        comments,
+      };
+      this.reviews.push(review);
+      for (const c of comments) this.storeReviewComment(stored, c, review.commit_id, id);
+      return { body: { id, html_url: review.html_url, state: review.state, body: review.body, commit_id: review.commit_id, user: BOT_USER } };
+    });
+
+    this.route('GET', `${repoPath}/pulls/:pull_number/reviews`, ({ params, query, url }) => {
+      const { owner, repo } = params as { owner: string; repo: string };
+      const number = Number(params.pull_number);
+      if (!this.pulls.has(pullKey(owner, repo, number))) return notFound();
+      const list = this.reviews
+        .filter((r) => repoKey(r.owner, r.repo) === repoKey(owner, repo) && r.pull_number === number)
+        .map((r) => ({ id: r.id, html_url: r.html_url, body: r.body, state: r.state, commit_id: r.commit_id, user: r.user }));
+      return paginate(list, query, url);
+    });
+
+    this.route('GET', `${repoPath}/pulls/:pull_number/comments`, ({ params, query, url }) => {
+      const stored = this.pulls.get(pullKey(params.owner!, params.repo!, Number(params.pull_number)));
+      if (!stored) return notFound();
+      return paginate(this.reviewComments.filter((c) => c.pull_request_url === stored.pr.url), query, url);
+    });
+
+    this.route('POST', `${repoPath}/pulls/:pull_number/comments`, ({ params, body }) => {
+      const stored = this.pulls.get(pullKey(params.owner!, params.repo!, Number(params.pull_number)));
+      if (!stored) return notFound();
+      const c = (body ?? {}) as ReviewCommentInput & { commit_id?: string };
+      if (this.rejected(c)) return unresolvableLine();
+      return { status: 201, body: this.storeReviewComment(stored, c, c.commit_id ?? stored.pr.head.sha, null) };
+    });
+
+    this.route('GET', `${repoPath}/issues/:issue_number/comments`, ({ params, query, url }) => {
+      const issueUrl = `${this.url}/repos/${params.owner}/${params.repo}/issues/${params.issue_number}`;
+      return paginate(
+        this.issueComments.filter((c) => c.issue_url.toLowerCase() === issueUrl.toLowerCase()),
+        query,
+        url,
+      );
+    });
+
+    this.route('POST', `${repoPath}/issues/:issue_number/comments`, ({ params, body }) => {
+      const b = (body ?? {}) as { body?: unknown };
+      if (typeof b.body !== 'string') return unprocessable('Invalid request.', [{ resource: 'IssueComment', code: 'missing_field', field: 'body' }]);
+      return { status: 201, body: this.storeIssueComment(params.owner!, params.repo!, Number(params.issue_number), b.body, BOT_USER) };
+    });
+
+    this.route('PATCH', `${repoPath}/issues/comments/:comment_id`, ({ params, body }) => {
+      const comment = this.issueComments.find((c) => c.id === Number(params.comment_id));
+      if (!comment) return notFound();
+      const b = (body ?? {}) as { body?: unknown };
+      if (typeof b.body === 'string') comment.body = b.body;
+      comment.updated_at = new Date().toISOString();
+      return { body: comment };
+    });
+
+    this.route('GET', `${repoPath}/actions/runs/:run_id`, ({ params }) => {
+      const run = this.runs.get(`${repoKey(params.owner!, params.repo!)}#${params.run_id}`);
+      return run ? { body: this.runJson(run) } : notFound();
+    });
+
+    this.route('GET', `${repoPath}/actions/runs/:run_id/jobs`, ({ params, query, url }) => {
+      const run = this.runs.get(`${repoKey(params.owner!, params.repo!)}#${params.run_id}`);
+      if (!run) return notFound();
+      const jobs = run.jobs.map((job) => ({
+        id: job.id,
+        run_id: run.id,
+        name: job.name,
+        status: 'completed',
+        conclusion: job.conclusion,
+        head_sha: run.headSha,
+        html_url: `${WEB}/${run.owner}/${run.repo}/actions/runs/${run.id}/job/${job.id}`,
+        steps: (job.steps ?? []).map((s) => ({ ...s, status: 'completed' })),
+      }));
+      const page = paginate(jobs, query, url);
+      return { body: { total_count: jobs.length, jobs: page.body }, headers: page.headers };
+    });
+
+    // GitHub answers with a redirect to short-lived blob storage; the fake's storage is another path on itself.
+    this.route('GET', `${repoPath}/actions/jobs/:job_id/logs`, ({ params }) => {
+      if (!this.findJob(params.owner!, params.repo!, Number(params.job_id))) return notFound();
+      const location = `${this.url}/_storage/${params.owner}/${params.repo}/jobs/${params.job_id}/log.txt?sig=fake`;
+      return { status: 302, headers: { location } };
+    });
+
+    this.route('GET', '/_storage/:owner/:repo/jobs/:job_id/log.txt', ({ params }) => {
+      const job = this.findJob(params.owner!, params.repo!, Number(params.job_id));
+      return job ? { body: job.log } : { status: 404, body: 'BlobNotFound' };
+    });
+
+    this.route('GET', `${repoPath}/collaborators/:username/permission`, ({ params }) => {
+      const permission = this.permissions.get(params.username!.toLowerCase());
+      if (!permission) return notFound();
+      return { body: { permission, role_name: permission, user: { login: params.username, type: 'User' } } };
+    });
+  }
+
+  private rejected(comment: ReviewCommentInput): boolean {
+    return this.reviewRejections.some((p) => p(comment));
+  }
+
+  private storeReviewComment(
+    stored: StoredPull,
+    c: ReviewCommentInput,
+    commitId: string,
+    reviewId: number | null,
+  ): FakeReviewComment {
+    const id = this.nextId++;
+    const comment: FakeReviewComment = {
+      id,
+      pull_request_review_id: reviewId,
+      path: c.path,
+      line: c.line ?? null,
+      side: c.side ?? 'RIGHT',
+      start_line: c.start_line ?? null,
+      start_side: c.start_line !== undefined ? (c.start_side ?? c.side ?? 'RIGHT') : null,
+      body: c.body,
+      user: BOT_USER,
+      commit_id: commitId,
+      html_url: `${stored.pr.html_url}#discussion_r${id}`,
+      pull_request_url: stored.pr.url,
+      subject_type: c.subject_type ?? 'line',
+    };
+    this.reviewComments.push(comment);
+    return comment;
+  }
+
+  private storeIssueComment(owner: string, repo: string, number: number, body: string, user: FakeUser): FakeIssueComment {
+    const id = this.nextId++;
+    const now = new Date().toISOString();
+    const comment: FakeIssueComment = {
+      id,
+      body,
+      user,
+      html_url: `${WEB}/${owner}/${repo}/issues/${number}#issuecomment-${id}`,
+      issue_url: `${this.url}/repos/${owner}/${repo}/issues/${number}`,
+      created_at: now,
+      updated_at: now,
+    };
+    this.issueComments.push(comment);
+    return comment;
+  }
+
+  private runJson(run: AddWorkflowRunInput) {
+    const full = `${run.owner}/${run.repo}`;
+    const actor = run.actor ?? { login: 'octocat', type: 'User' };
+    return {
+      id: run.id,
+      name: run.name ?? 'CI',
+      event: run.event ?? 'push',
+      status: 'completed',
+      conclusion: run.conclusion,
+      head_branch: run.headBranch,
+      head_sha: run.headSha,
+      html_url: `${WEB}/${full}/actions/runs/${run.id}`,
+      actor,
+      triggering_actor: actor,
+      repository: { full_name: full },
+      head_repository: { full_name: run.headRepoFullName ?? full },
+      pull_requests: [],
+    };
+  }
+
+  private findJob(owner: string, repo: string, jobId: number) {
+    for (const run of this.runs.values()) {
+      if (repoKey(run.owner, run.repo) !== repoKey(owner, repo)) continue;
+      const job = run.jobs.find((j) => j.id === jobId);
+      if (job) return job;
+    }
+    return undefined;
+  }
+
+  private nextPullNumber(owner: string, repo: string): number {
+    let max = 0;
+    for (const p of this.pulls.values()) if (repoKey(p.owner, p.repo) === repoKey(owner, repo)) max = Math.max(max, p.pr.number);
+    return max + 1;
+  }
+}
+
+function splitPath(path: string): string[] {
+  return path.split('?')[0]!.split('/').filter((s) => s.length > 0);
+}
+
+function matchSegments(pattern: string[], actual: string[]): Record<string, string> | undefined {
+  if (pattern.length !== actual.length) return undefined;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < pattern.length; i++) {
+    const p = pattern[i]!;
+    const a = actual[i]!;
+    if (p.startsWith(':')) params[p.slice(1)] = safeDecode(a);
+    else if (p !== safeDecode(a)) return undefined;
+  }
+  return params;
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function notFound(): FakeResponse {
+  return { status: 404, body: { message: 'Not Found', documentation_url: DOCS } };
+}
+
+function unprocessable(message: string, errors: unknown[]): FakeResponse {
+  return { status: 422, body: { message, errors, documentation_url: DOCS } };
+}
+
+// The answer GitHub gives when a review comment points at a line outside the diff.
+function unresolvableLine(): FakeResponse {
+  return unprocessable('Unprocessable Entity', [
+    {
+      resource: 'PullRequestReviewComment',
+      code: 'custom',
+      field: 'pull_request_review_thread.line',
+      message: 'could not be resolved',
+    },
+  ]);
+}
+
+function defaultMessage(status: number): string {
+  if (status === 404) return 'Not Found';
+  if (status === 422) return 'Unprocessable Entity';
+  if (status >= 500) return 'Server Error';
+  return `Fake failure ${status}`;
+}
+
+function reviewState(event: string | undefined): string {
+  switch (event) {
+    case 'APPROVE':
+      return 'APPROVED';
+    case 'REQUEST_CHANGES':
+      return 'CHANGES_REQUESTED';
+    case 'COMMENT':
+      return 'COMMENTED';
+    default:
+      return 'PENDING';
+  }
+}
+
+function repoKey(owner: string, repo: string): string {
+  // GitHub treats owner and repository names case-insensitively.
+  return `${owner}/${repo}`.toLowerCase();
+}
+
+function pullKey(owner: string, repo: string, number: number): string {
+  return `${repoKey(owner, repo)}#${number}`;
+}
+
+function ownerOf(fullName: string): string {
+  return fullName.split('/')[0] ?? fullName;
+}
+
+function fakeSha(seed: string): string {
+  return createHash('sha1').update(seed).digest('hex');
+}
+
+function countPatch(patch: string | undefined): { additions: number; deletions: number } {
+  let additions = 0;
+  let deletions = 0;
+  for (const line of (patch ?? '').split('\n')) {
+    if (line.startsWith('+')) additions++;
+    else if (line.startsWith('-')) deletions++;
+  }
+  return { additions, deletions };
+}
+
+// A unified diff like GET …/pulls/:n with Accept: application/vnd.github.diff, built from the stored patches.
+function buildDiff(files: readonly FakePullFile[]): string {
+  const out: string[] = [];
+  for (const f of files) {
+    const oldName = f.previous_filename ?? f.filename;
+    out.push(`diff --git a/${oldName} b/${f.filename}`);
+    if (f.status === 'added') out.push('new file mode 100644');
+    if (f.status === 'removed') out.push('deleted file mode 100644');
+    if (f.status === 'renamed') out.push(`rename from ${oldName}`, `rename to ${f.filename}`);
+    if (f.patch === undefined) {
+      if (f.status !== 'renamed') out.push(`Binary files a/${oldName} and b/${f.filename} differ`);
+      continue;
+    }
+    out.push(f.status === 'added' ? '--- /dev/null' : `--- a/${oldName}`);
+    out.push(f.status === 'removed' ? '+++ /dev/null' : `+++ b/${f.filename}`);
+    out.push(f.patch.endsWith('\n') ? f.patch.slice(0, -1) : f.patch);
+  }
+  return out.length > 0 ? `${out.join('\n')}\n` : '';
+}
