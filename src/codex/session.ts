@@ -1,0 +1,74 @@
+// Opens the run's one app-server: private CODEX_HOME, key-adding proxy, minimal environment.
+import { rm } from 'node:fs/promises';
+import * as core from '@actions/core';
+import { AppServer, type ApprovalHandler } from './app-server.js';
+import { createCodexHome } from './codex-home.js';
+import { agentEnvironment } from './environment.js';
+import { startModelProxy, type ModelProxy } from './model-proxy.js';
+
+export interface SessionOptions {
+  codexPath: string;
+  /** Where the app-server runs (the workspace). */
+  cwd: string;
+  /** Parent of the private CODEX_HOME (RUNNER_TEMP). */
+  tempDir: string;
+  apiKey: string | undefined;
+  baseUrl: string;
+  authJson: string | undefined;
+  model: string | undefined;
+  /** `-c key=value` overrides from the `codex-config` input. */
+  configOverrides: string[];
+  /** Every secret of the run: none of them may reach the agent's environment. */
+  secrets: readonly string[];
+  /** The action's own environment, filtered down for the agent. */
+  env: NodeJS.ProcessEnv;
+  /** Extra top-level config.toml lines a mode needs (e.g. not loading the head's AGENTS.md). */
+  extraToml?: string[];
+  requestRetries?: number;
+  onApproval?: ApprovalHandler;
+}
+
+/** The app-server of one run and what must be torn down with it. */
+export interface CodexSession {
+  server: AppServer;
+  codexHome: string;
+  close(): Promise<void>;
+}
+
+/** Starts the proxy (API-key auth) and the app-server; `close()` undoes both and deletes CODEX_HOME. */
+export async function openSession(options: SessionOptions): Promise<CodexSession> {
+  let proxy: ModelProxy | undefined;
+  if (options.apiKey) proxy = await startModelProxy(options.baseUrl, options.apiKey);
+  const codexHome = await createCodexHome({
+    parent: options.tempDir,
+    providerUrl: proxy?.url,
+    model: options.model,
+    authJson: options.apiKey ? undefined : options.authJson,
+    requestRetries: options.requestRetries,
+    extraToml: options.extraToml,
+  });
+  const env = agentEnvironment(options.env, options.secrets, { CODEX_HOME: codexHome });
+  try {
+    const server = await AppServer.start({
+      codexPath: options.codexPath,
+      cwd: options.cwd,
+      env,
+      configOverrides: options.configOverrides,
+      onApproval: options.onApproval,
+      logger: core,
+    });
+    return {
+      server,
+      codexHome,
+      close: async () => {
+        await server.close();
+        await proxy?.close();
+        await rm(codexHome, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    await proxy?.close();
+    await rm(codexHome, { recursive: true, force: true });
+    throw error;
+  }
+}
