@@ -291,6 +291,11 @@ export class AppServer {
     await this.call('turn/interrupt', { threadId, turnId });
   }
 
+  /** The process id (for diagnostics and tests). */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   /** The last few KB the process wrote to stderr. */
   get stderr(): string {
     return this.stderrTail;

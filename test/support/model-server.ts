@@ -105,7 +105,7 @@ export class ModelServer {
       return;
     }
     reply ??= { message: 'No more scripted replies.' };
-    if (reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs));
+    if (reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs).unref());
     if ('httpStatus' in reply) {
       res.writeHead(reply.httpStatus, { 'content-type': 'application/json' }).end(reply.body ?? '{}');
       record.finishedAt = Date.now();

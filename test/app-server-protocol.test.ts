@@ -1,0 +1,58 @@
+// Protocol edge cases of the client, driven by a real fixture process speaking the wire format.
+import { resolve } from 'node:path';
+import { AppServer, AppServerExitedError } from '../src/codex/app-server.js';
+import { RpcError } from '../src/codex/rpc.js';
+
+const FAKE = resolve('test/fixtures/fake-app-server.mjs');
+
+function start(env: Record<string, string>, warnings: string[] = []): Promise<AppServer> {
+  return AppServer.start({
+    codexPath: FAKE,
+    cwd: process.cwd(),
+    env: { PATH: process.env.PATH ?? '', ...env },
+    logger: { info: () => {}, debug: () => {}, warning: (m) => warnings.push(m) },
+  });
+}
+
+let server: AppServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+test('a non-JSON line on stdout is logged and skipped', async () => {
+  const warnings: string[] = [];
+  server = await start({}, warnings);
+  expect(warnings.join('\n')).toContain('not JSON; skipped: this line is not JSON');
+  expect((await server.startThread()).id).toBe('thr-1');
+});
+
+test('"Server overloaded" (-32001) is retried with backoff', async () => {
+  server = await start({ FAKE_OVERLOADS: '2' });
+  expect((await server.startThread()).id).toBe('thr-1');
+});
+
+test('a JSON-RPC error carries its code and message', async () => {
+  server = await start({});
+  const thread = await server.startThread();
+  const error = await thread.run('x').catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(RpcError);
+  expect(error).toMatchObject({ code: -32600, method: 'turn/start' });
+  expect((error as Error).message).toContain('bad turn');
+});
+
+test('a process that exits rejects pending requests with its exit code and stderr', async () => {
+  server = await start({ FAKE_MODE: 'crash' });
+  const error = await server.startThread().catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(Error);
+  const cause = (error as Error).cause;
+  expect(cause).toBeInstanceOf(AppServerExitedError);
+  expect((error as Error).message).toMatch(/exited with code 3/);
+  expect((error as Error).message).toContain('panicked: boom');
+});
+
+test('a binary that cannot start gives a clear error', async () => {
+  const error = await AppServer.start({ codexPath: '/nonexistent/codex', cwd: process.cwd(), env: {} }).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(AppServerExitedError);
+  expect((error as Error).message).toMatch(/ENOENT|nonexistent/);
+});
