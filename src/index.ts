@@ -1,1 +1,4 @@
-import * as core from '@actions/core'; core.info('hi');
+// The action's entry point: run() and nothing else.
+import { run } from './main.js';
+
+await run();

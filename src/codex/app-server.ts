@@ -15,6 +15,7 @@ import {
   type TurnStatus,
 } from './protocol.js';
 import { JsonRpcConnection, RpcError, type RpcLogger } from './rpc.js';
+import { sandboxFailureIn } from './sandbox.js';
 
 /** The app-server process ended; carries its exit code and the tail of its stderr. */
 export class AppServerExitedError extends Error {
@@ -139,6 +140,7 @@ interface ActiveTurn {
 export class AppServer {
   private readonly turns = new Map<string, ActiveTurn>();
   private stderrTail = '';
+  private sandboxError: string | undefined;
   private exited: AppServerExitedError | undefined;
   private readonly exitPromise: Promise<void>;
 
@@ -291,6 +293,11 @@ export class AppServer {
     await this.call('turn/interrupt', { threadId, turnId });
   }
 
+  /** The bubblewrap error seen in a command's output, when the sandbox could not start. */
+  get sandboxFailure(): string | undefined {
+    return this.sandboxError;
+  }
+
   /** The process id (for diagnostics and tests). */
   get pid(): number | undefined {
     return this.child.pid;
@@ -387,6 +394,7 @@ export class AppServer {
       return;
     }
     const threadId = (parsed.data as { threadId: string }).threadId;
+    if (method === 'item/completed') this.noticeSandboxFailure((parsed.data as { item: ThreadItem }).item);
     this.turns.get(threadId)?.queue.push({ method, params: parsed.data } as TurnEvent);
   }
 
@@ -412,6 +420,15 @@ export class AppServer {
     // Answer everything else with an error: an unanswered request would block the turn forever.
     this.log.warning(`codex asked for '${method}', which a CI run cannot answer; declined.`);
     throw new RpcError(method, -32601, `codex-ci-action does not handle ${method}`);
+  }
+
+  private noticeSandboxFailure(item: ThreadItem): void {
+    if (item.type !== 'commandExecution' || this.sandboxError) return;
+    const failure = sandboxFailureIn((item as { aggregatedOutput?: string | null }).aggregatedOutput);
+    if (failure) {
+      this.sandboxError = failure;
+      this.log.warning(`The sandbox failed to start a command: ${failure}`);
+    }
   }
 
   private onExit(error: AppServerExitedError): void {

@@ -1,0 +1,118 @@
+// run(): inputs → plan → install → job → report. The one place errors become a failed step.
+import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as core from '@actions/core';
+import { installCodex } from './codex/install.js';
+import { prepareSandbox, SandboxUnavailableError } from './codex/sandbox.js';
+import { openSession, type CodexSession } from './codex/session.js';
+import type { JobOutcome, RunContext, WorkflowEvent } from './context.js';
+import { runFix } from './fix/run-fix.js';
+import { removePersistedCredentials } from './git-credentials.js';
+import { createOctokit } from './github/octokit.js';
+import { readInputs, type Inputs } from './inputs.js';
+import { planRun } from './plan.js';
+import { redact } from './redact.js';
+import { report } from './report.js';
+import { runReview } from './review/run-review.js';
+
+/** The action's entry: never throws; failures end as `core.setFailed` with what to do. */
+export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  let secrets: string[] = [];
+  try {
+    const inputs = readInputs(env);
+    secrets = [inputs.openaiApiKey, inputs.githubToken, inputs.codexAuthJson].filter((s): s is string => !!s);
+    const event = await readEvent(env);
+    const currentRunId = env.GITHUB_RUN_ID ? Number(env.GITHUB_RUN_ID) : undefined;
+    const plan = planRun(inputs, event, currentRunId);
+    if (plan.job === 'skip') {
+      core.info(`Skipped: ${plan.reason}`);
+      await report({ conclusion: 'skipped', outputs: {}, summary: `### Codex: skipped\n\n${plan.reason}\n` }, secrets);
+      return;
+    }
+    if (!inputs.githubToken) {
+      throw new Error(`Input 'github-token' is empty: the ${plan.job} job needs a token to talk to GitHub (the default is \${{ github.token }}).`);
+    }
+
+    core.startGroup('Install Codex');
+    const codex = await installCodex({ version: inputs.codexVersion, codexPath: inputs.codexPath });
+    core.setOutput('codex-version', codex.version);
+    await prepareSandbox(inputs.sandbox);
+    core.endGroup();
+
+    const sessions: CodexSession[] = [];
+    const ctx = context(inputs, event, env, secrets, codex, currentRunId, sessions);
+    const restoreCredentials = await removePersistedCredentials(inputs.workingDirectory, secrets);
+    let outcome: JobOutcome;
+    try {
+      outcome = plan.job === 'review' ? await runReview(ctx, plan.target) : await runFix(ctx, plan.target);
+    } finally {
+      await Promise.all(sessions.map((s) => s.close().catch(() => {})));
+      await restoreCredentials();
+    }
+    const sandboxFailure = sessions.map((s) => s.server.sandboxFailure).find(Boolean);
+    if (sandboxFailure && inputs.sandbox !== 'danger-full-access') {
+      outcome = { ...outcome, failure: new SandboxUnavailableError(sandboxFailure).message };
+    }
+    await report(outcome, secrets, codex.version);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    core.debug(error instanceof Error && error.stack ? redact(error.stack, secrets) : '');
+    core.setFailed(redact(message, secrets));
+  }
+}
+
+function context(
+  inputs: Inputs,
+  event: WorkflowEvent,
+  env: NodeJS.ProcessEnv,
+  secrets: string[],
+  codex: { path: string; version: string },
+  currentRunId: number | undefined,
+  sessions: CodexSession[],
+): RunContext {
+  const [owner = '', repo = ''] = (env.GITHUB_REPOSITORY ?? '').split('/');
+  const tempDir = env.RUNNER_TEMP || tmpdir();
+  return {
+    inputs,
+    repo: { owner, repo },
+    event,
+    github: createOctokit(inputs.githubToken!, { baseUrl: env.GITHUB_API_URL }),
+    githubToken: inputs.githubToken,
+    codex,
+    secrets,
+    tempDir,
+    env,
+    serverUrl: env.GITHUB_SERVER_URL ?? 'https://github.com',
+    currentRunId,
+    openSession: async (request = {}) => {
+      const session = await openSession({
+        codexPath: codex.path,
+        cwd: inputs.workingDirectory,
+        tempDir,
+        apiKey: inputs.openaiApiKey,
+        baseUrl: inputs.openaiBaseUrl,
+        authJson: inputs.codexAuthJson,
+        model: inputs.model,
+        configOverrides: inputs.codexConfig,
+        secrets,
+        env,
+        extraToml: request.extraToml,
+      });
+      sessions.push(session);
+      return session;
+    },
+  };
+}
+
+/** The event name and payload the runner wrote; a missing file is an empty payload (local runs). */
+async function readEvent(env: NodeJS.ProcessEnv): Promise<WorkflowEvent> {
+  const name = env.GITHUB_EVENT_NAME ?? 'workflow_dispatch';
+  if (!env.GITHUB_EVENT_PATH) return { name, payload: {} };
+  const text = await readFile(env.GITHUB_EVENT_PATH, 'utf8').catch(() => '{}');
+  try {
+    const payload = JSON.parse(text) as unknown;
+    return { name, payload: payload && typeof payload === 'object' ? (payload as Record<string, unknown>) : {} };
+  } catch {
+    throw new Error(`GITHUB_EVENT_PATH (${env.GITHUB_EVENT_PATH}) is not valid JSON.`);
+  }
+}

@@ -1,0 +1,110 @@
+// Decides what this run does from the event and the inputs: review PRs, fix a run, or skip (with why).
+import { z } from 'zod';
+import type { WorkflowEvent } from './context.js';
+import type { Inputs } from './inputs.js';
+
+/** Which PRs to review; `explicit` when the user named them (then drafts are reviewed too). */
+export interface ReviewTarget {
+  prNumbers: number[];
+  explicit: boolean;
+}
+
+/** Which failing run to fix, and where the action runs relative to it. */
+export interface FixTarget {
+  runId: number | undefined;
+  source: 'workflow_run' | 'in-job' | 'input';
+}
+
+export type Plan =
+  | { job: 'review'; target: ReviewTarget }
+  | { job: 'fix'; target: FixTarget }
+  | { job: 'skip'; reason: string };
+
+/** The mode cannot work with this event and these inputs. */
+export class PlanError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PlanError';
+  }
+}
+
+const PR_EVENTS = new Set(['pull_request', 'pull_request_target']);
+// Only the fields the plan reads; the payload is untrusted.
+const prPayload = z.object({ pull_request: z.object({ number: z.number().int().positive() }).loose() }).loose();
+const runPayload = z.object({
+  workflow_run: z.object({ id: z.number().int().positive(), conclusion: z.string().nullish() }).loose(),
+});
+const commentPayload = z.object({
+  issue: z.object({ number: z.number().int().positive(), pull_request: z.unknown().optional() }).loose(),
+  comment: z.object({ body: z.string().default(''), author_association: z.string().default('NONE'), user: z.object({ login: z.string() }).loose() }).loose(),
+});
+const TRUSTED_ASSOCIATIONS = new Set(['OWNER', 'MEMBER', 'COLLABORATOR']);
+
+/** The plan for this run. */
+export function planRun(inputs: Inputs, event: WorkflowEvent, currentRunId: number | undefined): Plan {
+  switch (inputs.mode) {
+    case 'review':
+      return { job: 'review', target: reviewTarget(inputs, event) ?? missingPr(event) };
+    case 'fix':
+      return { job: 'fix', target: fixTarget(inputs, event, currentRunId) };
+    case 'auto':
+      return autoPlan(inputs, event, currentRunId);
+  }
+}
+
+function autoPlan(inputs: Inputs, event: WorkflowEvent, currentRunId: number | undefined): Plan {
+  if (event.name === 'workflow_run') {
+    const run = runPayload.safeParse(event.payload);
+    if (!run.success) throw new PlanError('The workflow_run event has no workflow_run.id.');
+    const conclusion = run.data.workflow_run.conclusion ?? 'unknown';
+    if (conclusion !== 'failure') return { job: 'skip', reason: `The triggering run concluded '${conclusion}', not 'failure': nothing to fix.` };
+    return { job: 'fix', target: fixTarget(inputs, event, currentRunId) };
+  }
+  if (event.name === 'issue_comment') return commentPlan(inputs, event);
+  if (inputs.runId !== undefined) return { job: 'fix', target: { runId: inputs.runId, source: 'input' } };
+  const review = reviewTarget(inputs, event);
+  if (review) return { job: 'review', target: review };
+  return {
+    job: 'skip',
+    reason:
+      `Mode 'auto' found nothing to do for a '${event.name}' event: it reviews pull_request events or 'pr-number', ` +
+      `and fixes failed workflow_run events or 'run-id'. Set 'mode: fix' for a step after a failing step.`,
+  };
+}
+
+function reviewTarget(inputs: Inputs, event: WorkflowEvent): ReviewTarget | undefined {
+  if (inputs.prNumbers.length > 0) return { prNumbers: inputs.prNumbers, explicit: true };
+  if (PR_EVENTS.has(event.name)) {
+    const pr = prPayload.safeParse(event.payload);
+    if (pr.success) return { prNumbers: [pr.data.pull_request.number], explicit: false };
+  }
+  return undefined;
+}
+
+function missingPr(event: WorkflowEvent): never {
+  throw new PlanError(
+    `Mode 'review' needs a pull request, but the '${event.name}' event has none. ` +
+      `Run on pull_request, or set 'pr-number' (e.g. from a workflow_dispatch input).`,
+  );
+}
+
+function fixTarget(inputs: Inputs, event: WorkflowEvent, currentRunId: number | undefined): FixTarget {
+  if (inputs.runId !== undefined) return { runId: inputs.runId, source: 'input' };
+  const run = runPayload.safeParse(event.payload);
+  if (event.name === 'workflow_run' && run.success) return { runId: run.data.workflow_run.id, source: 'workflow_run' };
+  return { runId: currentRunId, source: 'in-job' };
+}
+
+// A comment that mentions the trigger phrase on a PR, by someone trusted, asks for a review.
+function commentPlan(inputs: Inputs, event: WorkflowEvent): Plan {
+  const parsed = commentPayload.safeParse(event.payload);
+  if (!parsed.success || parsed.data.issue.pull_request === undefined)
+    return { job: 'skip', reason: 'The comment is not on a pull request.' };
+  const { comment, issue } = parsed.data;
+  if (!comment.body.includes(inputs.triggerPhrase))
+    return { job: 'skip', reason: `The comment does not mention '${inputs.triggerPhrase}'.` };
+  const login = comment.user.login.toLowerCase();
+  const allowed = inputs.allowUsers.some((u) => u.toLowerCase() === login) || TRUSTED_ASSOCIATIONS.has(comment.author_association);
+  if (!allowed) return { job: 'skip', reason: `@${comment.user.login} may not trigger a review (not a collaborator and not in 'allow-users').` };
+  return { job: 'review', target: { prNumbers: [issue.number], explicit: true } };
+}

@@ -1,0 +1,62 @@
+// Secrets never reach the agent: not through its environment, CODEX_HOME, .git/config, or the model's input.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { removePersistedCredentials } from '../src/git-credentials.js';
+import { secretForms } from '../src/redact.js';
+import { TEST_API_KEY } from './support/codex.js';
+import { TEST_GITHUB_TOKEN, testContext } from './support/context.js';
+import { FakeGitHub } from './support/fake-github.js';
+import { createRepo } from './support/git-repo.js';
+import { isAfterToolCall, ModelServer } from './support/model-server.js';
+
+const basic = Buffer.from(`x-access-token:${TEST_GITHUB_TOKEN}`).toString('base64');
+
+test('the agent running env, reading CODEX_HOME and git config sees no key and no token', async () => {
+  const repo = await createRepo({ 'README.md': '# demo\n' });
+  const model = await ModelServer.start();
+  const github = await FakeGitHub.start();
+  // What actions/checkout leaves behind with persist-credentials: true.
+  await repo.git('config', '--local', 'http.https://github.com/.extraheader', `AUTHORIZATION: basic ${basic}`);
+  const ctx = await testContext({ githubUrl: github.url, modelUrl: model.url, workdir: repo.dir });
+  const restore = await removePersistedCredentials(repo.dir, ctx.secrets);
+  const session = await ctx.openSession();
+  try {
+    const probe = 'env; echo ---; ls -la "$CODEX_HOME"; cat "$CODEX_HOME"/*.toml "$CODEX_HOME"/*.json 2>/dev/null; echo ---; git config --list --show-origin';
+    model.respond((req) => (isAfterToolCall(req) ? { message: 'looked around' } : { exec: probe }));
+    const thread = await session.server.startThread({ sandbox: 'read-only', approvalPolicy: 'never', cwd: repo.dir });
+    const result = await thread.run('Show me your environment.');
+
+    const command = result.items.find((i) => i.type === 'commandExecution') as { aggregatedOutput?: string };
+    const output = command.aggregatedOutput ?? '';
+    // The probe really ran: it printed the environment, CODEX_HOME and the git config.
+    expect(output).toContain('CODEX_HOME=');
+    expect(output).toContain('model_provider = "codex-ci-action"');
+    expect(output).toContain('core.bare=false');
+    expect(output).not.toMatch(/^(OPENAI_API_KEY|GITHUB_TOKEN|INPUT_[A-Z-]+)=/m);
+
+    const everythingTheModelSaw = model.requests.map((r) => r.raw).join('\n');
+    expect(everythingTheModelSaw).toContain('CODEX_HOME=');
+    for (const form of secretForms([TEST_API_KEY, TEST_GITHUB_TOKEN])) {
+      expect(everythingTheModelSaw).not.toContain(form);
+      expect(output).not.toContain(form);
+    }
+    // The key did travel, but only as a header the proxy added after the agent.
+    expect(model.responseRequests[0]!.headers.authorization).toBe(`Bearer ${TEST_API_KEY}`);
+  } finally {
+    await session.close();
+    await restore();
+    await model.close();
+    await github.close();
+  }
+  // After the run the user's checkout is as it was: the persisted header is back.
+  const config = await readFile(join(repo.dir, '.git', 'config'), 'utf8');
+  expect(config).toContain(`AUTHORIZATION: basic ${basic}`);
+  await repo.cleanup();
+});
+
+test('a token left where the action cannot remove it stops the run before the agent starts', async () => {
+  const repo = await createRepo({ 'README.md': '# demo\n' });
+  await repo.git('remote', 'set-url', 'origin', `https://x-access-token:${TEST_GITHUB_TOKEN}@github.com/octo/demo.git`);
+  await expect(removePersistedCredentials(repo.dir, [TEST_GITHUB_TOKEN])).rejects.toThrow(/persist-credentials: false/);
+  await repo.cleanup();
+});
