@@ -1,0 +1,81 @@
+// The bundled action run the way GitHub runs it: `node dist/index.js` with the runner's environment.
+import { mkdtemp, readFile, rm, writeFile, access } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { execa } from 'execa';
+
+const DIST = resolve('dist/index.js');
+
+interface Runner {
+  dir: string;
+  env: Record<string, string>;
+  outputs(): Promise<Record<string, string>>;
+  summary(): Promise<string>;
+}
+
+async function runner(inputs: Record<string, string>, event: { name: string; payload: unknown }): Promise<Runner> {
+  const dir = await mkdtemp(join(tmpdir(), 'runner-'));
+  const eventPath = join(dir, 'event.json');
+  await writeFile(eventPath, JSON.stringify(event.payload));
+  for (const f of ['output', 'summary']) await writeFile(join(dir, f), '');
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? dir,
+    GITHUB_ACTIONS: 'true',
+    GITHUB_EVENT_NAME: event.name,
+    GITHUB_EVENT_PATH: eventPath,
+    GITHUB_OUTPUT: join(dir, 'output'),
+    GITHUB_STEP_SUMMARY: join(dir, 'summary'),
+    GITHUB_REPOSITORY: 'octo/demo',
+    GITHUB_API_URL: 'http://127.0.0.1:9',
+    GITHUB_WORKSPACE: dir,
+    RUNNER_TEMP: join(dir, 'temp'),
+    RUNNER_TOOL_CACHE: join(dir, 'tool-cache'),
+  };
+  for (const [k, v] of Object.entries(inputs)) env[`INPUT_${k.toUpperCase()}`] = v;
+  return {
+    dir,
+    env,
+    outputs: async () => parseOutputs(await readFile(join(dir, 'output'), 'utf8')),
+    summary: () => readFile(join(dir, 'summary'), 'utf8'),
+  };
+}
+
+/** Reads the runner's `name<<DELIMITER … DELIMITER` output file format. */
+function parseOutputs(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const re = /^([^<\n]+)<<(\S+)\n([\s\S]*?)\n\2$/gm;
+  for (const m of text.matchAll(re)) out[m[1]!] = m[3]!;
+  return out;
+}
+
+test('bad inputs fail the step with one clear message before anything is installed or spawned', async () => {
+  const r = await runner(
+    { 'openai-api-key': 'sk-secret-value-123456', 'max-parallel': '0', 'review-event': 'APPROVE', 'codex-path': '/nonexistent/codex' },
+    { name: 'pull_request', payload: { pull_request: { number: 1 } } },
+  );
+  const result = await execa('node', [DIST], { env: r.env, extendEnv: false, reject: false });
+  expect(result.exitCode).toBe(1);
+  expect(result.stdout).toContain(`::error::`);
+  expect(result.stdout).toContain(`Input 'max-parallel' has value "0"`);
+  expect(result.stdout).toContain(`Input 'review-event' has value "APPROVE"`);
+  expect(result.stdout).not.toContain('sk-secret-value-123456');
+  expect(result.stdout).toContain('::add-mask::sk-secret-value-123456');
+  // Nothing was installed: the tool cache was never created.
+  await expect(access(r.env.RUNNER_TOOL_CACHE!)).rejects.toThrow();
+  await rm(r.dir, { recursive: true, force: true });
+});
+
+test('a workflow_run that succeeded is skipped, with outputs and a summary', async () => {
+  const r = await runner(
+    { 'openai-api-key': 'sk-secret-value-123456', 'github-token': 'ghs_token_abcdef123456' },
+    { name: 'workflow_run', payload: { workflow_run: { id: 77, conclusion: 'success' } } },
+  );
+  const result = await execa('node', [DIST], { env: r.env, extendEnv: false, reject: false });
+  expect(result.exitCode).toBe(0);
+  const outputs = await r.outputs();
+  expect(outputs.conclusion).toBe('skipped');
+  expect(outputs['input-tokens']).toBe('0');
+  expect(await r.summary()).toContain("concluded 'success'");
+  await rm(r.dir, { recursive: true, force: true });
+});
