@@ -1,0 +1,63 @@
+// Which job a run does, from the event and the inputs.
+import { planRun, PlanError } from '../src/plan.js';
+import { readInputs } from '../src/inputs.js';
+
+const inputs = (extra: Record<string, string> = {}) =>
+  readInputs({
+    GITHUB_WORKSPACE: '/w',
+    'INPUT_OPENAI-API-KEY': 'sk-test-key-0000',
+    ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v])),
+  });
+
+test('auto reviews the pull request of a pull_request event', () => {
+  expect(planRun(inputs(), { name: 'pull_request', payload: { pull_request: { number: 12 } } }, 1)).toEqual({
+    job: 'review',
+    target: { prNumbers: [12], explicit: false },
+  });
+});
+
+test('pr-number names the PRs explicitly (batch)', () => {
+  expect(planRun(inputs({ 'pr-number': '142,143' }), { name: 'workflow_dispatch', payload: {} }, 1)).toEqual({
+    job: 'review',
+    target: { prNumbers: [142, 143], explicit: true },
+  });
+});
+
+test('auto fixes a failed workflow_run and skips a successful one', () => {
+  const failed = { name: 'workflow_run', payload: { workflow_run: { id: 55, conclusion: 'failure' } } };
+  expect(planRun(inputs({ 'test-command': 'npm test' }), failed, 99)).toEqual({ job: 'fix', target: { runId: 55, source: 'workflow_run' } });
+  const ok = { name: 'workflow_run', payload: { workflow_run: { id: 55, conclusion: 'success' } } };
+  expect(planRun(inputs(), ok, 99)).toMatchObject({ job: 'skip', reason: expect.stringContaining("'success'") });
+});
+
+test('fix mode in a later step of the failing job targets the current run', () => {
+  expect(planRun(inputs({ mode: 'fix' }), { name: 'push', payload: {} }, 4242)).toEqual({
+    job: 'fix',
+    target: { runId: 4242, source: 'in-job' },
+  });
+  expect(planRun(inputs({ mode: 'fix', 'run-id': '7' }), { name: 'push', payload: {} }, 4242)).toEqual({
+    job: 'fix',
+    target: { runId: 7, source: 'input' },
+  });
+});
+
+test('review mode without a pull request says what to do', () => {
+  expect(() => planRun(inputs({ mode: 'review' }), { name: 'push', payload: {} }, 1)).toThrow(PlanError);
+  expect(() => planRun(inputs({ mode: 'review' }), { name: 'push', payload: {} }, 1)).toThrow(/set 'pr-number'/);
+});
+
+test('auto on an unrelated event skips and says why', () => {
+  expect(planRun(inputs(), { name: 'push', payload: {} }, 1)).toMatchObject({ job: 'skip', reason: expect.stringContaining("'push'") });
+});
+
+test('a trusted comment with the trigger phrase on a PR asks for a review; others are skipped', () => {
+  const comment = (body: string, association: string, pr = true) => ({
+    name: 'issue_comment',
+    payload: { issue: { number: 8, ...(pr ? { pull_request: {} } : {}) }, comment: { body, author_association: association, user: { login: 'mona' } } },
+  });
+  expect(planRun(inputs(), comment('@codex please review', 'MEMBER'), 1)).toEqual({ job: 'review', target: { prNumbers: [8], explicit: true } });
+  expect(planRun(inputs(), comment('@codex please review', 'NONE'), 1)).toMatchObject({ job: 'skip' });
+  expect(planRun(inputs({ 'allow-users': 'Mona' }), comment('@codex go', 'NONE'), 1)).toMatchObject({ job: 'review' });
+  expect(planRun(inputs(), comment('looks good', 'OWNER'), 1)).toMatchObject({ job: 'skip' });
+  expect(planRun(inputs(), comment('@codex', 'OWNER', false), 1)).toMatchObject({ job: 'skip' });
+});
