@@ -79,3 +79,10 @@ test('a workflow_run that succeeded is skipped, with outputs and a summary', asy
   expect(await r.summary()).toContain("concluded 'success'");
   await rm(r.dir, { recursive: true, force: true });
 });
+
+test('the suite runs on the runtime action.yml declares (node24)', async () => {
+  const actionYml = await readFile(resolve('action.yml'), 'utf8');
+  expect(actionYml).toMatch(/using:\s*node24/);
+  expect(actionYml).toMatch(/main:\s*dist\/index\.js/);
+  expect(Number(process.versions.node.split('.')[0])).toBe(24);
+});
