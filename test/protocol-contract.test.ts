@@ -28,7 +28,7 @@ type JsonSchema = {
   type?: string | string[];
 };
 
-let definitions: Record<string, JsonSchema> = {};
+const definitions: Record<string, JsonSchema> = {};
 const params = { client: new Map<string, string>(), notification: new Map<string, string>(), server: new Map<string, string>() };
 const results = new Map<string, string>();
 

@@ -48,13 +48,11 @@ export class ModelServer {
 
   /** Starts the server on 127.0.0.1 with an ephemeral port. */
   static async start(): Promise<ModelServer> {
-    let self: ModelServer | undefined;
-    const server = createServer((req, res) => {
-      void self!.handle(req, res);
-    });
+    const server = createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    self = new ModelServer(server, `http://127.0.0.1:${port}/v1`);
+    const self = new ModelServer(server, `http://127.0.0.1:${port}/v1`);
+    server.on('request', (req, res) => void self.handle(req, res));
     return self;
   }
 

@@ -1,0 +1,107 @@
+// The findings schema: one shape from the model's outputSchema, through zod, to the `findings` output.
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { SEVERITIES, type Severity } from '../inputs.js';
+
+/** A finding's severity, most severe first (the order of SEVERITIES). */
+export const severity = z.enum(SEVERITIES);
+
+/** One finding as the model reports it and as the `findings` output lists it. */
+export const findingSchema = z.object({
+  path: z.string().min(1),
+  line: z.number().int().min(1),
+  start_line: z.number().int().min(1).nullable(),
+  side: z.enum(['RIGHT', 'LEFT']),
+  severity,
+  title: z.string().min(1),
+  body: z.string(),
+  suggestion: z.string().nullable(),
+});
+
+/** The model's whole reply for one chunk. */
+export const chunkReviewSchema = z.object({
+  summary: z.string(),
+  findings: z.array(findingSchema),
+});
+
+export type Finding = z.infer<typeof findingSchema>;
+export type ChunkReview = z.infer<typeof chunkReviewSchema>;
+
+const nullable = (type: string) => ({ type: [type, 'null'] });
+
+/**
+ * The same shape as JSON Schema for `outputSchema`. The Responses API runs it in strict mode: every property
+ * is required, no extra properties, and "optional" is spelled as a null type.
+ */
+export const CHUNK_REVIEW_JSON_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['summary', 'findings'],
+  properties: {
+    summary: { type: 'string', description: 'Two or three sentences on what this part of the change does and its main risks.' },
+    findings: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['path', 'line', 'start_line', 'side', 'severity', 'title', 'body', 'suggestion'],
+        properties: {
+          path: { type: 'string', description: 'File path exactly as in the diff header.' },
+          line: { type: 'integer', description: 'The (last) line the finding is about: an R number for side RIGHT, an L number for side LEFT.' },
+          start_line: { ...nullable('integer'), description: 'First line of a multi-line range on the same side, else null.' },
+          side: { type: 'string', enum: ['RIGHT', 'LEFT'], description: 'RIGHT = new version (R numbers), LEFT = old version (L numbers, removed lines).' },
+          severity: { type: 'string', enum: [...SEVERITIES] },
+          title: { type: 'string', description: 'One line, under 80 characters.' },
+          body: { type: 'string', description: 'What is wrong, why it matters, and how to fix it (Markdown).' },
+          suggestion: {
+            ...nullable('string'),
+            description: 'Replacement text for lines start_line..line (or line) on the RIGHT side, exactly as it should read, without diff markers; else null.',
+          },
+        },
+      },
+    },
+  },
+} as const;
+
+/** Rank of a severity: 0 for critical … 4 for info. */
+export function severityRank(s: Severity): number {
+  return SEVERITIES.indexOf(s);
+}
+
+/** True when `s` is as severe as `threshold` or more. */
+export function atLeast(s: Severity, threshold: Severity): boolean {
+  return severityRank(s) <= severityRank(threshold);
+}
+
+/** The hidden marker each posted finding carries, so a re-run can tell what was already said. */
+export const FINGERPRINT_PREFIX = 'codex-ci-action:fp:';
+
+/** A stable id of a finding from its path, line and title. */
+export function fingerprint(f: Pick<Finding, 'path' | 'line' | 'title'>): string {
+  return createHash('sha256').update(`${f.path}\n${f.line}\n${f.title.trim()}`).digest('hex').slice(0, 16);
+}
+
+/** The HTML comment that carries a fingerprint in a posted body. */
+export function fingerprintMarker(fp: string): string {
+  return `<!-- ${FINGERPRINT_PREFIX}${fp} -->`;
+}
+
+/** Every fingerprint marker in a posted body. */
+export function fingerprintsIn(text: string): string[] {
+  return [...text.matchAll(/<!-- codex-ci-action:fp:([0-9a-f]{16}) -->/g)].map((m) => m[1]!);
+}
+
+/** Parses a model reply (JSON, maybe inside a ``` fence) into a ChunkReview, or says what is wrong with it. */
+export function parseChunkReview(text: string | null): { ok: true; review: ChunkReview } | { ok: false; error: string } {
+  if (text === null || text.trim() === '') return { ok: false, error: 'The reply was empty.' };
+  const unfenced = text.trim().replace(/^```(?:json)?\s*\n([\s\S]*?)\n```$/, '$1');
+  let json: unknown;
+  try {
+    json = JSON.parse(unfenced);
+  } catch (error) {
+    return { ok: false, error: `The reply is not valid JSON (${(error as Error).message}).` };
+  }
+  const parsed = chunkReviewSchema.safeParse(json);
+  if (!parsed.success) return { ok: false, error: z.prettifyError(parsed.error) };
+  return { ok: true, review: parsed.data };
+}

@@ -1,0 +1,89 @@
+// Reviews chunks in forks of the base thread, at most max-parallel at a time, with one retry for an unusable reply.
+import type { Thread, ThreadOptions, TurnOptions } from '../codex/app-server.js';
+import type { PullRequest } from '../github/pulls.js';
+import type { Chunk } from './chunks.js';
+import { CHUNK_REVIEW_JSON_SCHEMA, parseChunkReview, type ChunkReview } from './findings.js';
+import { mapLimit } from './limit.js';
+import { chunkPrompt, retryPrompt } from './prompts.js';
+
+/** Token counts summed over turns. */
+export interface TokenUsage {
+  inputTokens: number;
+  cachedInputTokens: number;
+  outputTokens: number;
+}
+
+export const ZERO_USAGE: TokenUsage = { inputTokens: 0, cachedInputTokens: 0, outputTokens: 0 };
+
+/** Adds a turn's usage to a running total. */
+export function addUsage(total: TokenUsage, turn: TokenUsage): TokenUsage {
+  return {
+    inputTokens: total.inputTokens + turn.inputTokens,
+    cachedInputTokens: total.cachedInputTokens + turn.cachedInputTokens,
+    outputTokens: total.outputTokens + turn.outputTokens,
+  };
+}
+
+/** One chunk of one pull request to review. */
+export interface ChunkTask {
+  pr: PullRequest;
+  allPaths: readonly string[];
+  chunk: Chunk;
+  chunkCount: number;
+}
+
+/** How a chunk's review went: its findings, or why it has none. */
+export type ChunkOutcome =
+  | { task: ChunkTask; ok: true; review: ChunkReview; attempts: number; threadId: string; usage: TokenUsage; durationMs: number }
+  | { task: ChunkTask; ok: false; error: string; attempts: number; threadId: string | null; usage: TokenUsage; durationMs: number };
+
+export interface ForkOptions {
+  maxParallel: number;
+  /** Settings of each fork (sandbox, approval policy). */
+  thread: ThreadOptions;
+  /** Settings of each turn (timeout, effort). */
+  turn: Omit<TurnOptions, 'outputSchema'>;
+  /** Called as each chunk finishes, for progress logs. */
+  onDone?: (outcome: ChunkOutcome) => void;
+}
+
+/** Forks `base` once per chunk and reviews each; never rejects — a chunk that cannot be reviewed says why. */
+export function reviewChunks(base: Thread, tasks: readonly ChunkTask[], options: ForkOptions): Promise<ChunkOutcome[]> {
+  return mapLimit(tasks, options.maxParallel, async (task) => {
+    const outcome = await reviewChunk(base, task, options);
+    options.onDone?.(outcome);
+    return outcome;
+  });
+}
+
+async function reviewChunk(base: Thread, task: ChunkTask, options: ForkOptions): Promise<ChunkOutcome> {
+  const started = Date.now();
+  let usage = ZERO_USAGE;
+  let attempts = 0;
+  let threadId: string | null = null;
+  const turn: TurnOptions = { ...options.turn, outputSchema: CHUNK_REVIEW_JSON_SCHEMA };
+  const failed = (error: string): ChunkOutcome => ({ task, ok: false, error, attempts, threadId, usage, durationMs: Date.now() - started });
+  try {
+    const fork = await base.fork(options.thread);
+    threadId = fork.id;
+    let prompt = chunkPrompt(task);
+    // The first reply, and once more with the validation error when it could not be used.
+    for (;;) {
+      attempts++;
+      const result = await fork.run(prompt, turn);
+      usage = addUsage(usage, result.usage);
+      if (result.status !== 'completed') {
+        const why = result.timedOut ? 'the turn ran past timeout-minutes' : (result.error ?? `the turn ended ${result.status}`);
+        return failed(why);
+      }
+      const parsed = parseChunkReview(result.finalResponse);
+      if (parsed.ok) {
+        return { task, ok: true, review: parsed.review, attempts, threadId, usage, durationMs: Date.now() - started };
+      }
+      if (attempts >= 2) return failed(`the reply did not match the findings schema twice; last problem: ${parsed.error}`);
+      prompt = retryPrompt(parsed.error);
+    }
+  } catch (error) {
+    return failed((error as Error).message);
+  }
+}

@@ -1,0 +1,80 @@
+// Gathers what a review needs of one pull request from GitHub: metadata and the reviewable files' hunks.
+import picomatch from 'picomatch';
+import type { Repo } from '../context.js';
+import { getPullRequest, LIST_FILES_LIMIT, listPullFiles, type PullFile, type PullRequest } from '../github/pulls.js';
+import type { GitHub } from '../github/octokit.js';
+import { parsePatch, type FileDiff } from './diff.js';
+
+/** Why a changed file is not reviewed. */
+export type SkipReason = 'deleted' | 'binary or too large' | 'renamed without changes' | 'excluded by paths' | 'excluded by paths-ignore';
+
+/** A pull request ready to be reviewed. */
+export interface GatheredPull {
+  kind: 'review';
+  pr: PullRequest;
+  /** Every file GitHub listed (reviewable or not), for context in prompts. */
+  allPaths: string[];
+  files: FileDiff[];
+  skipped: Array<{ path: string; reason: SkipReason }>;
+  /** GitHub's 3000-file limit cut the list of files short. */
+  truncated: boolean;
+}
+
+/** A pull request that is not reviewed at all, and why. */
+export interface SkippedPull {
+  kind: 'skipped';
+  number: number;
+  pr?: PullRequest;
+  reason: string;
+}
+
+export interface GatherOptions {
+  /** Drafts are reviewed only when the user named the pull requests. */
+  explicit: boolean;
+  paths: readonly string[];
+  pathsIgnore: readonly string[];
+}
+
+/** Reads one pull request and its files (each once) and decides which files are reviewed. */
+export async function gatherPull(github: GitHub, repo: Repo, number: number, options: GatherOptions): Promise<GatheredPull | SkippedPull> {
+  const pr = await getPullRequest(github, repo, number);
+  if (pr.draft && !options.explicit) {
+    return { kind: 'skipped', number, pr, reason: 'draft pull request (name it in `pr-number` to review it anyway)' };
+  }
+  if (pr.state !== 'open' && !options.explicit) {
+    return { kind: 'skipped', number, pr, reason: `the pull request is ${pr.state}` };
+  }
+  const { files, truncated } = await listPullFiles(github, repo, number, pr.changedFiles);
+  const selected = selectFiles(files, options.paths, options.pathsIgnore);
+  return { kind: 'review', pr, allPaths: files.map((f) => f.filename), truncated, ...selected };
+}
+
+/** Applies paths / paths-ignore (picomatch, dotfiles included) and drops what has no reviewable text. */
+export function selectFiles(
+  files: readonly PullFile[],
+  paths: readonly string[],
+  pathsIgnore: readonly string[],
+): { files: FileDiff[]; skipped: Array<{ path: string; reason: SkipReason }> } {
+  const included = paths.length > 0 ? picomatch([...paths], { dot: true }) : () => true;
+  const ignored = pathsIgnore.length > 0 ? picomatch([...pathsIgnore], { dot: true }) : () => false;
+  const out: FileDiff[] = [];
+  const skipped: Array<{ path: string; reason: SkipReason }> = [];
+  for (const f of files) {
+    const path = f.filename;
+    if (!included(path)) skipped.push({ path, reason: 'excluded by paths' });
+    else if (ignored(path)) skipped.push({ path, reason: 'excluded by paths-ignore' });
+    else if (f.status === 'removed') skipped.push({ path, reason: 'deleted' });
+    else if (f.patch === undefined || f.patch === '') {
+      const unchanged = f.status === 'renamed' && (f.changes ?? 0) === 0;
+      skipped.push({ path, reason: unchanged ? 'renamed without changes' : 'binary or too large' });
+    } else {
+      const hunks = parsePatch(f.patch);
+      if (hunks.length === 0) skipped.push({ path, reason: 'binary or too large' });
+      else out.push({ path, status: f.status, hunks, ...(f.previous_filename ? { previousPath: f.previous_filename } : {}) });
+    }
+  }
+  return { files: out, skipped };
+}
+
+/** The note for a file list GitHub cut short. */
+export const TRUNCATED_NOTE = `GitHub lists at most ${LIST_FILES_LIMIT} files of a pull request; files beyond that were not reviewed.`;

@@ -1,0 +1,133 @@
+// What a review run reports: the job summary's Markdown, one workflow annotation per finding, the action outputs.
+import * as core from '@actions/core';
+import type { PullRequest } from '../github/pulls.js';
+import { redact } from '../redact.js';
+import { location, type Keyed } from './compose.js';
+import type { Finding } from './findings.js';
+import type { TokenUsage } from './forks.js';
+import type { PostResult } from './post.js';
+
+/** Everything the report says about one reviewed pull request. */
+export interface PullReport {
+  pr: PullRequest;
+  /** At or above min-severity, capped at max-comments: what is reported. */
+  kept: Keyed[];
+  /** At or above min-severity before the cap: what fail-on-severity looks at. */
+  eligible: Keyed[];
+  newCount: number;
+  chunksTotal: number;
+  chunksOk: number;
+  chunksRetried: number;
+  /** Lines for "Not reviewed": failed chunks, skipped files, GitHub's file limit. */
+  notReviewed: string[];
+  /** null when there was nothing new to post. */
+  post: PostResult | null;
+}
+
+/** A pull request that was not reviewed, and why. */
+export interface SkippedReport {
+  number: number;
+  title?: string;
+  reason: string;
+}
+
+/** The findings as the `findings` output: exactly the schema's fields, in report order. */
+export function findingsOutput(reports: readonly PullReport[], secrets: readonly string[]): string {
+  const findings: Finding[] = reports.flatMap((r) =>
+    r.kept.map((f) => ({
+      path: f.path,
+      line: f.line,
+      start_line: f.start_line,
+      side: f.side,
+      severity: f.severity,
+      title: f.title,
+      body: f.body,
+      suggestion: f.suggestion,
+    })),
+  );
+  return redact(JSON.stringify(findings), secrets);
+}
+
+/** One annotation per finding: error for critical/high, warning for medium/low, notice for info. */
+export function annotate(reports: readonly PullReport[], secrets: readonly string[]): void {
+  for (const r of reports) {
+    for (const f of r.kept) {
+      // A LEFT-side line number belongs to the old version; pinning it to the new file would point at the wrong line.
+      const props: core.AnnotationProperties = { title: redact(`[${f.severity}] ${f.title}`, secrets), file: f.path };
+      if (f.side === 'RIGHT') {
+        props.startLine = f.start_line ?? f.line;
+        if (f.start_line !== null) props.endLine = f.line;
+      }
+      const message = redact(f.body || f.title, secrets);
+      if (f.severity === 'critical' || f.severity === 'high') core.error(message, props);
+      else if (f.severity === 'info') core.notice(message, props);
+      else core.warning(message, props);
+    }
+  }
+}
+
+/** The job summary: totals, then per pull request its findings table, its review, and what was not reviewed. */
+export function jobSummary(opts: {
+  conclusion: string;
+  reports: readonly PullReport[];
+  skipped: readonly SkippedReport[];
+  usage: TokenUsage;
+  durationMs: number;
+  notes: readonly string[];
+  secrets: readonly string[];
+}): string {
+  const chunks = opts.reports.reduce((n, r) => n + r.chunksTotal, 0);
+  const ok = opts.reports.reduce((n, r) => n + r.chunksOk, 0);
+  const retried = opts.reports.reduce((n, r) => n + r.chunksRetried, 0);
+  const out = [
+    '## Codex review',
+    '',
+    `**Conclusion:** ${opts.conclusion} · **Chunks reviewed:** ${ok} of ${chunks}${retried > 0 ? ` (${retried} retried)` : ''} · ` +
+      `**Time:** ${(opts.durationMs / 1000).toFixed(1)} s · **Tokens:** ${opts.usage.inputTokens} input ` +
+      `(${opts.usage.cachedInputTokens} cached), ${opts.usage.outputTokens} output`,
+  ];
+  for (const note of opts.notes) out.push('', `> ${note}`);
+  for (const r of opts.reports) {
+    out.push('', `### Pull request #${r.pr.number}: ${cell(r.pr.title)}`, '');
+    out.push(`Commit \`${r.pr.headSha.slice(0, 12)}\` · ${postLine(r)}`);
+    if (r.kept.length > 0) {
+      out.push('', '| Severity | File:line | Title |', '| --- | --- | --- |');
+      for (const f of r.kept) out.push(`| ${f.severity} | \`${cell(location(f))}\` | ${cell(f.title)} |`);
+    } else {
+      out.push('', 'No findings at or above min-severity.');
+    }
+    if (r.notReviewed.length > 0) out.push('', '**Not reviewed**', ...r.notReviewed.map((l) => `- ${l}`));
+    if (r.post && !r.post.posted) {
+      const why = r.post.forbidden
+        ? `GitHub refused to post this review (${cell(r.post.message)}). A read-only token — as a pull request from a fork gets on \`pull_request\` events — cannot post reviews; the full review follows.`
+        : `GitHub failed to take this review (${cell(r.post.message)}); the full review follows.`;
+      out.push(
+        '',
+        `> [!WARNING]\n> ${why}`,
+        '',
+        '<details open><summary>The review that was not posted</summary>',
+        '',
+        r.post.markdown,
+        '',
+        '</details>',
+      );
+    }
+  }
+  if (opts.skipped.length > 0) {
+    out.push('', '### Not reviewed pull requests');
+    for (const s of opts.skipped) out.push(`- #${s.number}${s.title ? ` ${cell(s.title)}` : ''}: ${s.reason}`);
+  }
+  return redact(out.join('\n'), opts.secrets);
+}
+
+function postLine(r: PullReport): string {
+  if (r.post === null) return r.kept.length > 0 ? 'nothing new to post (already reported)' : 'no review posted (no findings)';
+  if (!r.post.posted) return '**review not posted** (see below)';
+  const moved = r.post.movedToBody > 0 ? `, ${r.post.movedToBody} moved into the body after GitHub refused them inline` : '';
+  return `[review](${r.post.htmlUrl}) with ${r.newCount} new finding(s), ${r.post.inline} inline${moved}`;
+}
+
+/** Text safe inside one Markdown table cell. */
+function cell(text: string): string {
+  return text.replace(/\s+/g, ' ').replace(/\|/g, '\\|').trim();
+}

@@ -1,0 +1,138 @@
+// Review mode's GitHub side against the fake GitHub through the real Octokit: gathering, conventions, posting, sticky.
+import { upsertStickyComment } from '../src/github/comments.js';
+import { createOctokit, type GitHub } from '../src/github/octokit.js';
+import { placeFindings, selectFindings, SUMMARY_MARKER, type ReviewContext } from '../src/review/compose.js';
+import { readConventions } from '../src/review/conventions.js';
+import { parsePatch } from '../src/review/diff.js';
+import { gatherPull } from '../src/review/gather.js';
+import { postReview } from '../src/review/post.js';
+import { FakeGitHub } from './support/fake-github.js';
+import { captureStdout, finding, serveContents } from './support/review-fixtures.js';
+
+const repo = { owner: 'octo', repo: 'demo' };
+const HEAD = 'a'.repeat(40);
+const BASE = 'b'.repeat(40);
+let fake: FakeGitHub;
+let gh: GitHub;
+let stdout: ReturnType<typeof captureStdout>;
+
+beforeEach(async () => {
+  stdout = captureStdout();
+  fake = await FakeGitHub.start();
+  gh = createOctokit('t0ken', { baseUrl: fake.url, timeUnitMs: 0 });
+});
+afterEach(async () => {
+  stdout.restore();
+  await fake.close();
+});
+
+const options = { explicit: false, paths: [], pathsIgnore: [] };
+
+describe('gatherPull', () => {
+  it('reads every page of files and says when GitHub\'s 3000-file limit was reached', async () => {
+    const files = Array.from({ length: 3000 }, (_, i) => ({ filename: `f${i}.ts`, status: 'added', patch: '@@ -0,0 +1 @@\n+x' }));
+    fake.addPullRequest({ ...repo, number: 1, head: { ref: 'h', sha: HEAD }, base: { ref: 'main', sha: BASE }, files });
+    const pull = await gatherPull(gh, repo, 1, options);
+    expect(pull).toMatchObject({ kind: 'review', truncated: true });
+    if (pull.kind === 'review') expect(pull.files).toHaveLength(3000);
+    expect(fake.requestsTo('GET', '/repos/:o/:r/pulls/:n/files')).toHaveLength(30);
+    expect(fake.requestsTo('GET', '/repos/:o/:r/pulls/:n')).toHaveLength(1);
+  });
+
+  it('skips drafts unless named explicitly', async () => {
+    fake.addPullRequest({ ...repo, number: 2, draft: true, head: { ref: 'h', sha: HEAD }, base: { ref: 'main', sha: BASE }, files: [] });
+    expect(await gatherPull(gh, repo, 2, options)).toMatchObject({ kind: 'skipped', reason: expect.stringContaining('draft') });
+    expect(await gatherPull(gh, repo, 2, { ...options, explicit: true })).toMatchObject({ kind: 'review' });
+  });
+
+  it('knows a pull request from a fork', async () => {
+    fake.addPullRequest({ ...repo, number: 3, head: { ref: 'h', sha: HEAD, repoFullName: 'stranger/demo' }, base: { ref: 'main', sha: BASE }, files: [] });
+    expect(await gatherPull(gh, repo, 3, options)).toMatchObject({ pr: { fromFork: true, headSha: HEAD, baseSha: BASE } });
+  });
+});
+
+describe('readConventions', () => {
+  it('reads the conventions files that exist at the base commit, bounded in size, and nothing else', async () => {
+    serveContents(fake, {
+      ...repo,
+      sha: BASE,
+      files: { 'AGENTS.md': 'A'.repeat(40_000), '.eslintrc.json': '{}', 'README.md': 'readme', '.github/CONTRIBUTING.md': 'contrib', 'src/x.ts': '' },
+    });
+    const conventions = await readConventions(gh, repo, BASE);
+    expect(conventions.map((c) => [c.path, c.text.length, c.truncated])).toEqual([
+      ['AGENTS.md', 32 * 1024, true],
+      ['.eslintrc.json', 2, false],
+      ['.github/CONTRIBUTING.md', 7, false],
+    ]);
+    // Two listings and one request per existing file: no probing for files that are not there.
+    expect(fake.requests.filter((r) => r.path.includes('/contents'))).toHaveLength(5);
+    expect(fake.requests.every((r) => r.query.ref === BASE)).toBe(true);
+  });
+
+  it('finds nothing at a commit without the files', async () => {
+    expect(await readConventions(gh, repo, 'c'.repeat(40))).toEqual([]);
+  });
+});
+
+describe('upsertStickyComment', () => {
+  it('creates the comment once, then edits it; leaves other comments alone', async () => {
+    fake.addIssueComment({ ...repo, number: 5, body: 'a human comment', user: { login: 'human', type: 'User' } });
+    const first = await upsertStickyComment(gh, repo, 5, SUMMARY_MARKER, `${SUMMARY_MARKER}\none`);
+    const second = await upsertStickyComment(gh, repo, 5, SUMMARY_MARKER, `${SUMMARY_MARKER}\ntwo`);
+    expect(first.created).toBe(true);
+    expect(second).toMatchObject({ created: false, id: first.id });
+    expect(fake.issueComments.map((c) => c.body)).toEqual(['a human comment', `${SUMMARY_MARKER}\ntwo`]);
+  });
+
+  it('creates its own comment when the marked one cannot be edited', async () => {
+    const foreign = fake.addIssueComment({ ...repo, number: 6, body: `${SUMMARY_MARKER}\nforged`, user: { login: 'human', type: 'User' } });
+    fake.failNext('PATCH', '/repos/:o/:r/issues/comments/:id', 403);
+    const result = await upsertStickyComment(gh, repo, 6, SUMMARY_MARKER, `${SUMMARY_MARKER}\nmine`);
+    expect(result.created).toBe(true);
+    expect(foreign.body).toBe(`${SUMMARY_MARKER}\nforged`);
+  });
+});
+
+describe('postReview', () => {
+  const PATCH = '@@ -1,2 +1,3 @@\n a\n+b\n c';
+  const files = [{ path: 'x.ts', status: 'modified', hunks: parsePatch(PATCH) }];
+  const context: ReviewContext = { headSha: HEAD, summary: 'Sum.', alreadyPosted: 0, overCap: 0, maxComments: 25, notReviewed: [] };
+  const placement = () => placeFindings(selectFindings([finding({ path: 'x.ts', line: 2, title: 'On b' })], 'info', 25).kept, files);
+
+  beforeEach(() => {
+    fake.addPullRequest({ ...repo, number: 7, head: { ref: 'h', sha: HEAD }, base: { ref: 'main', sha: BASE }, files: [{ filename: 'x.ts', status: 'modified', patch: PATCH }] });
+  });
+
+  it('falls back to COMMENT when GitHub refuses REQUEST_CHANGES on the token\'s own pull request', async () => {
+    fake.failNext('POST', '/repos/:o/:r/pulls/:n/reviews', 422, { message: 'Unprocessable Entity', errors: ['Review Can not request changes on your own pull request'] });
+    const result = await postReview(gh, repo, { pullNumber: 7, headSha: HEAD, event: 'REQUEST_CHANGES', placement: placement(), context, secrets: [] });
+    expect(result).toMatchObject({ posted: true, event: 'COMMENT', inline: 1 });
+    expect(fake.reviews.map((r) => r.event)).toEqual(['COMMENT']);
+  });
+
+  it('moves only the comment GitHub names when it names one', async () => {
+    const two = placeFindings(
+      selectFindings([finding({ path: 'x.ts', line: 2, title: 'first' }), finding({ path: 'x.ts', line: 3, title: 'second' })], 'info', 25).kept,
+      files,
+    );
+    fake.failNext('POST', '/repos/:o/:r/pulls/:n/reviews', 422, { message: 'Unprocessable Entity', errors: ['comments[1] line could not be resolved'] });
+    const result = await postReview(gh, repo, { pullNumber: 7, headSha: HEAD, event: 'COMMENT', placement: two, context, secrets: [] });
+    expect(result).toMatchObject({ posted: true, inline: 1, movedToBody: 1 });
+    expect(fake.reviews[0]!.comments.map((c) => c.body)).toEqual([expect.stringContaining('first')]);
+    expect(fake.reviews[0]!.body).toContain('second');
+  });
+
+  it('keeps the whole review when GitHub fails for another reason', async () => {
+    for (let i = 0; i < 3; i++) fake.failNext('POST', '/repos/:o/:r/pulls/:n/reviews', 502);
+    const result = await postReview(gh, repo, { pullNumber: 7, headSha: HEAD, event: 'COMMENT', placement: placement(), context, secrets: [] });
+    expect(result).toMatchObject({ posted: false, forbidden: false, markdown: expect.stringContaining('On b') });
+  });
+
+  it('redacts secrets from everything it sends', async () => {
+    const secret = 'ghp_supersecretvalue123456';
+    const p = placeFindings(selectFindings([finding({ path: 'x.ts', line: 2, title: 'T', body: `token ${secret}` })], 'info', 25).kept, files);
+    await postReview(gh, repo, { pullNumber: 7, headSha: HEAD, event: 'COMMENT', placement: p, context: { ...context, summary: secret }, secrets: [secret] });
+    expect(JSON.stringify(fake.reviews)).not.toContain(secret);
+    expect(fake.reviews[0]!.comments[0]!.body).toContain('token ***');
+  });
+});

@@ -1,0 +1,297 @@
+// Review mode's pure parts: patch parsing, line rendering, anchoring, chunking, findings, selection, rendering.
+import { refusedCommentIndexes } from '../src/github/reviews.js';
+import { chunkFiles, estimateTokens, renderFile } from '../src/review/chunks.js';
+import { commentBody, placeFindings, reviewBody, selectFindings, stickyBody, SUMMARY_MARKER, type Keyed } from '../src/review/compose.js';
+import { anchor, parsePatch, renderLines, type FileDiff } from '../src/review/diff.js';
+import {
+  CHUNK_REVIEW_JSON_SCHEMA,
+  chunkReviewSchema,
+  findingSchema,
+  fingerprint,
+  fingerprintsIn,
+  parseChunkReview,
+} from '../src/review/findings.js';
+import { selectFiles } from '../src/review/gather.js';
+import { mapLimit } from '../src/review/limit.js';
+import { fence } from '../src/review/prompts.js';
+import { finding } from './support/review-fixtures.js';
+
+const PATCH = [
+  '@@ -10,4 +10,5 @@ function run() {',
+  ' keep one',
+  '-removed',
+  '+added one',
+  '+added two',
+  ' keep two',
+  ' keep three',
+  '@@ -40,2 +41,2 @@',
+  ' far context',
+  '-last old',
+  '+last new',
+  '\\ No newline at end of file',
+].join('\n');
+
+const file = (path = 'src/x.ts', patch = PATCH): FileDiff => ({ path, status: 'modified', hunks: parsePatch(patch) });
+
+describe('parsePatch and renderLines', () => {
+  it('numbers each line on both sides and drops the "no newline" note', () => {
+    const [first, second] = parsePatch(PATCH);
+    expect(first!.header).toBe('@@ -10,4 +10,5 @@ function run() {');
+    expect(first!.lines).toEqual([
+      { kind: 'context', old: 10, new: 10, text: 'keep one' },
+      { kind: 'del', old: 11, new: null, text: 'removed' },
+      { kind: 'add', old: null, new: 11, text: 'added one' },
+      { kind: 'add', old: null, new: 12, text: 'added two' },
+      { kind: 'context', old: 12, new: 13, text: 'keep two' },
+      { kind: 'context', old: 13, new: 14, text: 'keep three' },
+    ]);
+    expect(second!.lines.map((l) => [l.kind, l.old, l.new])).toEqual([
+      ['context', 40, 41],
+      ['del', 41, null],
+      ['add', null, 42],
+    ]);
+  });
+
+  it('renders L and R columns and the marker', () => {
+    expect(renderLines(parsePatch(PATCH)[0]!.lines)).toBe(
+      ['L10 R10   keep one', 'L11     - removed', '    R11 + added one', '    R12 + added two', 'L12 R13   keep two', 'L13 R14   keep three'].join('\n'),
+    );
+  });
+
+  it('cuts very long lines', () => {
+    const text = renderLines([{ kind: 'add', old: null, new: 1, text: 'x'.repeat(5000) }]);
+    expect(text.length).toBeLessThan(2100);
+    expect(text).toContain('[line truncated]');
+  });
+});
+
+describe('anchor', () => {
+  const f = file();
+  const at = (line: number, side: 'RIGHT' | 'LEFT' = 'RIGHT', start_line: number | null = null) =>
+    anchor(f, { path: f.path, line, side, start_line });
+
+  it('places added and context lines on RIGHT, removed and context lines on LEFT', () => {
+    expect(at(11)).toEqual({ path: 'src/x.ts', line: 11, startLine: null, side: 'RIGHT' });
+    expect(at(14)).not.toBeNull();
+    expect(at(11, 'LEFT')).not.toBeNull();
+    expect(at(13, 'LEFT')).not.toBeNull();
+    expect(at(42)).not.toBeNull();
+  });
+
+  it('refuses lines outside the hunks, or on the wrong side', () => {
+    expect(at(15)).toBeNull();
+    expect(at(30)).toBeNull();
+    expect(at(14, 'LEFT')).toBeNull(); // old version has no line 14 in the hunk
+    expect(anchor(undefined, { path: 'other.ts', line: 1, side: 'RIGHT', start_line: null })).toBeNull();
+  });
+
+  it('keeps a range only inside one hunk and in order', () => {
+    expect(at(13, 'RIGHT', 11)).toMatchObject({ line: 13, startLine: 11 });
+    expect(at(42, 'RIGHT', 13)).toBeNull(); // spans two hunks
+    expect(at(11, 'RIGHT', 13)).toBeNull(); // reversed
+    expect(at(11, 'RIGHT', 11)).toMatchObject({ startLine: null });
+  });
+});
+
+describe('chunkFiles', () => {
+  const added = (name: string, n: number): FileDiff => ({
+    path: name,
+    status: 'added',
+    hunks: parsePatch([`@@ -0,0 +1,${n} @@`, ...Array.from({ length: n }, (_, i) => `+const ${name.replace(/\W/g, '_')}_${i} = ${i};`)].join('\n')),
+  });
+  const lineCount = (chunks: { text: string }[]) => chunks.reduce((n, c) => n + (c.text.match(/^ *R\d+ +\+/gm) ?? []).length, 0);
+
+  it('keeps small files together in one chunk', () => {
+    const chunks = chunkFiles([added('a.ts', 5), added('b.ts', 5)], 10_000);
+    expect(chunks).toHaveLength(1);
+    expect(chunks[0]!.paths).toEqual(['a.ts', 'b.ts']);
+    expect(chunks[0]!.text).toBe(`${renderFile(added('a.ts', 5))}\n\n${renderFile(added('b.ts', 5))}`);
+  });
+
+  it('starts a new chunk when the next whole file does not fit', () => {
+    const files = [added('a.ts', 20), added('b.ts', 20), added('c.ts', 20)];
+    const one = estimateTokens(renderFile(files[0]!));
+    const chunks = chunkFiles(files, one + 10);
+    expect(chunks.map((c) => c.paths)).toEqual([['a.ts'], ['b.ts'], ['c.ts']]);
+    expect(chunks.map((c) => c.index)).toEqual([1, 2, 3]);
+  });
+
+  it('splits a file too large for one chunk at hunk boundaries, and a huge hunk into line runs', () => {
+    const hunk = (oldStart: number, newStart: number, n: number, tag: string) => [
+      `@@ -${oldStart},0 +${newStart},${n} @@`,
+      ...Array.from({ length: n }, (_, i) => `+line ${tag} ${i} ${'x'.repeat(40)}`),
+    ];
+    const big: FileDiff = { path: 'big.ts', status: 'modified', hunks: parsePatch([...hunk(1, 1, 10, 'a'), ...hunk(50, 60, 10, 'b'), ...hunk(90, 110, 80, 'c')].join('\n')) };
+    const budget = 250;
+    const chunks = chunkFiles([big], budget);
+    expect(chunks.length).toBeGreaterThan(2);
+    for (const c of chunks) expect(c.tokens).toBeLessThanOrEqual(budget);
+    // Hunks a and b stay whole (each in exactly one chunk); hunk c is cut into continued runs.
+    for (const tag of ['a', 'b']) expect(chunks.filter((c) => c.text.includes(`line ${tag} 0 `) && c.text.includes(`line ${tag} 9 `))).toHaveLength(1);
+    expect(chunks.some((c) => /@@ -90,0 \+110,80 @@ \(continued, 2 of \d+\)/.test(c.text))).toBe(true);
+    expect(chunks[0]!.text).toMatch(/^### File: big\.ts \[modified\] — part 1 of \d+/);
+    // Every line of the file is reviewed exactly once.
+    expect(lineCount(chunks)).toBe(100);
+  });
+});
+
+describe('findings schema', () => {
+  it('is strict JSON Schema: every property required, no extra properties, nullable as a null type', () => {
+    const item = CHUNK_REVIEW_JSON_SCHEMA.properties.findings.items;
+    expect([...item.required].sort()).toEqual(Object.keys(item.properties).sort());
+    expect(Object.keys(item.properties).sort()).toEqual(Object.keys(findingSchema.shape).sort());
+    expect(Object.keys(CHUNK_REVIEW_JSON_SCHEMA.properties).sort()).toEqual(Object.keys(chunkReviewSchema.shape).sort());
+    expect(item.additionalProperties).toBe(false);
+    expect(item.properties.start_line.type).toEqual(['integer', 'null']);
+    expect(item.properties.suggestion.type).toEqual(['string', 'null']);
+  });
+
+  it('parses a reply, also inside a ```json fence, and explains what is wrong otherwise', () => {
+    const reply = { summary: 's', findings: [finding({ path: 'a', line: 1, title: 't' })] };
+    expect(parseChunkReview(JSON.stringify(reply))).toEqual({ ok: true, review: reply });
+    expect(parseChunkReview('```json\n' + JSON.stringify(reply) + '\n```')).toMatchObject({ ok: true });
+    expect(parseChunkReview('nope')).toMatchObject({ ok: false, error: expect.stringContaining('not valid JSON') });
+    expect(parseChunkReview(null)).toMatchObject({ ok: false });
+    const bad = parseChunkReview(JSON.stringify({ summary: 's', findings: [{ ...reply.findings[0], severity: 'urgent' }] }));
+    expect(bad).toMatchObject({ ok: false, error: expect.stringContaining('severity') });
+  });
+
+  it('fingerprints by path, line and title', () => {
+    const a = fingerprint({ path: 'a.ts', line: 3, title: 'T' });
+    expect(a).toMatch(/^[0-9a-f]{16}$/);
+    expect(fingerprint({ path: 'a.ts', line: 3, title: ' T ' })).toBe(a);
+    expect(fingerprint({ path: 'a.ts', line: 4, title: 'T' })).not.toBe(a);
+    expect(fingerprintsIn(`x <!-- codex-ci-action:fp:${a} --> y`)).toEqual([a]);
+  });
+});
+
+describe('selection and placement', () => {
+  it('drops duplicates and findings below min-severity, caps most severe first', () => {
+    const fs = [
+      finding({ path: 'a', line: 1, title: 'low one', severity: 'low' }),
+      finding({ path: 'a', line: 2, title: 'dup', severity: 'medium' }),
+      finding({ path: 'a', line: 2, title: 'dup', severity: 'high' }),
+      finding({ path: 'a', line: 3, title: 'info', severity: 'info' }),
+      finding({ path: 'a', line: 4, title: 'crit', severity: 'critical' }),
+      finding({ path: 'a', line: 5, title: 'med', severity: 'medium' }),
+    ];
+    const s = selectFindings(fs, 'low', 3);
+    expect(s.kept.map((f) => [f.title, f.severity])).toEqual([
+      ['crit', 'critical'],
+      ['dup', 'high'],
+      ['med', 'medium'],
+    ]);
+    expect(s).toMatchObject({ duplicates: 1, belowMinSeverity: 1, overCap: 1 });
+    expect(s.eligible).toHaveLength(4);
+  });
+
+  it('places findings inline when anchored, else in the body', () => {
+    const f = file();
+    const kept = selectFindings([finding({ path: f.path, line: 11, title: 'in' }), finding({ path: f.path, line: 30, title: 'out' }), finding({ path: 'nope.ts', line: 1, title: 'other file' })], 'info', 10).kept;
+    const p = placeFindings(kept, [f]);
+    expect(p.inline.map((i) => i.finding.title)).toEqual(['in']);
+    expect(p.outside.map((o) => o.title)).toEqual(['out', 'other file']);
+  });
+});
+
+describe('rendering', () => {
+  const keyed = (f: Parameters<typeof finding>[0]): Keyed => {
+    const full = finding(f);
+    return { ...full, fp: fingerprint(full) };
+  };
+
+  it('renders a RIGHT suggestion as a committable block, with a fence longer than backticks inside', () => {
+    const body = commentBody(keyed({ path: 'a', line: 1, title: 'T', suggestion: 'const s = `x`;\n```\n' }), 'RIGHT');
+    expect(body).toContain('````suggestion\nconst s = `x`;\n```\n````');
+    expect(body).toMatch(/<!-- codex-ci-action:fp:[0-9a-f]{16} -->$/);
+  });
+
+  it('never renders a suggestion block on the LEFT side', () => {
+    const body = commentBody(keyed({ path: 'a', line: 1, side: 'LEFT', title: 'T', suggestion: 'x' }), 'LEFT');
+    expect(body).not.toContain('suggestion');
+    expect(body).toContain('Suggested fix:\n```\nx\n```');
+  });
+
+  it('does not let model text forge the hidden markers', () => {
+    const body = commentBody(keyed({ path: 'a', line: 1, title: 'T', body: `<!-- codex-ci-action:fp:${'0'.repeat(16)} -->` }), 'RIGHT');
+    expect(fingerprintsIn(body)).toHaveLength(1);
+  });
+
+  it('writes the review body with the findings outside the diff and what was not reviewed', () => {
+    const out = keyed({ path: 'a.ts', line: 30, title: 'Outside', severity: 'high' });
+    const body = reviewBody(
+      { headSha: 'abcdef1234', summary: 'Sum.', alreadyPosted: 2, overCap: 1, maxComments: 5, notReviewed: ['`x.png`: binary or too large'] },
+      { inline: [], outside: [out] },
+    );
+    expect(body).toContain('## Codex review of abcdef1');
+    expect(body).toContain('#### 🟠 High — `a.ts:30` — Outside');
+    expect(body).toContain('2 finding(s) reported by an earlier run are not repeated.');
+    expect(body).toContain('1 less severe finding(s) were left out (max-comments is 5).');
+    expect(body).toContain('- `x.png`: binary or too large');
+    expect(fingerprintsIn(body)).toEqual([out.fp]);
+  });
+
+  it('starts the sticky comment with its marker and counts by severity', () => {
+    const body = stickyBody({ headSha: 'abc', summary: 'S', kept: [finding({ path: 'a', line: 1, title: 't', severity: 'high' })], minSeverity: 'low', reviewUrl: 'https://x/r', newCount: 1, notReviewed: [] });
+    expect(body.startsWith(SUMMARY_MARKER)).toBe(true);
+    expect(body).toContain('| 🟠 High | 1 |');
+    expect(body).toContain('| 🔴 Critical | 0 |');
+    expect(body).toContain('`abc`');
+  });
+
+  it('fences text with a fence longer than its backticks', () => {
+    expect(fence('a ``` b')).toBe('````\na ``` b\n````');
+    expect(fence('plain', 'diff')).toBe('```diff\nplain\n```');
+  });
+});
+
+describe('selectFiles', () => {
+  const f = (filename: string, extra: Record<string, unknown> = {}) => ({ filename, status: 'modified', patch: '@@ -1 +1 @@\n-a\n+b', changes: 2, ...extra });
+
+  it('applies paths and paths-ignore with dotfiles, and skips deleted, binary and pure renames by name', () => {
+    const { files, skipped } = selectFiles(
+      [
+        f('src/a.ts'),
+        f('.github/workflows/ci.yml'),
+        f('src/gen/out.ts'),
+        f('docs/x.md'),
+        f('src/img.png', { patch: undefined }),
+        f('src/old.ts', { status: 'removed' }),
+        f('src/moved.ts', { status: 'renamed', patch: undefined, changes: 0, previous_filename: 'src/was.ts' }),
+      ],
+      ['src/**', '.github/**'],
+      ['src/gen/**'],
+    );
+    expect(files.map((x) => x.path)).toEqual(['src/a.ts', '.github/workflows/ci.yml']);
+    expect(skipped).toEqual([
+      { path: 'src/gen/out.ts', reason: 'excluded by paths-ignore' },
+      { path: 'docs/x.md', reason: 'excluded by paths' },
+      { path: 'src/img.png', reason: 'binary or too large' },
+      { path: 'src/old.ts', reason: 'deleted' },
+      { path: 'src/moved.ts', reason: 'renamed without changes' },
+    ]);
+  });
+});
+
+describe('mapLimit', () => {
+  it('runs at most `limit` at once and keeps the order of results', async () => {
+    let running = 0;
+    let peak = 0;
+    const out = await mapLimit([5, 1, 4, 2, 3], 2, async (n) => {
+      running++;
+      peak = Math.max(peak, running);
+      await new Promise((r) => setTimeout(r, n * 5));
+      running--;
+      return n * 10;
+    });
+    expect(out).toEqual([50, 10, 40, 20, 30]);
+    expect(peak).toBe(2);
+  });
+});
+
+describe('refusedCommentIndexes', () => {
+  it('reads comment indexes GitHub names, and says "unknown" otherwise', () => {
+    expect(refusedCommentIndexes({ status: 422, message: 'Unprocessable', details: ['comments[1] line could not be resolved'] }, 3)).toEqual([1]);
+    expect(refusedCommentIndexes({ status: 422, message: 'Unprocessable Entity', details: ['pull_request_review_thread.line could not be resolved'] }, 3)).toBeUndefined();
+  });
+});

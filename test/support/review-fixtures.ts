@@ -1,0 +1,106 @@
+// Helpers for review-mode tests: repository contents on the fake GitHub, scripted model replies, findings, patches.
+import { jest } from '@jest/globals';
+import type { Finding } from '../../src/review/findings.js';
+import { CHUNK_HEADING, RETRY_HEADING, SETUP_HEADING } from '../../src/review/prompts.js';
+import type { FakeGitHub, FakeRequest } from './fake-github.js';
+import { lastUserText, type ModelReply, type ModelRequest, type ModelServer } from './model-server.js';
+
+/**
+ * Serves GET /repos/:owner/:repo/contents/… for files at commit `sha` (other refs answer 404, as a missing file
+ * would): directory listings and base64 file bodies, like the real API.
+ */
+export function serveContents(fake: FakeGitHub, opts: { owner: string; repo: string; sha: string; files: Record<string, string> }): void {
+  const handler = ({ params, query }: FakeRequest) => {
+    if (params.owner !== opts.owner || params.repo !== opts.repo || query.ref !== opts.sha) return notFound();
+    const path = [params.p0, params.p1, params.p2, params.p3].filter((p) => p !== undefined).join('/');
+    const file = opts.files[path];
+    if (file !== undefined) {
+      const name = path.split('/').at(-1)!;
+      return { body: { type: 'file', name, path, size: Buffer.byteLength(file), encoding: 'base64', content: Buffer.from(file).toString('base64') } };
+    }
+    const prefix = path === '' ? '' : `${path}/`;
+    const entries = new Map<string, { type: string; name: string; path: string; size: number }>();
+    for (const [p, text] of Object.entries(opts.files)) {
+      if (!p.startsWith(prefix)) continue;
+      const [name, ...rest] = p.slice(prefix.length).split('/');
+      entries.set(name!, { type: rest.length > 0 ? 'dir' : 'file', name: name!, path: `${prefix}${name}`, size: rest.length > 0 ? 0 : Buffer.byteLength(text) });
+    }
+    return entries.size > 0 ? { body: [...entries.values()] } : notFound();
+  };
+  const base = '/repos/:owner/:repo/contents';
+  fake.route('GET', base, handler);
+  fake.route('GET', `${base}/:p0`, handler);
+  fake.route('GET', `${base}/:p0/:p1`, handler);
+  fake.route('GET', `${base}/:p0/:p1/:p2`, handler);
+  fake.route('GET', `${base}/:p0/:p1/:p2/:p3`, handler);
+}
+
+function notFound() {
+  return { status: 404, body: { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' } };
+}
+
+/** A finding with defaults for what a test does not care about. */
+export function finding(f: Partial<Finding> & Pick<Finding, 'path' | 'line' | 'title'>): Finding {
+  return { start_line: null, side: 'RIGHT', severity: 'medium', body: `Explanation of ${f.title}.`, suggestion: null, ...f };
+}
+
+/** A chunk reply as the model's message text. */
+export function findingsReply(findings: Finding[], summary = 'This part of the change looks focused.', delayMs?: number): ModelReply {
+  return { message: JSON.stringify({ summary, findings }), ...(delayMs ? { delayMs } : {}) };
+}
+
+/** Which of review mode's turns a model request belongs to, by the heading of its prompt. */
+export function turnKind(req: ModelRequest): 'setup' | 'chunk' | 'retry' | 'other' {
+  const text = lastUserText(req);
+  if (text.startsWith(SETUP_HEADING)) return 'setup';
+  if (text.startsWith(CHUNK_HEADING)) return 'chunk';
+  if (text.startsWith(RETRY_HEADING)) return 'retry';
+  return 'other';
+}
+
+/** The acknowledgement the scripted base turn answers; fork requests carry it in their history. */
+export const SETUP_ACK = 'ACK-7f3c: I will follow the base branch conventions.';
+
+/**
+ * Scripts the model for review mode: the setup turn answers SETUP_ACK, chunk turns answer `chunk(req)`,
+ * retries answer `retry(req)` (default: no findings).
+ */
+export function scriptReviewModel(
+  model: ModelServer,
+  handlers: { chunk: (req: ModelRequest) => ModelReply; retry?: (req: ModelRequest) => ModelReply },
+): void {
+  model.respond((req) => {
+    switch (turnKind(req)) {
+      case 'setup':
+        return { message: SETUP_ACK };
+      case 'chunk':
+        return handlers.chunk(req);
+      case 'retry':
+        return handlers.retry ? handlers.retry(req) : findingsReply([]);
+      default:
+        return { message: 'Unexpected request.' };
+    }
+  });
+}
+
+/** A patch of a modified file: `context` lines kept, with line `at` (1-based) replaced by `replacement`. */
+export function modifyPatch(lines: readonly string[], at: number, replacement: string): string {
+  const out = [`@@ -1,${lines.length} +1,${lines.length} @@`];
+  lines.forEach((l, i) => out.push(i + 1 === at ? `-${l}\n+${replacement}` : ` ${l}`));
+  return out.join('\n');
+}
+
+/** A patch of an added file. */
+export function addedPatch(lines: readonly string[]): string {
+  return [`@@ -0,0 +1,${lines.length} @@`, ...lines.map((l) => `+${l}`)].join('\n');
+}
+
+/** Captures what @actions/core writes (workflow commands included) and keeps it off the test output. */
+export function captureStdout(): { text(): string; restore(): void } {
+  const chunks: string[] = [];
+  const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+    return true;
+  });
+  return { text: () => chunks.join(''), restore: () => spy.mockRestore() };
+}
