@@ -3,6 +3,11 @@ import { mkdtemp, readFile, rm, writeFile, access } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
+import { CODEX_BINARY, TEST_API_KEY } from './support/codex.js';
+import { FakeGitHub } from './support/fake-github.js';
+import { createRepo } from './support/git-repo.js';
+import { ModelServer } from './support/model-server.js';
+import { addedPatch, finding, findingsReply, scriptReviewModel, serveContents } from './support/review-fixtures.js';
 
 const DIST = resolve('dist/index.js');
 
@@ -59,8 +64,9 @@ test('bad inputs fail the step with one clear message before anything is install
   expect(result.stdout).toContain(`::error::`);
   expect(result.stdout).toContain(`Input 'max-parallel' has value "0"`);
   expect(result.stdout).toContain(`Input 'review-event' has value "APPROVE"`);
-  expect(result.stdout).not.toContain('sk-secret-value-123456');
+  // The runner is told to mask the key first; after that it appears nowhere.
   expect(result.stdout).toContain('::add-mask::sk-secret-value-123456');
+  expect(result.stdout.replace('::add-mask::sk-secret-value-123456', '')).not.toContain('sk-secret-value-123456');
   // Nothing was installed: the tool cache was never created.
   await expect(access(r.env.RUNNER_TOOL_CACHE!)).rejects.toThrow();
   await rm(r.dir, { recursive: true, force: true });
@@ -85,4 +91,57 @@ test('the suite runs on the runtime action.yml declares (node24)', async () => {
   expect(actionYml).toMatch(/using:\s*node24/);
   expect(actionYml).toMatch(/main:\s*dist\/index\.js/);
   expect(Number(process.versions.node.split('.')[0])).toBe(24);
+});
+
+test('a pull_request event is reviewed end to end by the bundle, with outputs read back from GITHUB_OUTPUT', async () => {
+  const github = await FakeGitHub.start();
+  const model = await ModelServer.start();
+  const repo = await createRepo({ 'src/app.ts': 'export const limit = 10;\n' });
+  try {
+    const base = 'b'.repeat(40);
+    serveContents(github, { owner: 'octo', repo: 'demo', sha: base, files: { 'AGENTS.md': 'Use typed errors.\n' } });
+    github.addPullRequest({
+      owner: 'octo',
+      repo: 'demo',
+      number: 5,
+      head: { ref: 'feature', sha: repo.headSha },
+      base: { ref: 'main', sha: base },
+      files: [{ filename: 'src/app.ts', status: 'added', patch: addedPatch(['export const limit = 10;']), additions: 1 }],
+    });
+    scriptReviewModel(model, {
+      chunk: () => findingsReply([finding({ path: 'src/app.ts', line: 1, title: 'Magic number', severity: 'high' })]),
+    });
+    const r = await runner(
+      {
+        mode: 'auto',
+        'openai-api-key': TEST_API_KEY,
+        'openai-base-url': model.url,
+        'github-token': 'ghs_entrypoint_token_0123456789',
+        'codex-path': CODEX_BINARY,
+        'fail-on-severity': 'critical',
+      },
+      { name: 'pull_request', payload: { pull_request: { number: 5 } } },
+    );
+    r.env.GITHUB_API_URL = github.url;
+    r.env.GITHUB_WORKSPACE = repo.dir;
+    r.env.CODEX_CI_GITHUB_TIME_UNIT_MS = '0';
+    const result = await execa('node', [DIST], { env: r.env, extendEnv: false, reject: false });
+    expect(result.stdout).not.toContain('::error::');
+    expect(result.exitCode).toBe(0);
+    const outputs = await r.outputs();
+    expect(outputs).toMatchObject({ conclusion: 'findings', 'findings-count': '1', 'codex-version': '0.169.0' });
+    expect(outputs['review-url']).toMatch(/\/pull\/5#pullrequestreview-\d+$/);
+    expect(Number(outputs['input-tokens'])).toBeGreaterThan(0);
+    expect(JSON.parse(outputs.findings!)).toEqual([expect.objectContaining({ path: 'src/app.ts', line: 1, severity: 'high' })]);
+    expect(github.reviews).toHaveLength(1);
+    expect(github.reviews[0]!.comments[0]).toMatchObject({ path: 'src/app.ts', line: 1, side: 'RIGHT' });
+    expect(await r.summary()).toContain('Magic number');
+    // The workflow annotation points at the line in the Files tab.
+    expect(result.stdout).toMatch(/^::error [^\n]*file=src\/app\.ts,line=1[,:]/m);
+    await rm(r.dir, { recursive: true, force: true });
+  } finally {
+    await github.close();
+    await model.close();
+    await repo.cleanup();
+  }
 });
