@@ -20,6 +20,7 @@ test('overhead of the app-server client', async () => {
   const startup: number[] = [];
   const threadStart: number[] = [];
   const turn: number[] = [];
+  const warmTurn: number[] = [];
   const fork: number[] = [];
   const forks: number[] = [];
   const modelDelay = 300;
@@ -32,6 +33,7 @@ test('overhead of the app-server client', async () => {
       const [t, thread] = await time(() => rig.server.startThread({ sandbox: 'read-only', approvalPolicy: 'never' }));
       threadStart.push(t);
       turn.push((await time(() => thread.run('instant')))[0]);
+      warmTurn.push((await time(() => thread.run('instant again')))[0]);
       fork.push((await time(() => thread.fork()))[0]);
       const [all] = await time(() =>
         Promise.all(Array.from({ length: width }, async () => (await thread.fork()).run('slow'))),
@@ -44,7 +46,8 @@ test('overhead of the app-server client', async () => {
   const report = [
     `app-server start + initialize: ${stats(startup)}`,
     `thread/start: ${stats(threadStart)}`,
-    `one turn, instant model (1 request): ${stats(turn)}`,
+    `first turn, instant model (1 request): ${stats(turn)}`,
+    `second turn on the same thread, instant model: ${stats(warmTurn)}`,
     `thread/fork: ${stats(fork)}`,
     `${width} forks + turns concurrently, ${modelDelay} ms model, time beyond one model call: ${stats(forks)}`,
   ];
