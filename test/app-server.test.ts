@@ -69,13 +69,13 @@ test('an approval request is answered by the handler and the command then runs',
     },
   });
   rig.model.respond((req) =>
-    isAfterToolCall(req) ? { message: 'done' } : { exec: 'mkdir -p approved-dir && echo made-it' },
+    isAfterToolCall(req) ? { message: 'done' } : { exec: "python3 -c 'print(\"made-it\")'" },
   );
   const thread = await rig.server.startThread({ sandbox: 'read-only', approvalPolicy: 'untrusted' });
   const result = await thread.run('Make a folder.');
   expect(asked).toHaveLength(1);
   expect(asked[0]).toMatchObject({ kind: 'command', threadId: thread.id });
-  expect(asked[0]!.kind === 'command' && asked[0]!.command).toContain('mkdir -p approved-dir');
+  expect(asked[0]!.kind === 'command' && asked[0]!.command).toContain('python3 -c');
   expect(result.status).toBe('completed');
   expect(functionCallOutputs(rig.model.responseRequests[1]!).join('\n')).toContain('made-it');
 });
