@@ -1,0 +1,142 @@
+// Delivers a committed-to-be change: a pull request from a fix branch, a push onto the failing branch, or a patch file.
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as core from '@actions/core';
+import { z } from 'zod';
+import type { RunContext } from '../context.js';
+import { ACTIONS_BOT, gitAuthEnv, GitError, type Git } from '../git.js';
+import {
+  createOrUpdatePullRequest,
+  ERROR_ACTIONS_MAY_NOT_CREATE_PRS,
+  getDefaultBranch,
+  isActionsPullRequestsDisabled,
+} from '../github/pull-requests.js';
+import { redact } from '../redact.js';
+import type { FailingRun } from './failing-run.js';
+import type { DeliveryReport } from './report.js';
+
+/** What to deliver: the staged change on top of `baseSha`, and the words that go with it. */
+export interface DeliveryPlan {
+  run: FailingRun;
+  /** The commit the change applies to (the workspace HEAD the agent started from). */
+  baseSha: string;
+  verified: boolean;
+  /** `git diff --cached --binary baseSha`. */
+  diff: string;
+  commitMessage: string;
+  title: string;
+  body: string;
+}
+
+/** The push could not be done; the message says why and what to do. */
+export class DeliveryError extends Error {
+  constructor(
+    message: string,
+    options?: { cause?: unknown },
+    /** The fix branch, when it was pushed before the failure. */
+    readonly pushedBranch?: string,
+  ) {
+    super(message, options);
+    this.name = 'DeliveryError';
+  }
+}
+
+const REMOTE = 'origin';
+
+/** `<prefix><failing-branch>-<run-id>`: fixed per failing run, so handling the same run again updates one branch. */
+export function fixBranchName(prefix: string, run: Pick<FailingRun, 'branch' | 'id' | 'sha'>): string {
+  return `${prefix}${run.branch}-${run.id ?? run.sha.slice(0, 12)}`;
+}
+
+/**
+ * Why `fix-delivery: push` may not push onto the failing branch (it is the default branch), or undefined.
+ * Checked before the agent runs, so a refused push costs no model time.
+ */
+export async function pushRefusal(ctx: RunContext, run: FailingRun): Promise<string | undefined> {
+  const fromPayload = z
+    .object({ repository: z.object({ default_branch: z.string() }).loose() })
+    .loose()
+    .safeParse(ctx.event.payload);
+  const defaultBranch = fromPayload.success
+    ? fromPayload.data.repository.default_branch
+    : await getDefaultBranch(ctx.github, ctx.repo);
+  if (run.branch !== defaultBranch) return undefined;
+  return (
+    `'fix-delivery: push' would commit straight onto \`${run.branch}\`, the repository's default branch. ` +
+    "Fixes for the default branch go through a pull request: use 'fix-delivery: pull-request'."
+  );
+}
+
+/** Delivers the staged change as `ctx.inputs.fixDelivery` says; an unverified change only with open-unverified. */
+export async function deliver(ctx: RunContext, git: Git, plan: DeliveryPlan): Promise<DeliveryReport> {
+  const { inputs } = ctx;
+  if (inputs.fixDelivery === 'patch') {
+    // A patch is not applied anywhere by itself: it is written even when unverified, for a later job to judge.
+    const path = join(ctx.tempDir, `codex-fix-${plan.run.id ?? plan.run.sha.slice(0, 12)}.patch`);
+    await writeFile(path, plan.diff);
+    return { kind: 'patch', path };
+  }
+  if (!plan.verified && !inputs.openUnverified) {
+    return {
+      kind: 'none',
+      reason:
+        'Nothing was pushed: the test command still fails with the change. ' +
+        "Set 'open-unverified: true' to get a draft pull request marked [unverified] in such cases.",
+    };
+  }
+  const remoteUrl = await git.remoteUrl(REMOTE);
+  // The token reaches only the git processes that talk to the remote, through their environment.
+  const auth = gitAuthEnv(remoteUrl, ctx.githubToken);
+  const sha = await git.commitIndex(plan.baseSha, plan.commitMessage, ACTIONS_BOT);
+  if (inputs.fixDelivery === 'push') {
+    try {
+      await git.push(REMOTE, sha, plan.run.branch, { auth });
+    } catch (error) {
+      if (!(error instanceof GitError)) throw error;
+      throw new DeliveryError(
+        `Could not push the fix onto \`${plan.run.branch}\`: ${redact(error.stderr.trim(), ctx.secrets)}. ` +
+          'If the branch moved on since the failing commit, re-run on the new commit; the token needs contents: write.',
+        { cause: error },
+      );
+    }
+    return { kind: 'push', branch: plan.run.branch, sha };
+  }
+
+  const branch = fixBranchName(inputs.fixBranchPrefix, plan.run);
+  try {
+    // A lease on what the branch holds now: a previous run's fix is replaced, a concurrent push is not clobbered.
+    const current = await git.remoteBranchSha(REMOTE, branch, auth);
+    await git.push(REMOTE, sha, branch, { expect: current ?? null, auth });
+  } catch (error) {
+    if (!(error instanceof GitError)) throw error;
+    throw new DeliveryError(
+      `Could not push the fix branch \`${branch}\`: ${redact(error.stderr.trim(), ctx.secrets)}. ` +
+        'Either another run updated the branch at the same time (re-run this one), or the token lacks contents: write.',
+      { cause: error },
+    );
+  }
+  core.info(`Pushed ${sha} to ${branch}.`);
+  let opened: Awaited<ReturnType<typeof createOrUpdatePullRequest>>;
+  try {
+    opened = await createOrUpdatePullRequest(ctx.github, ctx.repo, {
+      head: branch,
+      base: inputs.baseBranch ?? plan.run.branch,
+      title: redact(plan.title, ctx.secrets),
+      body: redact(plan.body, ctx.secrets),
+      // An unverified fix is never ready for review.
+      draft: plan.verified ? inputs.draft : true,
+    });
+  } catch (error) {
+    if (!isActionsPullRequestsDisabled(error)) throw error;
+    throw new DeliveryError(
+      `The fix is on branch \`${branch}\`, but GitHub refused to open a pull request: ${ERROR_ACTIONS_MAY_NOT_CREATE_PRS}. ` +
+        "Enable 'Allow GitHub Actions to create and approve pull requests' in the repository's Actions settings, " +
+        "or pass a GitHub App token as 'github-token'.",
+      { cause: error },
+      branch,
+    );
+  }
+  const { pull, created } = opened;
+  core.info(`${created ? 'Opened' : 'Updated'} pull request #${pull.number}: ${pull.url}`);
+  return { kind: 'pull-request', url: pull.url, number: pull.number, created, branch };
+}

@@ -1,0 +1,123 @@
+// Which run failed, on which branch and commit, started by whom: from the event, the API, or the job's environment.
+import * as core from '@actions/core';
+import { z } from 'zod';
+import type { RunContext } from '../context.js';
+import type { Git, GitIdentity } from '../git.js';
+import { getWorkflowRun, RunDataUnavailableError, workflowRunSchema, type WorkflowRun } from '../github/runs.js';
+
+/** Where the action runs relative to the failure (see FixTarget). */
+export type FixSource = 'workflow_run' | 'in-job' | 'input';
+
+/** The failing run, as fix mode needs it. */
+export interface FailingRun {
+  id: number | undefined;
+  name: string | undefined;
+  /** The branch CI failed on. */
+  branch: string;
+  /** The commit CI failed on. */
+  sha: string;
+  conclusion: string | null;
+  /** Link to the run for the pull request body and summary. */
+  url: string | undefined;
+  actor: { login: string; type: string | undefined } | undefined;
+  /** owner/name of the repository the run's commit came from (a fork's for fork pull requests). */
+  headRepository: string | undefined;
+  /** Author of the failing commit, when known. */
+  headAuthor: GitIdentity | undefined;
+  /** Where these facts came from. */
+  origin: 'event' | 'api' | 'environment';
+}
+
+/** Fix mode cannot work out what to fix; the message says what is missing. */
+export class FixTargetError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FixTargetError';
+  }
+}
+
+const pullRequestPayload = z
+  .object({
+    pull_request: z
+      .object({
+        head: z.object({ ref: z.string(), sha: z.string(), repo: z.object({ full_name: z.string() }).loose().nullish() }).loose(),
+      })
+      .loose(),
+  })
+  .loose();
+
+/** Resolves the failing run of `target`; the payload of a matching workflow_run event is used as is. */
+export async function resolveFailingRun(
+  ctx: RunContext,
+  target: { runId: number | undefined; source: FixSource },
+  git: Git,
+): Promise<FailingRun> {
+  const fromEvent = ctx.event.name === 'workflow_run' ? workflowRunSchema.safeParse(ctx.event.payload.workflow_run) : undefined;
+  let run: FailingRun | undefined;
+  if (fromEvent?.success && (target.runId === undefined || target.runId === fromEvent.data.id)) {
+    run = fromWorkflowRun(ctx, fromEvent.data, 'event');
+  } else if (target.runId !== undefined) {
+    try {
+      run = fromWorkflowRun(ctx, await getWorkflowRun(ctx.github, ctx.repo, target.runId), 'api');
+    } catch (error) {
+      if (!(error instanceof RunDataUnavailableError)) throw error;
+      if (target.source !== 'in-job') {
+        throw new FixTargetError(`${error.message} Fix mode needs the branch and commit of run ${target.runId}.`);
+      }
+      core.info(`${error.message} Using the job's own environment instead.`);
+    }
+  }
+  run ??= fromEnvironment(ctx, target.runId);
+  if (!run.headAuthor) run.headAuthor = await git.commitAuthor(run.sha).catch(() => undefined);
+  return run;
+}
+
+function fromWorkflowRun(ctx: RunContext, data: WorkflowRun, origin: 'event' | 'api'): FailingRun {
+  if (!data.head_branch) {
+    throw new FixTargetError(`Workflow run ${data.id} has no head branch (a tag or a detached commit?): there is no branch to fix.`);
+  }
+  const author = data.head_commit?.author;
+  return {
+    id: data.id,
+    name: data.name ?? undefined,
+    branch: data.head_branch,
+    sha: data.head_sha,
+    conclusion: data.conclusion ?? null,
+    url: data.html_url ?? runUrl(ctx, data.id),
+    actor: data.actor ? { login: data.actor.login, type: data.actor.type ?? undefined } : undefined,
+    headRepository: data.head_repository?.full_name,
+    headAuthor: author && (author.name || author.email) ? { name: author.name ?? '', email: author.email ?? '' } : undefined,
+    origin,
+  };
+}
+
+// In a later step of the failing job: the job's own variables describe the run.
+function fromEnvironment(ctx: RunContext, runId: number | undefined): FailingRun {
+  const env = ctx.env;
+  const pr = pullRequestPayload.safeParse(ctx.event.payload);
+  const branch = (pr.success ? pr.data.pull_request.head.ref : undefined) || env.GITHUB_HEAD_REF || env.GITHUB_REF_NAME;
+  const sha = (pr.success ? pr.data.pull_request.head.sha : undefined) || env.GITHUB_SHA;
+  if (!branch || !sha) {
+    throw new FixTargetError(
+      "Could not tell which branch and commit failed: there is no workflow_run event, no 'run-id' input, and " +
+        'GITHUB_REF_NAME / GITHUB_SHA are not set. Run fix mode in a GitHub Actions job or set run-id.',
+    );
+  }
+  return {
+    id: runId,
+    name: env.GITHUB_WORKFLOW,
+    branch,
+    sha,
+    // The job is still running, so the run has no conclusion yet.
+    conclusion: null,
+    url: runId !== undefined ? runUrl(ctx, runId) : undefined,
+    actor: env.GITHUB_ACTOR ? { login: env.GITHUB_ACTOR, type: undefined } : undefined,
+    headRepository: (pr.success ? pr.data.pull_request.head.repo?.full_name : undefined) ?? `${ctx.repo.owner}/${ctx.repo.repo}`,
+    headAuthor: undefined,
+    origin: 'environment',
+  };
+}
+
+function runUrl(ctx: RunContext, runId: number): string {
+  return `${ctx.serverUrl}/${ctx.repo.owner}/${ctx.repo.repo}/actions/runs/${runId}`;
+}

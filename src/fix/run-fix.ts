@@ -1,0 +1,246 @@
+// Fix mode: failing run → guards → failure context → agent attempts with verification → delivery → outcome.
+import { readFile } from 'node:fs/promises';
+import * as core from '@actions/core';
+import { agentEnvironment } from '../codex/environment.js';
+import type { JobOutcome, RunContext } from '../context.js';
+import { Git } from '../git.js';
+import type { Inputs } from '../inputs.js';
+import { containsSecret, redact, SecretLeakError } from '../redact.js';
+import { runAttempts, type AttemptsResult } from './attempts.js';
+import { deliver, DeliveryError, pushRefusal } from './deliver.js';
+import { resolveFailingRun, type FailingRun } from './failing-run.js';
+import { gatherFailure } from './failure-context.js';
+import { actorSkipReason, staticSkipReason } from './guards.js';
+import { firstPrompt, fixInstructions, PROTECTED_PATHS } from './prompts.js';
+import {
+  commitMessage,
+  finalMessageText,
+  jobSummary,
+  pullRequestBody,
+  pullRequestTitle,
+  reproductionPassedSummary,
+  skippedSummary,
+  type DeliveryReport,
+} from './report.js';
+import { runTestCommand } from './test-command.js';
+import type { FixTarget } from '../plan.js';
+
+/** Fix mode is configured in a way it cannot work with; the message says which input to change. */
+export class FixConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FixConfigError';
+  }
+}
+
+/** Runs fix mode for `target` and says how it went; main.ts reports the outcome. */
+export async function runFix(ctx: RunContext, target: FixTarget): Promise<JobOutcome> {
+  const startedAt = Date.now();
+  const { inputs } = ctx;
+  const testCommand = inputs.testCommand?.trim();
+  if (!testCommand) {
+    throw new FixConfigError(
+      "Fix mode needs 'test-command': the shell command (e.g. `npm test`) that fails now and must pass after the fix. " +
+        'The action runs it to verify the fix and never delivers a fix it could not check.',
+    );
+  }
+  const workspace = inputs.workingDirectory;
+  const git = new Git(workspace);
+
+  core.startGroup('Failing run');
+  let run: FailingRun;
+  let skip: string | undefined;
+  try {
+    run = await resolveFailingRun(ctx, target, git);
+    core.info(`Run ${run.id ?? '(this job)'} on ${run.branch} at ${run.sha} (from the ${run.origin}).`);
+    skip = staticSkipReason(run, inputs, ctx.repo) ?? (await actorSkipReason(ctx.github, ctx.repo, run.actor, inputs));
+  } finally {
+    core.endGroup();
+  }
+  if (skip) {
+    core.info(`Skipped: ${skip}`);
+    return { conclusion: 'skipped', outputs: { conclusion: 'skipped' }, summary: skippedSummary(skip, run) };
+  }
+  if (inputs.fixDelivery === 'push') {
+    const refusal = await pushRefusal(ctx, run);
+    if (refusal) throw new FixConfigError(refusal);
+  }
+  const userPrompt = await readUserPrompt(inputs);
+
+  const notes: string[] = [];
+  const baseSha = await git.revParse('HEAD');
+  let headMismatch: string | undefined;
+  if (baseSha !== run.sha) {
+    headMismatch =
+      `The workspace is at ${baseSha.slice(0, 12)}, not at the failing commit ${run.sha.slice(0, 12)}: the fix is made ` +
+      'and tested on the workspace. Check out the failing commit first (actions/checkout with ' +
+      '`ref: ${{ github.event.workflow_run.head_sha }}`).';
+    core.warning(headMismatch);
+    notes.push(headMismatch);
+  }
+
+  // The test command runs with what the agent gets: no secrets in its environment.
+  const testEnv = agentEnvironment(ctx.env, ctx.secrets);
+  const timeoutMs = inputs.timeoutMinutes * 60_000;
+  const runTests = () => runTestCommand(testCommand, { cwd: workspace, env: testEnv, timeoutMs });
+
+  core.startGroup('Failure context');
+  const failure = await gatherFailure(ctx, run, target.source, runTests).finally(() => core.endGroup());
+  notes.push(...failure.notes);
+  if (failure.reproduction?.passed) {
+    return {
+      conclusion: 'no-changes',
+      outputs: { conclusion: 'no-changes', verified: 'true' },
+      summary: redact(reproductionPassedSummary(run, failure.reproduction), ctx.secrets),
+    };
+  }
+
+  // Files earlier steps (or the reproduction) left in the workspace, like build output, are not part of the fix.
+  const untrackedBefore = await git.untracked();
+  const session = await ctx.openSession();
+  let threadId: string;
+  let result: AttemptsResult;
+  try {
+    const thread = await session.server.startThread({
+      sandbox: inputs.sandbox ?? 'workspace-write',
+      approvalPolicy: inputs.approvalPolicy,
+      approvalsReviewer: inputs.approvalsReviewer,
+      cwd: workspace,
+      developerInstructions: fixInstructions(testCommand),
+    });
+    threadId = thread.id;
+    core.info(`Codex thread ${threadId}.`);
+    result = await runAttempts({
+      thread,
+      firstPrompt: firstPrompt({ run, failure, testCommand, userPrompt, maxAttempts: inputs.maxAttempts, headMismatch }),
+      maxAttempts: inputs.maxAttempts,
+      turnOptions: { timeoutMs, effort: inputs.effort },
+      revertProtected: () => revertProtectedPaths(git),
+      runTests,
+      secrets: ctx.secrets,
+    });
+  } finally {
+    await session.close();
+  }
+
+  core.startGroup('Deliver');
+  try {
+    return await finish(ctx, git, { run, baseSha, untrackedBefore, threadId, result, notes, testCommand, startedAt });
+  } finally {
+    core.endGroup();
+  }
+}
+
+interface FinishInput {
+  run: FailingRun;
+  baseSha: string;
+  untrackedBefore: string[];
+  threadId: string;
+  result: AttemptsResult;
+  notes: string[];
+  testCommand: string;
+  startedAt: number;
+}
+
+// Stages the change, checks it for secrets, delivers it, and turns everything into the outcome.
+async function finish(ctx: RunContext, git: Git, input: FinishInput): Promise<JobOutcome> {
+  const { run, baseSha, threadId, result } = input;
+  const { verified, diagnosis, attempts } = result;
+  // With a sandbox that allows it, the agent may have committed; the fix is delivered as one commit on baseSha.
+  if ((await git.revParse('HEAD')) !== baseSha) await git.softReset(baseSha);
+  await git.addAll();
+  if (input.untrackedBefore.length > 0) {
+    await git.unstage(input.untrackedBefore);
+    input.notes.push(
+      `Left out of the fix: ${input.untrackedBefore.length} untracked path(s) that were in the workspace before the agent ran ` +
+        `(${input.untrackedBefore.slice(0, 5).map((p) => `\`${p}\``).join(', ')}${input.untrackedBefore.length > 5 ? ', …' : ''}).`,
+    );
+  }
+  const files = await git.stagedNumstat(baseSha);
+  const outputs: Record<string, string> = {
+    'thread-id': threadId,
+    'final-message': finalMessageText(diagnosis, result.finalMessage),
+    verified: String(verified),
+  };
+  const report = { run, diagnosis, attempts, verified, files, testCommand: input.testCommand };
+  const outcome = (conclusion: string, delivery: DeliveryReport, failure?: string): JobOutcome => ({
+    conclusion,
+    outputs: { ...outputs, conclusion },
+    summary: redact(
+      jobSummary({
+        ...report,
+        threadId,
+        delivery,
+        notes: input.notes,
+        agentError: result.agentError,
+        usage: result.usage,
+        durationMs: Date.now() - input.startedAt,
+      }),
+      ctx.secrets,
+    ),
+    ...(failure ? { failure: redact(failure, ctx.secrets) } : {}),
+    usage: result.usage,
+  });
+  const notVerified = (what: string) =>
+    `The agent could not make \`${input.testCommand}\` pass (${attempts.length} ${attempts.length === 1 ? 'try' : 'tries'}); ${what}. ` +
+    'The job summary has the diagnosis and the last output.';
+
+  if (result.agentError) {
+    return outcome('failure', { kind: 'none', reason: `Nothing was delivered: ${result.agentError}` }, result.agentError);
+  }
+  if (files.length === 0) {
+    const reason = 'The agent changed no files, so there is nothing to deliver.';
+    return outcome('no-changes', { kind: 'none', reason }, verified ? undefined : notVerified('it changed no files'));
+  }
+
+  const diff = await git.stagedDiff(baseSha);
+  const message = commitMessage(diagnosis, run, verified);
+  const title = pullRequestTitle(diagnosis, run, verified);
+  const body = pullRequestBody({ ...report, threadId });
+  try {
+    // Redacting the change itself would corrupt it: a secret anywhere in what would be pushed stops the delivery.
+    const checks: Array<[string, string]> = [
+      ['the change', diff],
+      ['the commit message', message],
+      ['the pull request title', title],
+      ['the pull request body', body],
+    ];
+    for (const [where, text] of checks) if (containsSecret(text, ctx.secrets)) throw new SecretLeakError(where);
+    const delivery = await deliver(ctx, git, { run, baseSha, verified, diff, commitMessage: message, title, body });
+    if (delivery.kind === 'pull-request') {
+      outputs['pr-url'] = delivery.url;
+      outputs['pr-number'] = String(delivery.number);
+      outputs['fix-branch'] = delivery.branch;
+    } else if (delivery.kind === 'push') {
+      outputs['fix-branch'] = delivery.branch;
+    } else if (delivery.kind === 'patch') {
+      outputs['patch-path'] = delivery.path;
+    }
+    if (verified) return outcome('success', delivery);
+    const what =
+      delivery.kind === 'none' ? 'no pull request was opened' : `the change was delivered marked unverified (${delivery.kind})`;
+    return outcome(delivery.kind === 'none' ? 'failure' : 'unverified', delivery, notVerified(what));
+  } catch (error) {
+    if (!(error instanceof SecretLeakError) && !(error instanceof DeliveryError)) throw error;
+    if (error instanceof DeliveryError && error.pushedBranch) outputs['fix-branch'] = error.pushedBranch;
+    return outcome('failure', { kind: 'none', reason: error.message }, error.message);
+  }
+}
+
+/** Puts back whatever the agent changed under the protected paths; returns the paths it touched. */
+export async function revertProtectedPaths(git: Git): Promise<string[]> {
+  const changed = await git.status(PROTECTED_PATHS);
+  const paths = [...new Set(changed.flatMap((e) => (e.from ? [e.from, e.path] : [e.path])))];
+  if (paths.length > 0) await git.restoreFromHead(paths);
+  return paths;
+}
+
+async function readUserPrompt(inputs: Inputs): Promise<string | undefined> {
+  if (inputs.prompt !== undefined) return inputs.prompt;
+  if (inputs.promptFile === undefined) return undefined;
+  try {
+    return await readFile(inputs.promptFile, 'utf8');
+  } catch (error) {
+    throw new FixConfigError(`Could not read 'prompt-file' ${inputs.promptFile}: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,105 @@
+// Log excerpting: what a reader needs from a failed job's log, within a size bound.
+import { buildLogExcerpt, cleanLogLine, excerptJobLog, tailText } from '../src/fix/log-excerpt.js';
+
+const ts = (i: number) => `2024-05-01T10:${String(Math.floor(i / 60) % 60).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}.1234567Z `;
+const log = (lines: string[]) => lines.map((l, i) => `${ts(i)}${l}`).join('\n');
+
+// A jest run: a checkout step full of noise, then 400 passing lines, a failure with a stack trace in the middle,
+// 300 more passing lines, the summary, and the runner's error.
+function jestLog(): string {
+  return log([
+    '##[group]Run actions/checkout@v4',
+    ...Array.from({ length: 200 }, (_, i) => `checkout noise ${i}`),
+    '##[endgroup]',
+    '##[group]Run npm test',
+    '\u001b[36;1mnpm test\u001b[0m',
+    'shell: /usr/bin/bash -e {0}',
+    '##[endgroup]',
+    ...Array.from({ length: 400 }, (_, i) => `  ✓ passing test number ${i} (3 ms)`),
+    '  ● math › adds numbers',
+    '    expect(received).toBe(expected)',
+    '    Expected: 5',
+    '    Received: -1',
+    '      at Object.<anonymous> (test/math.test.ts:12:21)',
+    '      at Promise.then.completed (node_modules/jest-circus/build/utils.js:298:28)',
+    ...Array.from({ length: 300 }, (_, i) => `  ✓ later passing test ${i} (2 ms)`),
+    'Tests:       1 failed, 700 passed, 701 total',
+    '##[error]Process completed with exit code 1.',
+    'Post job cleanup.',
+  ]);
+}
+
+test('cleanLogLine drops the runner timestamp and color codes', () => {
+  expect(cleanLogLine('2024-05-01T10:00:05.0100000Z \u001b[36;1mnpm test\u001b[0m')).toBe('npm test');
+  expect(cleanLogLine('no timestamp here')).toBe('no timestamp here');
+});
+
+test('the excerpt keeps the failed step: command, failure with its stack trace, end, and error lines', () => {
+  const excerpt = excerptJobLog(jestLog(), 8_000);
+  expect(Buffer.byteLength(excerpt)).toBeLessThanOrEqual(8_000);
+  expect(excerpt).toContain('##[group]Run npm test');
+  expect(excerpt).toContain('npm test');
+  expect(excerpt).toContain('● math › adds numbers');
+  expect(excerpt).toContain('Received: -1');
+  expect(excerpt).toContain('at Object.<anonymous> (test/math.test.ts:12:21)');
+  expect(excerpt).toContain('Tests:       1 failed, 700 passed, 701 total');
+  expect(excerpt).toContain('##[error]Process completed with exit code 1.');
+  // Other steps' noise and the bulk of passing tests are left out, and the gaps are marked.
+  expect(excerpt).not.toContain('checkout noise');
+  expect(excerpt).not.toContain('passing test number 100 ');
+  expect(excerpt).toMatch(/… \(\d+ lines? omitted\)/);
+  expect(excerpt).not.toMatch(/\d{4}-\d\d-\d\dT/);
+  // Lines stay in their original order.
+  expect(excerpt.indexOf('Run npm test')).toBeLessThan(excerpt.indexOf('adds numbers'));
+  expect(excerpt.indexOf('adds numbers')).toBeLessThan(excerpt.indexOf('exit code 1'));
+});
+
+test('a small budget keeps the error lines first', () => {
+  const excerpt = excerptJobLog(jestLog(), 600);
+  expect(Buffer.byteLength(excerpt)).toBeLessThanOrEqual(600);
+  expect(excerpt).toContain('##[error]Process completed with exit code 1.');
+  expect(excerpt).toContain('##[group]Run npm test');
+});
+
+test('a huge log is cut to the bound quickly', () => {
+  const lines = Array.from({ length: 200_000 }, (_, i) => `line ${i} ${'x'.repeat(80)}`);
+  lines.push('##[error]boom at the end');
+  const started = Date.now();
+  const excerpt = excerptJobLog(lines.join('\n'), 20_000);
+  expect(Date.now() - started).toBeLessThan(2_000);
+  expect(Buffer.byteLength(excerpt)).toBeLessThanOrEqual(20_000);
+  expect(excerpt).toContain('##[error]boom at the end');
+  expect(excerpt).toContain('line 199999');
+});
+
+test('very long lines are cut', () => {
+  const excerpt = excerptJobLog(`##[error]${'y'.repeat(5_000)}`, 20_000);
+  expect(excerpt.length).toBeLessThan(600);
+  expect(excerpt).toContain('(line cut)');
+});
+
+test('a log without steps or errors yields its end', () => {
+  const text = Array.from({ length: 1000 }, (_, i) => `plain ${i}`).join('\n');
+  const excerpt = excerptJobLog(text, 20_000);
+  expect(excerpt).toContain('plain 999');
+  expect(excerpt).toContain('plain 0');
+  expect(excerpt).not.toContain('plain 500');
+});
+
+test('several jobs share the bound; beyond five they are only named', () => {
+  const jobs = Array.from({ length: 7 }, (_, i) => ({ name: `job ${i}`, failedStep: 'Run npm test', log: jestLog() }));
+  const excerpt = buildLogExcerpt(jobs, 20_000);
+  expect(Buffer.byteLength(excerpt)).toBeLessThanOrEqual(20_000);
+  for (let i = 0; i < 5; i++) expect(excerpt).toContain(`### Job "job ${i}", failed step "Run npm test"`);
+  expect(excerpt).toContain('2 more failed jobs not excerpted: job 5, job 6');
+  expect(excerpt.split('##[error]Process completed').length - 1).toBe(5);
+});
+
+test('tailText keeps whole lines from the end', () => {
+  const text = Array.from({ length: 100 }, (_, i) => `row ${i}`).join('\n');
+  const tail = tailText(text, 50);
+  expect(tail.startsWith('… (earlier output omitted)\n')).toBe(true);
+  expect(tail.endsWith('row 99')).toBe(true);
+  expect(tail.split('\n')[1]).toMatch(/^row \d+$/);
+  expect(tailText('short\n\n', 50)).toBe('short');
+});
