@@ -175,7 +175,7 @@ test('a PR with several files gets one review: inline comments on the diff, the 
   for (const r of model.responseRequests) expect(r.raw).not.toContain('HEAD-RULE-99');
   // The chunk turn: review instructions, the strict findings schema, numbered lines, the untrusted description fenced.
   const chunk = chunkRequests()[0]!;
-  // The base instructions reach a fork's request as the first developer message (no `instructions` field).
+  // The review instructions (developerInstructions, added to Codex's own prompt) reach every fork as a developer message.
   expect(instructionsOf(chunk)).toContain(REVIEW_INSTRUCTIONS);
   expect(instructionsOf(setup[0]!)).toContain(REVIEW_INSTRUCTIONS);
   expect(chunk.body.text?.format).toMatchObject({ type: 'json_schema', strict: true, schema: CHUNK_REVIEW_JSON_SCHEMA });

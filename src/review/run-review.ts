@@ -149,7 +149,7 @@ async function runAgent(ctx: RunContext, job: { tasks: ChunkTask[]; setup: strin
   const session = await ctx.openSession({ extraToml: SESSION_TOML });
   try {
     const setup = await core.group('Base thread: conventions and instructions', async () => {
-      const base = await session.server.startThread({ ...threadOptions, baseInstructions: REVIEW_INSTRUCTIONS });
+      const base = await session.server.startThread({ ...threadOptions, developerInstructions: REVIEW_INSTRUCTIONS });
       const result = await base.run(job.setup, turn);
       if (result.status === 'completed') core.info(`Base thread ${base.id} ready (conventions: ${job.conventions.join(', ') || 'none'}).`);
       return { base, result };
