@@ -1,46 +1,32 @@
 // The fake GitHub driven by the real Octokit from createOctokit, plus the createRepo git helper.
-import { jest } from '@jest/globals';
 import { execa } from 'execa';
-import { createOctokit, type GitHub } from '../src/github/octokit.js';
-import { FakeGitHub, paginate } from './support/fake-github.js';
+import { paginate, useFakeGitHub } from './support/fake-github.js';
 import { createRepo } from './support/git-repo.js';
 
-let fake: FakeGitHub;
-let gh: GitHub;
 const repo = { owner: 'acme', repo: 'widgets' };
 const HEAD = 'a'.repeat(40);
 const BASE = 'b'.repeat(40);
 
-beforeEach(async () => {
-  // Octokit logs each request through @actions/core, which writes workflow commands to stdout.
-  jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  fake = await FakeGitHub.start();
-  gh = createOctokit('t0ken', { baseUrl: fake.url, timeUnitMs: 0 });
-});
-
-afterEach(async () => {
-  jest.restoreAllMocks();
-  await fake.close();
-});
+const github = useFakeGitHub();
 
 function addPr(files = [{ filename: 'src/a.ts', status: 'modified', patch: '@@ -1,2 +1,2 @@\n ctx\n-old\n+new' }]) {
-  return fake.addPullRequest({ ...repo, number: 3, title: 'Add things', body: 'Body', head: { ref: 'feat', sha: HEAD }, base: { ref: 'main', sha: BASE }, files });
+  return github.fake.addPullRequest({ ...repo, number: 3, title: 'Add things', body: 'Body', head: { ref: 'feat', sha: HEAD }, base: { ref: 'main', sha: BASE }, files });
 }
 
 describe('routing', () => {
   it('answers unrouted requests 404 Not Found and records them', async () => {
-    await expect(gh.request('GET /nothing/here', { q: 'x' })).rejects.toMatchObject({ status: 404, response: { data: { message: 'Not Found' } } });
-    expect(fake.requests).toEqual([expect.objectContaining({ method: 'GET', path: '/nothing/here', query: { q: 'x' }, status: 404 })]);
+    await expect(github.gh.request('GET /nothing/here', { q: 'x' })).rejects.toMatchObject({ status: 404, response: { data: { message: 'Not Found' } } });
+    expect(github.fake.requests).toEqual([expect.objectContaining({ method: 'GET', path: '/nothing/here', query: { q: 'x' }, status: 404 })]);
   });
 
   it('passes params, query and JSON body to handlers; a later route overrides an earlier one', async () => {
     const seen: unknown[] = [];
-    fake.route('POST', '/things/:id', () => ({ body: { from: 'first' } }));
-    fake.route('POST', '/things/:id', ({ params, query, body }) => {
+    github.fake.route('POST', '/things/:id', () => ({ body: { from: 'first' } }));
+    github.fake.route('POST', '/things/:id', ({ params, query, body }) => {
       seen.push({ params, query, body });
       return { status: 201, body: { from: 'second' }, headers: { 'x-extra': 'yes' } };
     });
-    const res = await gh.request('POST /things/{id}?flag=1', { id: 'a b', name: 'n' });
+    const res = await github.gh.request('POST /things/{id}?flag=1', { id: 'a b', name: 'n' });
     expect(res.status).toBe(201);
     expect(res.data).toEqual({ from: 'second' });
     expect(res.headers['x-extra']).toBe('yes');
@@ -48,20 +34,20 @@ describe('routing', () => {
   });
 
   it('serves raw string bodies with their content type', async () => {
-    fake.route('GET', '/raw', () => ({ body: 'plain text' }));
-    fake.route('GET', '/diff', () => ({ body: 'diff --git a/x b/x\n', headers: { 'content-type': 'application/vnd.github.diff; charset=utf-8' } }));
-    expect((await gh.request('GET /raw')).data).toBe('plain text');
-    const diff = await gh.request('GET /diff');
+    github.fake.route('GET', '/raw', () => ({ body: 'plain text' }));
+    github.fake.route('GET', '/diff', () => ({ body: 'diff --git a/x b/x\n', headers: { 'content-type': 'application/vnd.github.diff; charset=utf-8' } }));
+    expect((await github.gh.request('GET /raw')).data).toBe('plain text');
+    const diff = await github.gh.request('GET /diff');
     expect(diff.headers['content-type']).toMatch(/vnd\.github\.diff/);
     expect(diff.data).toBe('diff --git a/x b/x\n');
   });
 
   it('failNext fails exactly one matching request', async () => {
-    fake.route('GET', '/items/:id', ({ params }) => ({ body: { id: params.id } }));
-    fake.failNext('GET', '/items/:id', 404, { message: 'Gone for now' });
-    await expect(gh.request('GET /items/{id}', { id: '1' })).rejects.toMatchObject({ status: 404, message: expect.stringContaining('Gone for now') });
-    expect((await gh.request('GET /items/{id}', { id: '1' })).data).toEqual({ id: '1' });
-    expect(fake.requestsTo('GET', '/items/:id').map((r) => r.status)).toEqual([404, 200]);
+    github.fake.route('GET', '/items/:id', ({ params }) => ({ body: { id: params.id } }));
+    github.fake.failNext('GET', '/items/:id', 404, { message: 'Gone for now' });
+    await expect(github.gh.request('GET /items/{id}', { id: '1' })).rejects.toMatchObject({ status: 404, message: expect.stringContaining('Gone for now') });
+    expect((await github.gh.request('GET /items/{id}', { id: '1' })).data).toEqual({ id: '1' });
+    expect(github.fake.requestsTo('GET', '/items/:id').map((r) => r.status)).toEqual([404, 200]);
   });
 
   it('paginate() slices by per_page/page and links next and last', () => {
@@ -81,7 +67,7 @@ describe('routing', () => {
 describe('pull requests', () => {
   it('serves an added pull request, its files and its diff', async () => {
     addPr();
-    const { data: pr } = await gh.rest.pulls.get({ ...repo, pull_number: 3 });
+    const { data: pr } = await github.gh.rest.pulls.get({ ...repo, pull_number: 3 });
     expect(pr).toMatchObject({
       number: 3,
       title: 'Add things',
@@ -92,41 +78,41 @@ describe('pull requests', () => {
       head: { ref: 'feat', sha: HEAD, repo: { full_name: 'acme/widgets', fork: false } },
       base: { ref: 'main', sha: BASE, repo: { full_name: 'acme/widgets' } },
     });
-    const { data: files } = await gh.rest.pulls.listFiles({ ...repo, pull_number: 3 });
+    const { data: files } = await github.gh.rest.pulls.listFiles({ ...repo, pull_number: 3 });
     expect(files).toEqual([expect.objectContaining({ filename: 'src/a.ts', status: 'modified', additions: 1, deletions: 1, changes: 2 })]);
-    const diff = await gh.rest.pulls.get({ ...repo, pull_number: 3, mediaType: { format: 'diff' } });
+    const diff = await github.gh.rest.pulls.get({ ...repo, pull_number: 3, mediaType: { format: 'diff' } });
     expect(diff.data as unknown as string).toBe(
       'diff --git a/src/a.ts b/src/a.ts\n--- a/src/a.ts\n+++ b/src/a.ts\n@@ -1,2 +1,2 @@\n ctx\n-old\n+new\n',
     );
   });
 
   it('marks a pull request from another repository as a fork', async () => {
-    fake.addPullRequest({ ...repo, number: 4, head: { ref: 'x', sha: HEAD, repoFullName: 'stranger/widgets' }, base: { ref: 'main', sha: BASE }, files: [] });
-    const { data } = await gh.rest.pulls.get({ ...repo, pull_number: 4 });
+    github.fake.addPullRequest({ ...repo, number: 4, head: { ref: 'x', sha: HEAD, repoFullName: 'stranger/widgets' }, base: { ref: 'main', sha: BASE }, files: [] });
+    const { data } = await github.gh.rest.pulls.get({ ...repo, pull_number: 4 });
     expect(data.head.repo?.fork).toBe(true);
     expect(data.head.label).toBe('stranger:x');
   });
 
   it('creates, finds by head and updates pull requests; refuses a duplicate', async () => {
-    const { data: created } = await gh.rest.pulls.create({ ...repo, title: 'Fix CI', head: 'codex/fix-1', base: 'main', body: 'b', draft: true });
+    const { data: created } = await github.gh.rest.pulls.create({ ...repo, title: 'Fix CI', head: 'codex/fix-1', base: 'main', body: 'b', draft: true });
     expect(created).toMatchObject({ number: 1, html_url: 'https://github.com/acme/widgets/pull/1', draft: true, head: { ref: 'codex/fix-1' }, base: { ref: 'main' } });
-    expect(fake.createdPulls).toHaveLength(1);
+    expect(github.fake.createdPulls).toHaveLength(1);
 
-    const { data: found } = await gh.rest.pulls.list({ ...repo, head: 'acme:codex/fix-1', state: 'open' });
+    const { data: found } = await github.gh.rest.pulls.list({ ...repo, head: 'acme:codex/fix-1', state: 'open' });
     expect(found.map((p) => p.number)).toEqual([1]);
-    expect((await gh.rest.pulls.list({ ...repo, head: 'acme:other', state: 'open' })).data).toEqual([]);
+    expect((await github.gh.rest.pulls.list({ ...repo, head: 'acme:other', state: 'open' })).data).toEqual([]);
 
-    await gh.rest.pulls.update({ ...repo, pull_number: 1, title: 'Fix CI (again)', body: 'b2' });
-    expect(fake.createdPulls[0]).toMatchObject({ title: 'Fix CI (again)', body: 'b2' });
+    await github.gh.rest.pulls.update({ ...repo, pull_number: 1, title: 'Fix CI (again)', body: 'b2' });
+    expect(github.fake.createdPulls[0]).toMatchObject({ title: 'Fix CI (again)', body: 'b2' });
 
-    await expect(gh.rest.pulls.create({ ...repo, title: 'dup', head: 'codex/fix-1', base: 'main' })).rejects.toMatchObject({ status: 422 });
+    await expect(github.gh.rest.pulls.create({ ...repo, title: 'dup', head: 'codex/fix-1', base: 'main' })).rejects.toMatchObject({ status: 422 });
   });
 });
 
 describe('reviews and comments', () => {
   it('stores a review and serves its comments', async () => {
     addPr();
-    const { data } = await gh.rest.pulls.createReview({
+    const { data } = await github.gh.rest.pulls.createReview({
       ...repo,
       pull_number: 3,
       commit_id: HEAD,
@@ -138,35 +124,35 @@ describe('reviews and comments', () => {
       ],
     });
     expect(data).toMatchObject({ state: 'COMMENTED', html_url: expect.stringContaining('#pullrequestreview-') });
-    expect(fake.reviews).toEqual([expect.objectContaining({ id: data.id, body: 'Summary', event: 'COMMENT', commit_id: HEAD })]);
-    expect(fake.reviews[0]!.comments).toHaveLength(2);
+    expect(github.fake.reviews).toEqual([expect.objectContaining({ id: data.id, body: 'Summary', event: 'COMMENT', commit_id: HEAD })]);
+    expect(github.fake.reviews[0]!.comments).toHaveLength(2);
 
-    const comments = await gh.paginate(gh.rest.pulls.listReviewComments, { ...repo, pull_number: 3, per_page: 1 });
+    const comments = await github.gh.paginate(github.gh.rest.pulls.listReviewComments, { ...repo, pull_number: 3, per_page: 1 });
     expect(comments).toEqual([
       expect.objectContaining({ path: 'src/a.ts', line: 2, side: 'RIGHT', start_line: null, body: 'one', pull_request_review_id: data.id, commit_id: HEAD }),
       expect.objectContaining({ line: 2, start_line: 1, body: 'range', user: { login: 'github-actions[bot]', type: 'Bot' } }),
     ]);
-    expect(fake.reviewComments).toHaveLength(2);
+    expect(github.fake.reviewComments).toHaveLength(2);
   });
 
   it('creates, lists and updates issue comments', async () => {
-    fake.addIssueComment({ ...repo, number: 3, body: 'someone else', user: { login: 'human', type: 'User' } });
-    const { data: posted } = await gh.rest.issues.createComment({ ...repo, issue_number: 3, body: 'first' });
+    github.fake.addIssueComment({ ...repo, number: 3, body: 'someone else', user: { login: 'human', type: 'User' } });
+    const { data: posted } = await github.gh.rest.issues.createComment({ ...repo, issue_number: 3, body: 'first' });
     expect(posted).toMatchObject({ body: 'first', user: { login: 'github-actions[bot]' }, html_url: expect.stringContaining('#issuecomment-') });
-    await gh.rest.issues.updateComment({ ...repo, comment_id: posted.id, body: 'edited' });
-    const { data: list } = await gh.rest.issues.listComments({ ...repo, issue_number: 3 });
+    await github.gh.rest.issues.updateComment({ ...repo, comment_id: posted.id, body: 'edited' });
+    const { data: list } = await github.gh.rest.issues.listComments({ ...repo, issue_number: 3 });
     expect(list.map((c) => [c.user?.login, c.body])).toEqual([
       ['human', 'someone else'],
       ['github-actions[bot]', 'edited'],
     ]);
-    expect((await gh.rest.issues.listComments({ ...repo, issue_number: 4 })).data).toEqual([]);
-    await expect(gh.rest.issues.updateComment({ ...repo, comment_id: 1, body: 'x' })).rejects.toMatchObject({ status: 404 });
+    expect((await github.gh.rest.issues.listComments({ ...repo, issue_number: 4 })).data).toEqual([]);
+    await expect(github.gh.rest.issues.updateComment({ ...repo, comment_id: 1, body: 'x' })).rejects.toMatchObject({ status: 404 });
   });
 });
 
 describe('actions and permissions', () => {
   it('serves a workflow run and its jobs', async () => {
-    fake.addWorkflowRun({
+    github.fake.addWorkflowRun({
       ...repo,
       id: 42,
       headBranch: 'main',
@@ -179,22 +165,22 @@ describe('actions and permissions', () => {
         { id: 2, name: 'test', conclusion: 'failure', steps: [{ name: 'npm test', number: 3, conclusion: 'failure' }], log: 'boom' },
       ],
     });
-    const { data: run } = await gh.rest.actions.getWorkflowRun({ ...repo, run_id: 42 });
+    const { data: run } = await github.gh.rest.actions.getWorkflowRun({ ...repo, run_id: 42 });
     expect(run).toMatchObject({ id: 42, head_branch: 'main', head_sha: HEAD, conclusion: 'failure', actor: { login: 'dependabot[bot]' }, head_repository: { full_name: 'fork/widgets' } });
-    const jobs = await gh.paginate(gh.rest.actions.listJobsForWorkflowRun, { ...repo, run_id: 42, per_page: 1 });
+    const jobs = await github.gh.paginate(github.gh.rest.actions.listJobsForWorkflowRun, { ...repo, run_id: 42, per_page: 1 });
     expect(jobs.map((j) => [j.id, j.name, j.conclusion])).toEqual([
       [1, 'lint', 'success'],
       [2, 'test', 'failure'],
     ]);
     expect(jobs[1]!.steps).toEqual([{ name: 'npm test', number: 3, conclusion: 'failure', status: 'completed' }]);
-    await expect(gh.rest.actions.getWorkflowRun({ ...repo, run_id: 43 })).rejects.toMatchObject({ status: 404 });
+    await expect(github.gh.rest.actions.getWorkflowRun({ ...repo, run_id: 43 })).rejects.toMatchObject({ status: 404 });
   });
 
   it('reports collaborator permissions and 404s unknown users', async () => {
-    fake.setPermission('Maintainer', 'write');
-    const { data } = await gh.rest.repos.getCollaboratorPermissionLevel({ ...repo, username: 'maintainer' });
+    github.fake.setPermission('Maintainer', 'write');
+    const { data } = await github.gh.rest.repos.getCollaboratorPermissionLevel({ ...repo, username: 'maintainer' });
     expect(data).toMatchObject({ permission: 'write', role_name: 'write', user: { login: 'maintainer' } });
-    await expect(gh.rest.repos.getCollaboratorPermissionLevel({ ...repo, username: 'nobody' })).rejects.toMatchObject({ status: 404 });
+    await expect(github.gh.rest.repos.getCollaboratorPermissionLevel({ ...repo, username: 'nobody' })).rejects.toMatchObject({ status: 404 });
   });
 });
 

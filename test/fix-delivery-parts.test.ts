@@ -1,59 +1,47 @@
 // The parts delivery is built from: create-or-update of the pull request, the test command runner, the diagnosis.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { jest } from '@jest/globals';
 import { agentEnvironment } from '../src/codex/environment.js';
 import { parseDiagnosis } from '../src/fix/prompts.js';
 import { runTestCommand } from '../src/fix/test-command.js';
-import { createOctokit, type GitHub } from '../src/github/octokit.js';
 import { createOrUpdatePullRequest, ERROR_DRAFTS_NOT_SUPPORTED } from '../src/github/pull-requests.js';
-import { FakeGitHub } from './support/fake-github.js';
+import { useFakeGitHub } from './support/fake-github.js';
 import { createRepo, type TestRepo } from './support/git-repo.js';
 
 const repo = { owner: 'octo', repo: 'demo' };
 const spec = { head: 'codex/fix/main-1', base: 'main', title: 'fix: a', body: 'b', draft: true };
 
 describe('createOrUpdatePullRequest', () => {
-  let fake: FakeGitHub;
-  let gh: GitHub;
-  beforeEach(async () => {
-    jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
-    fake = await FakeGitHub.start();
-    gh = createOctokit('t0ken', { baseUrl: fake.url, timeUnitMs: 0 });
-  });
-  afterEach(async () => {
-    jest.restoreAllMocks();
-    await fake.close();
-  });
+  const github = useFakeGitHub();
 
   it('creates once, then updates the open pull request of the same branch', async () => {
-    const first = await createOrUpdatePullRequest(gh, repo, spec);
-    const second = await createOrUpdatePullRequest(gh, repo, { ...spec, title: 'fix: c', body: 'd' });
+    const first = await createOrUpdatePullRequest(github.gh, repo, spec);
+    const second = await createOrUpdatePullRequest(github.gh, repo, { ...spec, title: 'fix: c', body: 'd' });
     expect(first).toMatchObject({ created: true, pull: { number: 1, base: 'main' } });
     expect(second).toMatchObject({ created: false, pull: { number: 1, title: 'fix: c' } });
-    expect(fake.createdPulls).toHaveLength(1);
-    expect(fake.createdPulls[0]).toMatchObject({ body: 'd', draft: true });
-    expect(fake.requestsTo('GET', '/repos/:owner/:repo/pulls')[0]!.query).toMatchObject({ head: 'octo:codex/fix/main-1', state: 'open' });
+    expect(github.fake.createdPulls).toHaveLength(1);
+    expect(github.fake.createdPulls[0]).toMatchObject({ body: 'd', draft: true });
+    expect(github.fake.requestsTo('GET', '/repos/:owner/:repo/pulls')[0]!.query).toMatchObject({ head: 'octo:codex/fix/main-1', state: 'open' });
   });
 
   it('updates the pull request another run opened between the list and the create', async () => {
     let lists = 0;
     const real = { number: 7, html_url: 'https://github.com/octo/demo/pull/7', title: 'x', body: '', base: { ref: 'main' }, head: { ref: spec.head } };
-    fake.route('GET', '/repos/:owner/:repo/pulls', () => ({ body: lists++ === 0 ? [] : [real] }));
-    fake.failNext('POST', '/repos/:owner/:repo/pulls', 422, {
+    github.fake.route('GET', '/repos/:owner/:repo/pulls', () => ({ body: lists++ === 0 ? [] : [real] }));
+    github.fake.failNext('POST', '/repos/:owner/:repo/pulls', 422, {
       message: 'Validation Failed',
       errors: [{ resource: 'PullRequest', code: 'custom', message: `A pull request already exists for octo:${spec.head}.` }],
     });
-    fake.route('PATCH', '/repos/:owner/:repo/pulls/:pull_number', ({ body }) => ({ body: { ...real, title: body.title, body: body.body } }));
-    const result = await createOrUpdatePullRequest(gh, repo, spec);
+    github.fake.route('PATCH', '/repos/:owner/:repo/pulls/:pull_number', ({ body }) => ({ body: { ...real, title: body.title, body: body.body } }));
+    const result = await createOrUpdatePullRequest(github.gh, repo, spec);
     expect(result).toMatchObject({ created: false, pull: { number: 7, title: 'fix: a' } });
   });
 
   it('falls back to a ready pull request where drafts are not supported', async () => {
-    fake.failNext('POST', '/repos/:owner/:repo/pulls', 422, { message: `Validation Failed: ${ERROR_DRAFTS_NOT_SUPPORTED} in this repository.` });
-    const result = await createOrUpdatePullRequest(gh, repo, spec);
+    github.fake.failNext('POST', '/repos/:owner/:repo/pulls', 422, { message: `Validation Failed: ${ERROR_DRAFTS_NOT_SUPPORTED} in this repository.` });
+    const result = await createOrUpdatePullRequest(github.gh, repo, spec);
     expect(result.created).toBe(true);
-    const posts = fake.requestsTo('POST', '/repos/:owner/:repo/pulls');
+    const posts = github.fake.requestsTo('POST', '/repos/:owner/:repo/pulls');
     expect(posts.map((p) => (p.body as { draft: boolean }).draft)).toEqual([true, false]);
   });
 });

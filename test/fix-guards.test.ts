@@ -1,10 +1,8 @@
 // Loop and trust guards of fix mode: pure checks, and the actor check against a fake GitHub.
-import { jest } from '@jest/globals';
 import type { FailingRun } from '../src/fix/failing-run.js';
 import { actorSkipReason, staticSkipReason, type GuardInputs } from '../src/fix/guards.js';
 import { ACTIONS_BOT } from '../src/git.js';
-import { createOctokit, type GitHub } from '../src/github/octokit.js';
-import { FakeGitHub } from './support/fake-github.js';
+import { useFakeGitHub } from './support/fake-github.js';
 
 const repo = { owner: 'octo', repo: 'demo' };
 const inputs: GuardInputs = { fixBranchPrefix: 'codex/fix/', allowForks: false, allowUsers: [], allowBots: [] };
@@ -56,48 +54,38 @@ describe('staticSkipReason', () => {
 });
 
 describe('actorSkipReason', () => {
-  let fake: FakeGitHub;
-  let gh: GitHub;
-  beforeEach(async () => {
-    jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
-    fake = await FakeGitHub.start();
-    gh = createOctokit('t0ken', { baseUrl: fake.url, timeUnitMs: 0 });
-  });
-  afterEach(async () => {
-    jest.restoreAllMocks();
-    await fake.close();
-  });
+  const github = useFakeGitHub();
 
   it('allows users with write or admin access by default', async () => {
-    fake.setPermission('writer', 'write');
-    fake.setPermission('boss', 'admin');
-    fake.setPermission('reader', 'read');
-    expect(await actorSkipReason(gh, repo, { login: 'writer', type: 'User' }, inputs)).toBeUndefined();
-    expect(await actorSkipReason(gh, repo, { login: 'boss', type: 'User' }, inputs)).toBeUndefined();
-    expect(await actorSkipReason(gh, repo, { login: 'reader', type: 'User' }, inputs)).toMatch(/'read' access/);
-    expect(await actorSkipReason(gh, repo, { login: 'stranger', type: 'User' }, inputs)).toMatch(/not a collaborator/);
+    github.fake.setPermission('writer', 'write');
+    github.fake.setPermission('boss', 'admin');
+    github.fake.setPermission('reader', 'read');
+    expect(await actorSkipReason(github.gh, repo, { login: 'writer', type: 'User' }, inputs)).toBeUndefined();
+    expect(await actorSkipReason(github.gh, repo, { login: 'boss', type: 'User' }, inputs)).toBeUndefined();
+    expect(await actorSkipReason(github.gh, repo, { login: 'reader', type: 'User' }, inputs)).toMatch(/'read' access/);
+    expect(await actorSkipReason(github.gh, repo, { login: 'stranger', type: 'User' }, inputs)).toMatch(/not a collaborator/);
   });
 
   it('uses allow-users instead of permissions when it is set', async () => {
     const listed = { ...inputs, allowUsers: ['Alice'] };
-    expect(await actorSkipReason(gh, repo, { login: 'alice', type: 'User' }, listed)).toBeUndefined();
-    expect(await actorSkipReason(gh, repo, { login: 'bob', type: 'User' }, listed)).toMatch(/not listed in 'allow-users'/);
-    expect(fake.requests).toHaveLength(0);
+    expect(await actorSkipReason(github.gh, repo, { login: 'alice', type: 'User' }, listed)).toBeUndefined();
+    expect(await actorSkipReason(github.gh, repo, { login: 'bob', type: 'User' }, listed)).toMatch(/not listed in 'allow-users'/);
+    expect(github.fake.requests).toHaveLength(0);
   });
 
   it('allows bots only when listed in allow-bots', async () => {
     const dependabot = { login: 'dependabot[bot]', type: 'Bot' };
-    expect(await actorSkipReason(gh, repo, dependabot, inputs)).toMatch(/bot dependabot\[bot\].*allow-bots/);
-    expect(await actorSkipReason(gh, repo, dependabot, { ...inputs, allowBots: ['dependabot'] })).toBeUndefined();
-    expect(await actorSkipReason(gh, repo, dependabot, { ...inputs, allowBots: ['dependabot[bot]'] })).toBeUndefined();
+    expect(await actorSkipReason(github.gh, repo, dependabot, inputs)).toMatch(/bot dependabot\[bot\].*allow-bots/);
+    expect(await actorSkipReason(github.gh, repo, dependabot, { ...inputs, allowBots: ['dependabot'] })).toBeUndefined();
+    expect(await actorSkipReason(github.gh, repo, dependabot, { ...inputs, allowBots: ['dependabot[bot]'] })).toBeUndefined();
     // A bot with write access is still not trusted by default.
-    fake.setPermission('dependabot[bot]', 'write');
-    expect(await actorSkipReason(gh, repo, dependabot, inputs)).toBeDefined();
+    github.fake.setPermission('dependabot[bot]', 'write');
+    expect(await actorSkipReason(github.gh, repo, dependabot, inputs)).toBeDefined();
   });
 
   it('skips when the permission cannot be read, and when there is no actor', async () => {
-    fake.failNext('GET', '/repos/:owner/:repo/collaborators/:username/permission', 403);
-    expect(await actorSkipReason(gh, repo, { login: 'writer', type: 'User' }, inputs)).toMatch(/HTTP 403.*allow-users/);
-    expect(await actorSkipReason(gh, repo, undefined, inputs)).toMatch(/no known actor/);
+    github.fake.failNext('GET', '/repos/:owner/:repo/collaborators/:username/permission', 403);
+    expect(await actorSkipReason(github.gh, repo, { login: 'writer', type: 'User' }, inputs)).toMatch(/HTTP 403.*allow-users/);
+    expect(await actorSkipReason(github.gh, repo, undefined, inputs)).toMatch(/no known actor/);
   });
 });

@@ -2,6 +2,8 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterEach, beforeEach, jest } from '@jest/globals';
+import { createOctokit, type GitHub } from '../../src/github/octokit.js';
 
 /** One request as the server saw it. */
 export interface RecordedRequest {
@@ -859,4 +861,22 @@ function buildDiff(files: readonly FakePullFile[]): string {
     out.push(f.patch.endsWith('\n') ? f.patch.slice(0, -1) : f.patch);
   }
   return out.length > 0 ? `${out.join('\n')}\n` : '';
+}
+
+/**
+ * Starts a FakeGitHub and an Octokit pointed at it before each test of the calling suite (with the
+ * workflow commands @actions/core prints kept off the test output), and stops it after.
+ */
+export function useFakeGitHub(): { readonly fake: FakeGitHub; readonly gh: GitHub } {
+  const state = {} as { fake: FakeGitHub; gh: GitHub };
+  beforeEach(async () => {
+    jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    state.fake = await FakeGitHub.start();
+    state.gh = createOctokit('t0ken', { baseUrl: state.fake.url, timeUnitMs: 0 });
+  });
+  afterEach(async () => {
+    jest.restoreAllMocks();
+    await state.fake.close();
+  });
+  return state;
 }
