@@ -69719,10 +69719,22 @@ async function run(env = process.env) {
         await report(outcome, secrets, codex.version);
     }
     catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
+        const message = redact(error instanceof Error ? error.message : String(error), secrets);
         core_debug(error instanceof Error && error.stack ? redact(error.stack, secrets) : '');
-        setFailed(redact(message, secrets));
+        await writeFailureSummary(message);
+        setFailed(message);
     }
+}
+/** A failed step also says in the job summary what failed, where people look first. */
+async function writeFailureSummary(message) {
+    if (!process.env.GITHUB_STEP_SUMMARY)
+        return;
+    await summary
+        .addHeading('Codex: failed', 3)
+        // addCodeBlock does not escape: the message may quote untrusted text.
+        .addCodeBlock(message.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'))
+        .write()
+        .catch(() => { });
 }
 function context(inputs, event, env, secrets, codex, currentRunId, sessions) {
     const [owner = '', repo = ''] = (env.GITHUB_REPOSITORY ?? '').split('/');

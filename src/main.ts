@@ -55,10 +55,22 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     }
     await report(outcome, secrets, codex.version);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = redact(error instanceof Error ? error.message : String(error), secrets);
     core.debug(error instanceof Error && error.stack ? redact(error.stack, secrets) : '');
-    core.setFailed(redact(message, secrets));
+    await writeFailureSummary(message);
+    core.setFailed(message);
   }
+}
+
+/** A failed step also says in the job summary what failed, where people look first. */
+async function writeFailureSummary(message: string): Promise<void> {
+  if (!process.env.GITHUB_STEP_SUMMARY) return;
+  await core.summary
+    .addHeading('Codex: failed', 3)
+    // addCodeBlock does not escape: the message may quote untrusted text.
+    .addCodeBlock(message.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'))
+    .write()
+    .catch(() => {});
 }
 
 function context(

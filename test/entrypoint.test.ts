@@ -7,6 +7,10 @@ import { CODEX_BINARY, TEST_API_KEY } from './support/codex.js';
 import { FakeGitHub } from './support/fake-github.js';
 import { createRepo } from './support/git-repo.js';
 import { ModelServer } from './support/model-server.js';
+import { diagnosisJson, FIX_COMMAND, startFixScenario, TEST_COMMAND } from './support/fix-scenario.js';
+import { isAfterToolCall } from './support/model-server.js';
+import { TEST_GITHUB_TOKEN } from './support/context.js';
+import { secretForms } from '../src/redact.js';
 import { addedPatch, finding, findingsReply, scriptReviewModel, serveContents } from './support/review-fixtures.js';
 
 const DIST = resolve('dist/index.js');
@@ -18,7 +22,11 @@ interface Runner {
   summary(): Promise<string>;
 }
 
-async function runner(inputs: Record<string, string>, event: { name: string; payload: unknown }): Promise<Runner> {
+async function runner(
+  inputs: Record<string, string>,
+  event: { name: string; payload: unknown },
+  where: { workspace?: string; apiUrl?: string } = {},
+): Promise<Runner> {
   const dir = await mkdtemp(join(tmpdir(), 'runner-'));
   const eventPath = join(dir, 'event.json');
   await writeFile(eventPath, JSON.stringify(event.payload));
@@ -32,8 +40,10 @@ async function runner(inputs: Record<string, string>, event: { name: string; pay
     GITHUB_OUTPUT: join(dir, 'output'),
     GITHUB_STEP_SUMMARY: join(dir, 'summary'),
     GITHUB_REPOSITORY: 'octo/demo',
-    GITHUB_API_URL: 'http://127.0.0.1:9',
-    GITHUB_WORKSPACE: dir,
+    GITHUB_API_URL: where.apiUrl ?? 'http://127.0.0.1:9',
+    GITHUB_WORKSPACE: where.workspace ?? dir,
+    // The throttling plugin spaces writes by seconds; the fake GitHub needs no spacing.
+    CODEX_CI_GITHUB_TIME_UNIT_MS: '0',
     RUNNER_TEMP: join(dir, 'temp'),
     RUNNER_TOOL_CACHE: join(dir, 'tool-cache'),
   };
@@ -67,6 +77,7 @@ test('bad inputs fail the step with one clear message before anything is install
   // The runner is told to mask the key first; after that it appears nowhere.
   expect(result.stdout).toContain('::add-mask::sk-secret-value-123456');
   expect(result.stdout.replace('::add-mask::sk-secret-value-123456', '')).not.toContain('sk-secret-value-123456');
+  expect(await r.summary()).toContain(`Input 'max-parallel' has value "0"`);
   // Nothing was installed: the tool cache was never created.
   await expect(access(r.env.RUNNER_TOOL_CACHE!)).rejects.toThrow();
   await rm(r.dir, { recursive: true, force: true });
@@ -121,10 +132,8 @@ test('a pull_request event is reviewed end to end by the bundle, with outputs re
         'fail-on-severity': 'critical',
       },
       { name: 'pull_request', payload: { pull_request: { number: 5 } } },
+      { workspace: repo.dir, apiUrl: github.url },
     );
-    r.env.GITHUB_API_URL = github.url;
-    r.env.GITHUB_WORKSPACE = repo.dir;
-    r.env.CODEX_CI_GITHUB_TIME_UNIT_MS = '0';
     const result = await execa('node', [DIST], { env: r.env, extendEnv: false, reject: false });
     expect(result.stdout).not.toContain('::error::');
     expect(result.exitCode).toBe(0);
@@ -143,5 +152,41 @@ test('a pull_request event is reviewed end to end by the bundle, with outputs re
     await github.close();
     await model.close();
     await repo.cleanup();
+  }
+});
+
+test('a failed workflow_run is fixed end to end by the bundle: verified PR, credentials back in place', async () => {
+  const scenario = await startFixScenario();
+  try {
+    // What actions/checkout leaves behind with persist-credentials: true.
+    const header = `AUTHORIZATION: basic ${Buffer.from(`x-access-token:${TEST_GITHUB_TOKEN}`).toString('base64')}`;
+    await scenario.repo.git('config', '--local', 'http.https://github.com/.extraheader', header);
+    scenario.model.respond((req) => (isAfterToolCall(req) ? { message: diagnosisJson('Make add() add') } : { exec: `${FIX_COMMAND} && git config --list` }));
+    const r = await runner(
+      {
+        'openai-api-key': TEST_API_KEY,
+        'openai-base-url': scenario.model.url,
+        'github-token': TEST_GITHUB_TOKEN,
+        'codex-path': CODEX_BINARY,
+        'test-command': TEST_COMMAND,
+      },
+      scenario.event,
+      { workspace: scenario.repo.dir, apiUrl: scenario.github.url },
+    );
+    const result = await execa('node', [DIST], { env: r.env, extendEnv: false, reject: false });
+    expect(result.stdout).not.toContain('::error::');
+    expect(result.exitCode).toBe(0);
+    const outputs = await r.outputs();
+    expect(outputs).toMatchObject({ conclusion: 'success', verified: 'true', 'pr-number': '1', 'fix-branch': 'codex/fix/feature/math-4242' });
+    expect(scenario.github.createdPulls).toHaveLength(1);
+    expect(await r.summary()).toContain('add() subtracted its arguments');
+    // The agent's `git config --list` ran without the header; afterwards the user's config has it again.
+    const everythingTheModelSaw = scenario.model.requests.map((q) => q.raw).join('\n');
+    expect(everythingTheModelSaw).toContain('core.bare=false');
+    for (const form of secretForms([TEST_API_KEY, TEST_GITHUB_TOKEN])) expect(everythingTheModelSaw).not.toContain(form);
+    expect(await scenario.repo.git('config', '--local', '--get', 'http.https://github.com/.extraheader')).toBe(header);
+    await rm(r.dir, { recursive: true, force: true });
+  } finally {
+    await scenario.close();
   }
 });
