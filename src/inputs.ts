@@ -387,17 +387,28 @@ function stringsIn(value: unknown): string[] {
   return [];
 }
 
-function maskSecrets(raw: Record<string, string | undefined>, envKeys: (string | undefined)[]): void {
-  const secrets = [raw['openai-api-key'], raw['github-token'], raw['codex-auth-json'], ...envKeys];
-  const authJson = raw['codex-auth-json'];
-  if (authJson !== undefined) {
-    try {
-      secrets.push(...stringsIn(JSON.parse(authJson)).filter((s) => s.length > 8));
-    } catch {
-      // Invalid JSON is reported by the schema; the whole value is already masked.
-    }
+function authJsonSecrets(authJson: string | undefined): string[] {
+  if (authJson === undefined) return [];
+  try {
+    return stringsIn(JSON.parse(authJson)).filter((s) => s.length > 8);
+  } catch {
+    // Invalid JSON is reported by the schema; the whole value is masked on its own.
+    return [];
   }
+}
+
+function maskSecrets(raw: Record<string, string | undefined>, envKeys: (string | undefined)[]): void {
+  const secrets = [raw['openai-api-key'], raw['github-token'], raw['codex-auth-json'], ...envKeys, ...authJsonSecrets(raw['codex-auth-json'])];
   for (const secret of secrets) if (secret !== undefined) core.setSecret(secret);
+}
+
+/**
+ * Every secret of the run, for redacting what the action posts and keeping it out of the agent's environment:
+ * the API key, the token, the auth.json text and each token inside it (a reply may quote one alone).
+ */
+export function secretsOf(inputs: Inputs): string[] {
+  const all = [inputs.openaiApiKey, inputs.githubToken, inputs.codexAuthJson, ...authJsonSecrets(inputs.codexAuthJson)];
+  return [...new Set(all.filter((s): s is string => !!s))];
 }
 
 function quote(value: string): string {

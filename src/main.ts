@@ -9,7 +9,7 @@ import type { JobOutcome, RunContext, WorkflowEvent } from './context.js';
 import { runFix } from './fix/run-fix.js';
 import { removePersistedCredentials } from './git-credentials.js';
 import { createOctokit } from './github/octokit.js';
-import { readInputs, type Inputs } from './inputs.js';
+import { readInputs, secretsOf, type Inputs } from './inputs.js';
 import { planRun } from './plan.js';
 import { redact } from './redact.js';
 import { report } from './report.js';
@@ -20,7 +20,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   let secrets: string[] = [];
   try {
     const inputs = readInputs(env);
-    secrets = [inputs.openaiApiKey, inputs.githubToken, inputs.codexAuthJson].filter((s): s is string => !!s);
+    secrets = secretsOf(inputs);
     const event = await readEvent(env);
     const currentRunId = env.GITHUB_RUN_ID ? Number(env.GITHUB_RUN_ID) : undefined;
     const plan = planRun(inputs, event, currentRunId);

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { jest } from '@jest/globals';
-import { INPUT_NAMES, InputError, readInputs, type Inputs } from '../src/inputs.js';
+import { INPUT_NAMES, InputError, readInputs, secretsOf, type Inputs } from '../src/inputs.js';
 
 const KEY = 'sk-test-abcdefghijklmnop';
 
@@ -363,4 +363,11 @@ test('no credentials is reported together with other problems', () => {
     `Input 'max-attempts' has value "9": expected an integer from 1 to 5.`,
     "No credentials: set the 'openai-api-key' input (or OPENAI_API_KEY / CODEX_API_KEY in the environment), or 'codex-auth-json'.",
   ]);
+});
+
+test('the run secrets include each token inside codex-auth-json, so a reply quoting one alone is redacted', () => {
+  const auth = JSON.stringify({ tokens: { access_token: 'eyJaccess-token-abcdef', refresh_token: 'rt_refresh-123456789' }, last_refresh: 'x' });
+  const inputs = readInputs({ GITHUB_WORKSPACE: '/w', 'INPUT_CODEX-AUTH-JSON': auth, 'INPUT_GITHUB-TOKEN': 'ghs_token_value_1' });
+  expect(secretsOf(inputs)).toEqual(expect.arrayContaining([auth, 'ghs_token_value_1', 'eyJaccess-token-abcdef', 'rt_refresh-123456789']));
+  expect(secretsOf(inputs)).not.toContain('x');
 });
