@@ -1,6 +1,7 @@
 // Takes the job token that actions/checkout persists in .git/config out of the agent's reach for
 // the run, and puts it back afterwards so later steps of the job still work.
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import * as core from '@actions/core';
 import { execa } from 'execa';
 import { containsSecret } from './redact.js';
@@ -22,15 +23,26 @@ interface Entry {
   value: string;
 }
 
-// actions/checkout writes `http.<url>.extraheader` (v4) or an `includeIf.gitdir:….path` to a
-// credentials file under RUNNER_TEMP (v5+). Both are removed for the run.
+// actions/checkout writes `http.<url>.extraheader` (v4/v5) or, since v6, `includeIf.gitdir:….path`
+// entries naming a `git-credentials-<id>.config` file under RUNNER_TEMP. The entries are removed for the
+// run, and because the sandbox can read the whole disk, the credentials files are emptied too.
 const CREDENTIAL_KEYS = /^(http\..*\.extraheader|includeif\..*\.path)$/i;
+const CHECKOUT_CREDENTIALS_FILE = /^git-credentials-.*\.config$/;
 
-/** Removes persisted credentials from `dir`'s local git config; returns a function that restores them. */
-export async function removePersistedCredentials(dir: string, secrets: readonly string[]): Promise<() => Promise<void>> {
+/**
+ * Removes persisted credentials from `dir`'s local git config and empties credential files that
+ * actions/checkout left in `tempDir`; returns a function that puts everything back.
+ */
+export async function removePersistedCredentials(
+  dir: string,
+  secrets: readonly string[],
+  tempDir?: string,
+): Promise<() => Promise<void>> {
   const git = (...args: string[]) => execa('git', args, { cwd: dir, reject: false });
+  const files = await hideCredentialFiles(tempDir, secrets);
+  const restoreFiles = () => Promise.all(files.map((f) => writeFile(f.path, f.text))).then(() => {});
   const inside = await git('rev-parse', '--is-inside-work-tree');
-  if (inside.exitCode !== 0) return async () => {};
+  if (inside.exitCode !== 0) return restoreFiles;
   const listed = await git('config', '--local', '--null', '--list');
   const entries: Entry[] = listed.stdout
     .split('\0')
@@ -50,9 +62,29 @@ export async function removePersistedCredentials(dir: string, secrets: readonly 
   const config = await git('config', '--local', '--list');
   if (containsSecret(config.stdout, secrets)) {
     await restore(dir, removed);
+    await restoreFiles();
     throw new PersistedCredentialsError(dir);
   }
-  return () => restore(dir, removed);
+  return async () => {
+    await restoreFiles();
+    await restore(dir, removed);
+  };
+}
+
+/** Empties checkout's credential files in `tempDir` (those holding a secret); returns what they held. */
+async function hideCredentialFiles(tempDir: string | undefined, secrets: readonly string[]): Promise<Array<{ path: string; text: string }>> {
+  if (!tempDir) return [];
+  const names = await readdir(tempDir).catch(() => [] as string[]);
+  const hidden: Array<{ path: string; text: string }> = [];
+  for (const name of names.filter((n) => CHECKOUT_CREDENTIALS_FILE.test(n))) {
+    const path = join(tempDir, name);
+    const text = await readFile(path, 'utf8').catch(() => '');
+    if (!containsSecret(text, secrets)) continue;
+    await writeFile(path, '# emptied by codex-ci-action while the agent runs; restored afterwards\n');
+    hidden.push({ path, text });
+  }
+  if (hidden.length > 0) core.info(`Emptied ${hidden.length} persisted credentials file(s) in RUNNER_TEMP for the run.`);
+  return hidden;
 }
 
 async function holdsCredentials(path: string): Promise<boolean> {

@@ -41,7 +41,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
 
     const sessions: CodexSession[] = [];
     const ctx = context(inputs, event, env, secrets, codex, currentRunId, sessions);
-    const restoreCredentials = await removePersistedCredentials(inputs.workingDirectory, secrets);
+    const restoreCredentials = await removePersistedCredentials(inputs.workingDirectory, secrets, ctx.tempDir);
     let outcome: JobOutcome;
     try {
       outcome = plan.job === 'review' ? await runReview(ctx, plan.target) : await runFix(ctx, plan.target);

@@ -1,5 +1,6 @@
 // Secrets never reach the agent: not through its environment, CODEX_HOME, .git/config, or the model's input.
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { removePersistedCredentials } from '../src/git-credentials.js';
 import { secretForms } from '../src/redact.js';
@@ -58,5 +59,24 @@ test('a token left where the action cannot remove it stops the run before the ag
   const repo = await createRepo({ 'README.md': '# demo\n' });
   await repo.git('remote', 'set-url', 'origin', `https://x-access-token:${TEST_GITHUB_TOKEN}@github.com/octo/demo.git`);
   await expect(removePersistedCredentials(repo.dir, [TEST_GITHUB_TOKEN])).rejects.toThrow(/persist-credentials: false/);
+  await repo.cleanup();
+});
+
+test('actions/checkout v6 credentials (includeIf → a file in RUNNER_TEMP) are out of reach while the agent runs', async () => {
+  const repo = await createRepo({ 'README.md': '# demo\n' });
+  const runnerTemp = await mkdtemp(join(tmpdir(), 'runner-temp-'));
+  const credentials = join(runnerTemp, 'git-credentials-1234.config');
+  const original = `[http "https://github.com/"]\n\textraheader = AUTHORIZATION: basic ${basic}\n`;
+  await writeFile(credentials, original);
+  await repo.git('config', '--local', `includeIf.gitdir:${repo.dir}/.git.path`, credentials);
+
+  const restore = await removePersistedCredentials(repo.dir, [TEST_GITHUB_TOKEN], runnerTemp);
+  for (const form of secretForms([TEST_GITHUB_TOKEN])) expect(await readFile(credentials, 'utf8')).not.toContain(form);
+  expect(await repo.git('config', '--list')).not.toContain(basic);
+
+  await restore();
+  expect(await readFile(credentials, 'utf8')).toBe(original);
+  expect(await repo.git('config', '--local', '--get', `includeIf.gitdir:${repo.dir}/.git.path`)).toBe(credentials);
+  await rm(runnerTemp, { recursive: true, force: true });
   await repo.cleanup();
 });
