@@ -105,7 +105,8 @@ test('the suite runs on the runtime action.yml declares (node24)', async () => {
   expect(Number(process.versions.node.split('.')[0])).toBe(24);
 });
 
-test('a pull_request event is reviewed end to end by the bundle, with outputs read back from GITHUB_OUTPUT', async () => {
+/** Runs the bundle on a pull_request event whose one changed line gets one finding of `severity`. */
+async function reviewThroughBundle(severity: 'critical' | 'high', failOnSeverity: string) {
   const github = await FakeGitHub.start();
   const model = await ModelServer.start();
   const repo = await createRepo({ 'src/app.ts': 'export const limit = 10;\n' });
@@ -121,7 +122,7 @@ test('a pull_request event is reviewed end to end by the bundle, with outputs re
       files: [{ filename: 'src/app.ts', status: 'added', patch: addedPatch(['export const limit = 10;']), additions: 1 }],
     });
     scriptReviewModel(model, {
-      chunk: () => findingsReply([finding({ path: 'src/app.ts', line: 1, title: 'Magic number', severity: 'high' })]),
+      chunk: () => findingsReply([finding({ path: 'src/app.ts', line: 1, title: 'Magic number', severity })]),
     });
     const r = await runner(
       {
@@ -130,30 +131,44 @@ test('a pull_request event is reviewed end to end by the bundle, with outputs re
         'openai-base-url': model.url,
         'github-token': 'ghs_entrypoint_token_0123456789',
         'codex-path': CODEX_BINARY,
-        'fail-on-severity': 'critical',
+        'fail-on-severity': failOnSeverity,
       },
       { name: 'pull_request', payload: { pull_request: { number: 5 } } },
       { workspace: repo.dir, apiUrl: github.url },
     );
     const result = await execa('node', [DIST], { env: r.env, extendEnv: false, reject: false });
-    expect(result.stdout).not.toContain('::error::');
-    expect(result.exitCode).toBe(0);
-    const outputs = await r.outputs();
-    expect(outputs).toMatchObject({ conclusion: 'findings', 'findings-count': '1', 'codex-version': '0.169.0' });
-    expect(outputs['review-url']).toMatch(/\/pull\/5#pullrequestreview-\d+$/);
-    expect(Number(outputs['input-tokens'])).toBeGreaterThan(0);
-    expect(JSON.parse(outputs.findings!)).toEqual([expect.objectContaining({ path: 'src/app.ts', line: 1, severity: 'high' })]);
-    expect(github.reviews).toHaveLength(1);
-    expect(github.reviews[0]!.comments[0]).toMatchObject({ path: 'src/app.ts', line: 1, side: 'RIGHT' });
-    expect(await r.summary()).toContain('Magic number');
-    // The workflow annotation points at the line in the Files tab.
-    expect(result.stdout).toMatch(/^::error [^\n]*file=src\/app\.ts,line=1[,:]/m);
+    const seen = { result, outputs: await r.outputs(), summary: await r.summary(), reviews: [...github.reviews] };
     await rm(r.dir, { recursive: true, force: true });
+    return seen;
   } finally {
     await github.close();
     await model.close();
     await repo.cleanup();
   }
+}
+
+test('a pull_request event is reviewed end to end by the bundle, with outputs read back from GITHUB_OUTPUT', async () => {
+  const { result, outputs, summary, reviews } = await reviewThroughBundle('high', 'critical');
+  expect(result.stdout).not.toContain('::error::');
+  expect(result.exitCode).toBe(0);
+  expect(outputs).toMatchObject({ conclusion: 'findings', 'findings-count': '1', 'codex-version': '0.169.0' });
+  expect(outputs['review-url']).toMatch(/\/pull\/5#pullrequestreview-\d+$/);
+  expect(Number(outputs['input-tokens'])).toBeGreaterThan(0);
+  expect(JSON.parse(outputs.findings!)).toEqual([expect.objectContaining({ path: 'src/app.ts', line: 1, severity: 'high' })]);
+  expect(reviews).toHaveLength(1);
+  expect(reviews[0]!.comments[0]).toMatchObject({ path: 'src/app.ts', line: 1, side: 'RIGHT' });
+  expect(summary).toContain('Magic number');
+  // The workflow annotation points at the line in the Files tab.
+  expect(result.stdout).toMatch(/^::error [^\n]*file=src\/app\.ts,line=1[,:]/m);
+});
+
+test('fail-on-severity: high with a critical finding posts the review, then fails the step', async () => {
+  const { result, outputs, reviews } = await reviewThroughBundle('critical', 'high');
+  expect(reviews).toHaveLength(1);
+  expect(result.exitCode).not.toBe(0);
+  expect(result.stdout).toMatch(/^::error::.*at or above 'high' \(fail-on-severity\)/m);
+  expect(outputs).toMatchObject({ conclusion: 'findings', 'findings-count': '1' });
+  expect(outputs['review-url']).toContain('/pull/5');
 });
 
 test('a failed workflow_run is fixed end to end by the bundle: verified PR, credentials back in place', async () => {
