@@ -14,16 +14,8 @@ const pullSchema = z.object({
   state: z.string(),
   html_url: z.string(),
   changed_files: z.number().optional(),
-  head: z.object({
-    sha: z.string(),
-    ref: z.string(),
-    repo: z.object({ full_name: z.string(), fork: z.boolean().optional() }).nullable().optional(),
-  }),
-  base: z.object({
-    sha: z.string(),
-    ref: z.string(),
-    repo: z.object({ full_name: z.string() }).nullable().optional(),
-  }),
+  head: z.object({ sha: z.string(), ref: z.string() }),
+  base: z.object({ sha: z.string(), ref: z.string() }),
 });
 
 /** The parts of a pull request review mode uses. */
@@ -38,8 +30,6 @@ export interface PullRequest {
   headRef: string;
   baseSha: string;
   baseRef: string;
-  /** True when the head branch lives in another repository (a fork, or a deleted one). */
-  fromFork: boolean;
   /** GitHub's count of changed files, when it reports one. */
   changedFiles: number | undefined;
 }
@@ -48,7 +38,6 @@ export interface PullRequest {
 export async function getPullRequest(github: GitHub, repo: Repo, number: number): Promise<PullRequest> {
   const { data } = await github.rest.pulls.get({ ...repo, pull_number: number });
   const pr = pullSchema.parse(data);
-  const baseName = pr.base.repo?.full_name ?? `${repo.owner}/${repo.repo}`;
   return {
     number: pr.number,
     title: pr.title,
@@ -60,7 +49,6 @@ export async function getPullRequest(github: GitHub, repo: Repo, number: number)
     headRef: pr.head.ref,
     baseSha: pr.base.sha,
     baseRef: pr.base.ref,
-    fromFork: !pr.head.repo || pr.head.repo.full_name.toLowerCase() !== baseName.toLowerCase(),
     changedFiles: pr.changed_files,
   };
 }

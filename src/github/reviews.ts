@@ -5,8 +5,6 @@ import type { GitHub } from './octokit.js';
 
 /** GitHub refuses REQUEST_CHANGES on a pull request opened by the token's own user with this message. */
 export const OWN_PULL_REQUEST_ERROR = 'Can not request changes on your own pull request';
-/** GitHub's 403 message when the token may not write (e.g. GITHUB_TOKEN on a fork's pull_request event). */
-export const NOT_ACCESSIBLE_ERROR = 'Resource not accessible by integration';
 
 /** An inline comment of a review. */
 export interface ReviewComment {
@@ -27,21 +25,96 @@ export interface NewReview {
   comments: ReviewComment[];
 }
 
-const bodySchema = z.array(z.object({ body: z.string().nullable().optional() }));
+const userSchema = z.object({ login: z.string(), type: z.string().optional() }).nullable().optional();
 
-/** Bodies of every review comment on the pull request (all pages). */
-export async function listReviewCommentBodies(github: GitHub, repo: Repo, pullNumber: number): Promise<string[]> {
+/** Who wrote a comment or review (null for a deleted account). */
+export type Author = { login: string; type?: string | undefined } | null;
+
+const reviewCommentSchema = z.array(
+  z.object({
+    id: z.number(),
+    body: z.string().nullable().optional(),
+    path: z.string().optional(),
+    line: z.number().nullable().optional(),
+    side: z.string().nullable().optional(),
+    user: userSchema,
+  }),
+);
+
+/** A review comment as the list API gives it: `line` is mapped onto the latest commit, null once outdated. */
+export interface PostedReviewComment {
+  id: number;
+  body: string;
+  path: string | undefined;
+  line: number | null;
+  side: string | undefined;
+  user: Author;
+}
+
+/** Every review comment on the pull request (all pages). */
+export async function listReviewComments(github: GitHub, repo: Repo, pullNumber: number): Promise<PostedReviewComment[]> {
   const raw = await github.paginate(github.rest.pulls.listReviewComments, { ...repo, pull_number: pullNumber, per_page: 100 });
-  return bodySchema.parse(raw).map((c) => c.body ?? '');
+  return reviewCommentSchema.parse(raw).map((c) => ({
+    id: c.id,
+    body: c.body ?? '',
+    path: c.path,
+    line: c.line ?? null,
+    side: c.side ?? undefined,
+    user: c.user ?? null,
+  }));
 }
 
-/** Bodies of every review on the pull request (all pages). */
-export async function listReviewBodies(github: GitHub, repo: Repo, pullNumber: number): Promise<string[]> {
+const reviewSchema = z.array(
+  z.object({
+    id: z.number(),
+    body: z.string().nullable().optional(),
+    html_url: z.string().optional(),
+    commit_id: z.string().nullable().optional(),
+    state: z.string().optional(),
+    user: userSchema,
+  }),
+);
+
+/** A review of the pull request. */
+export interface PostedReview {
+  id: number;
+  body: string;
+  htmlUrl: string;
+  commitId: string | null;
+  state: string | undefined;
+  user: Author;
+}
+
+/** Every review on the pull request (all pages). */
+export async function listReviews(github: GitHub, repo: Repo, pullNumber: number): Promise<PostedReview[]> {
   const raw = await github.paginate(github.rest.pulls.listReviews, { ...repo, pull_number: pullNumber, per_page: 100 });
-  return bodySchema.parse(raw).map((r) => r.body ?? '');
+  return reviewSchema.parse(raw).map((r) => ({
+    id: r.id,
+    body: r.body ?? '',
+    htmlUrl: r.html_url ?? '',
+    commitId: r.commit_id ?? null,
+    state: r.state,
+    user: r.user ?? null,
+  }));
 }
 
-/** Posts one review with its inline comments; returns its web address. */
+/**
+ * The login the token acts as, when GitHub tells (a personal access token); undefined for GITHUB_TOKEN and app
+ * tokens, which may not read /user — their comments are written by a Bot account anyway.
+ */
+export async function tokenLogin(github: GitHub): Promise<string | undefined> {
+  try {
+    const { data } = await github.rest.users.getAuthenticated({ request: { retries: 0 } });
+    return z.object({ login: z.string() }).parse(data).login;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Posts one review with its inline comments; returns its web address. GitHub's answer is final: no automatic retry,
+ * since a 5xx may come after the review was created (the caller checks before submitting again).
+ */
 export async function createReview(github: GitHub, repo: Repo, review: NewReview): Promise<{ id: number; htmlUrl: string }> {
   const { data } = await github.rest.pulls.createReview({
     ...repo,
@@ -50,9 +123,36 @@ export async function createReview(github: GitHub, repo: Repo, review: NewReview
     event: review.event,
     body: review.body,
     comments: review.comments,
+    request: { retries: 0 },
   });
   const parsed = z.object({ id: z.number(), html_url: z.string() }).parse(data);
   return { id: parsed.id, htmlUrl: parsed.html_url };
+}
+
+/**
+ * Checks whether GitHub accepts these inline comments without showing anything to anyone: creates a PENDING review
+ * (no event; only its author sees it) and deletes it again. Resolves true when accepted, false on GitHub's 422
+ * for the comments; throws on anything else (including a pending review that could not be deleted).
+ */
+export async function probeComments(github: GitHub, repo: Repo, pullNumber: number, commitId: string, comments: ReviewComment[]): Promise<boolean> {
+  let id: number;
+  try {
+    const { data } = await github.rest.pulls.createReview({
+      ...repo,
+      pull_number: pullNumber,
+      commit_id: commitId,
+      comments,
+      request: { retries: 0 },
+    });
+    id = z.object({ id: z.number() }).parse(data).id;
+  } catch (error) {
+    const info = githubErrorInfo(error);
+    // "User can only have one pending review per pull request" is about the probe, not about the comments.
+    if (info.status === 422 && !/pending review/i.test([info.message, ...info.details].join(' '))) return false;
+    throw error;
+  }
+  await github.rest.pulls.deletePendingReview({ ...repo, pull_number: pullNumber, review_id: id });
+  return true;
 }
 
 /** What GitHub said about a failed request: status, message and the texts of its `errors` list. */

@@ -27,39 +27,60 @@ export interface Keyed extends Finding {
   fp: string;
 }
 
-/** The result of merging and filtering the chunks' findings. */
-export interface Selection {
-  /** At or above min-severity, most severe first, capped at max-comments: what is reported. */
-  kept: Keyed[];
-  /** At or above min-severity before the cap (the fail-on-severity gate looks at these). */
-  eligible: Keyed[];
-  duplicates: number;
-  belowMinSeverity: number;
-  overCap: number;
-}
-
 /**
- * Merges findings, drops duplicates (same fingerprint: path, line and title; the most severe copy stays),
- * keeps those at or above `minSeverity`, and caps them at `maxComments`, most severe first.
+ * Merges findings, puts a reversed range in order, drops duplicates (same fingerprint: path, line and normalised
+ * title; the most severe copy stays) and keeps those at or above `minSeverity`, most severe first.
  */
-export function selectFindings(findings: readonly Finding[], minSeverity: Severity, maxComments: number): Selection {
+export function selectFindings(findings: readonly Finding[], minSeverity: Severity): Keyed[] {
   const byFp = new Map<string, Keyed>();
-  for (const f of findings) {
+  for (const raw of findings) {
+    const f = inOrder(raw);
     const fp = fingerprint(f);
     const seen = byFp.get(fp);
     if (!seen || severityRank(f.severity) < severityRank(seen.severity)) byFp.set(fp, { ...f, fp });
   }
-  const unique = [...byFp.values()];
   // Array.prototype.sort is stable: equal severities keep the chunks' order.
-  const eligible = unique.filter((f) => atLeast(f.severity, minSeverity)).sort((a, b) => severityRank(a.severity) - severityRank(b.severity));
-  const kept = eligible.slice(0, maxComments);
-  return {
-    kept,
-    eligible,
-    duplicates: findings.length - unique.length,
-    belowMinSeverity: unique.length - eligible.length,
-    overCap: eligible.length - kept.length,
-  };
+  return [...byFp.values()].filter((f) => atLeast(f.severity, minSeverity)).sort((a, b) => severityRank(a.severity) - severityRank(b.severity));
+}
+
+/** A range given last line first is the same range; a one-line range is just that line. */
+function inOrder(f: Finding): Finding {
+  if (f.start_line === null) return f;
+  if (f.start_line === f.line) return { ...f, start_line: null };
+  return f.start_line > f.line ? { ...f, line: f.start_line, start_line: f.line } : f;
+}
+
+/** What earlier runs of this action already said on a pull request. */
+export interface AlreadyPosted {
+  /** Fingerprints from the final marker line of this action's comments and reviews. */
+  fingerprints: ReadonlySet<string>;
+  /** `lineKey`s of this action's live (not outdated) inline comments, at their current lines. */
+  lines: ReadonlySet<string>;
+}
+
+/** Identifies a line of a file on one side of the diff. */
+export function lineKey(path: string, side: string, line: number): string {
+  return JSON.stringify([path, side, line]);
+}
+
+/** What a run posts: findings in full, the ones over max-comments, and how many were said before. */
+export interface ToPost {
+  /** New findings to post in full (inline or in the body), most severe first, at most max-comments. */
+  fresh: Keyed[];
+  /** New findings beyond max-comments: listed in the review body by location and title only. */
+  overCap: Keyed[];
+  /** Findings an earlier run already reported (same fingerprint, or a comment of ours on the same line). */
+  alreadyPosted: number;
+}
+
+/**
+ * Leaves out what earlier runs said, then caps at `maxComments` — in this order, so findings already on the pull
+ * request do not take the room of new ones.
+ */
+export function planPost(eligible: readonly Keyed[], posted: AlreadyPosted, maxComments: number): ToPost {
+  const isNew = (f: Keyed) => !posted.fingerprints.has(f.fp) && !posted.lines.has(lineKey(f.path, f.side, f.line));
+  const news = eligible.filter(isNew);
+  return { fresh: news.slice(0, maxComments), overCap: news.slice(maxComments), alreadyPosted: eligible.length - news.length };
 }
 
 /** A finding placed inline (with its anchor) or in the review body. */
@@ -94,10 +115,10 @@ export function toReviewComment(finding: Keyed, at: Anchor): ReviewComment {
 export function commentBody(f: Keyed, side: 'RIGHT' | 'LEFT'): string {
   const parts = [`**${LABEL[f.severity]}: ${oneLine(f.title)}**`, safe(f.body).trim()];
   if (f.suggestion !== null) {
-    const code = f.suggestion.replace(/\n+$/, '');
+    const code = safeCode(f.suggestion.replace(/\n+$/, ''));
     parts.push(side === 'RIGHT' ? fence(code, 'suggestion') : `Suggested fix:\n${fence(code)}`);
   }
-  // The marker goes after the cut, so even a cut-short comment is recognised by the next run.
+  // The marker goes after the cut and is the last line, so even a cut-short comment is recognised by the next run.
   return `${limit(parts.filter((p) => p !== '').join('\n\n'))}\n\n${fingerprintMarker(f.fp)}`;
 }
 
@@ -113,7 +134,8 @@ export interface ReviewContext {
   summary: string;
   /** Findings of earlier runs that are not repeated. */
   alreadyPosted: number;
-  overCap: number;
+  /** New findings beyond max-comments, listed by location and title. */
+  overCap: readonly Keyed[];
   maxComments: number;
   /** Lines for the "Not reviewed" section (failed chunks, skipped files, the 3000-file limit). */
   notReviewed: string[];
@@ -121,33 +143,47 @@ export interface ReviewContext {
   refusedInline?: number;
 }
 
-/** Markdown of the review body: summary, counts, findings that could not go inline, what was not reviewed. */
+// Findings over max-comments are listed up to this many; the rest come back on a later run.
+const MAX_LISTED_OVER_CAP = 100;
+
+/**
+ * Markdown of the review body: summary, counts, findings that could not go inline, findings over max-comments,
+ * what was not reviewed; the last line carries the fingerprints of every finding the body reports.
+ */
 export function reviewBody(ctx: ReviewContext, placement: Placement): string {
-  const total = placement.inline.length + placement.outside.length;
+  const detailed = placement.inline.length + placement.outside.length;
+  const listed = ctx.overCap.slice(0, MAX_LISTED_OVER_CAP);
+  const total = detailed + ctx.overCap.length;
   const out = [REVIEW_MARKER, `## Codex review of ${ctx.headSha.slice(0, 7)}`, '', safe(ctx.summary).trim() || '_No summary._', ''];
-  const counts = countBySeverity([...placement.inline.map((p) => p.finding), ...placement.outside]);
+  const counts = countBySeverity([...placement.inline.map((p) => p.finding), ...placement.outside, ...ctx.overCap]);
+  const over = ctx.overCap.length > 0 ? `, ${ctx.overCap.length} listed briefly (over max-comments)` : '';
   out.push(
-    `**${total} new finding${total === 1 ? '' : 's'}**${total > 0 ? ` (${counts})` : ''}: ${placement.inline.length} inline, ${placement.outside.length} below.`,
+    `**${total} new finding${total === 1 ? '' : 's'}**${total > 0 ? ` (${counts})` : ''}: ${placement.inline.length} inline, ${placement.outside.length} below${over}.`,
   );
   if (ctx.alreadyPosted > 0) out.push(`${ctx.alreadyPosted} finding(s) reported by an earlier run are not repeated.`);
-  if (ctx.overCap > 0) out.push(`${ctx.overCap} less severe finding(s) were left out (max-comments is ${ctx.maxComments}).`);
   if (placement.outside.length > 0) {
-    out.push('', '### Findings outside the diff');
+    out.push('', '### Findings not shown inline');
+    const refused = ctx.refusedInline ? ` (${ctx.refusedInline} of them were refused by GitHub as inline comments)` : '';
     out.push(
-      ctx.refusedInline
-        ? `These are about lines GitHub cannot show inline (${ctx.refusedInline} of them were refused by GitHub as inline comments).`
-        : 'These are about lines this pull request does not change, so GitHub cannot show them inline.',
+      `GitHub shows a comment inline only on lines of one hunk of this pull request's diff; these findings are about other ` +
+        `lines, a range across hunks, or a file the diff does not show${refused}.`,
     );
     for (const f of placement.outside) out.push('', outsideEntry(f));
   }
+  if (listed.length > 0) {
+    out.push('', '### More findings (over max-comments)');
+    out.push(`max-comments is ${ctx.maxComments}: these less severe findings are listed without details.`, '');
+    for (const f of listed) out.push(`- ${LABEL[f.severity]} \`${oneLine(location(f))}\` — ${oneLine(f.title)}`);
+    if (ctx.overCap.length > listed.length) out.push(`- … and ${ctx.overCap.length - listed.length} more`);
+  }
   if (ctx.notReviewed.length > 0) out.push('', '### Not reviewed', ...ctx.notReviewed.map((l) => `- ${l}`));
-  return limit(out.join('\n'));
+  const fps = [...placement.outside, ...listed].map((f) => f.fp);
+  return fps.length > 0 ? `${limit(out.join('\n'))}\n\n${fingerprintMarker(fps)}` : limit(out.join('\n'));
 }
 
 function outsideEntry(f: Keyed): string {
-  const parts = [`#### ${LABEL[f.severity]} — \`${location(f)}\` — ${oneLine(f.title)}`, safe(f.body).trim()];
-  if (f.suggestion !== null) parts.push(`Suggested fix:\n${fence(f.suggestion.replace(/\n+$/, ''))}`);
-  parts.push(fingerprintMarker(f.fp));
+  const parts = [`#### ${LABEL[f.severity]} — \`${oneLine(location(f))}\` — ${oneLine(f.title)}`, safe(f.body).trim()];
+  if (f.suggestion !== null) parts.push(`Suggested fix:\n${fence(safeCode(f.suggestion.replace(/\n+$/, '')))}`);
   return parts.filter((p) => p !== '').join('\n\n');
 }
 
@@ -200,6 +236,15 @@ export function countBySeverity(findings: readonly Pick<Finding, 'severity'>[]):
 /** Model text must not be able to forge this action's hidden markers, which are HTML comments. */
 function safe(text: string): string {
   return text.replace(/<!--/g, '&lt;!--');
+}
+
+/**
+ * Code (a suggestion) is committed as written, so only what looks like this action's own markers is defused; an
+ * ordinary HTML comment in the code stays intact. (Markers are read from a body's last line only, which a fenced
+ * suggestion never is: this is a second line of defence.)
+ */
+function safeCode(text: string): string {
+  return text.replace(/<!--(\s*codex-ci-action)/gi, '<!-\u200b-$1');
 }
 
 function oneLine(text: string): string {

@@ -56,7 +56,7 @@ const GITHUB_DIR_FILES = ['CONTRIBUTING.md'];
 
 /**
  * Reads the conventions files that exist at `ref` (two directory listings, then one request per file that
- * exists), each cut to a bounded size. Missing files are simply absent.
+ * exists, all at once), each cut to a bounded size. Missing files are simply absent.
  */
 export async function readConventions(github: GitHub, repo: Repo, ref: string): Promise<ConventionFile[]> {
   const root = (await listDirectory(github, repo, '', ref)) ?? [];
@@ -67,15 +67,22 @@ export async function readConventions(github: GitHub, repo: Repo, ref: string): 
       if (dotGithub.some((e) => e.type === 'file' && e.name === name)) wanted.push(`.github/${name}`);
     }
   }
+  // Read at once; the total budget is then applied in the list's order (AGENTS.md first), as a sequential read would.
+  const files = await Promise.all(
+    wanted.map((path) => readFileAt(github, repo, path, ref, path === 'AGENTS.md' ? AGENTS_MAX_BYTES : OTHER_MAX_BYTES)),
+  );
   const out: ConventionFile[] = [];
   let total = 0;
-  for (const path of wanted) {
-    const room = Math.min(path === 'AGENTS.md' ? AGENTS_MAX_BYTES : OTHER_MAX_BYTES, TOTAL_MAX_BYTES - total);
-    if (room <= 0) break;
-    const file = await readFileAt(github, repo, path, ref, room);
+  for (const [i, path] of wanted.entries()) {
+    const file = files[i];
     if (!file) continue;
-    out.push({ path, ...file });
-    total += Buffer.byteLength(file.text);
+    const room = TOTAL_MAX_BYTES - total;
+    if (room <= 0) break;
+    const bytes = Buffer.from(file.text);
+    const cut = bytes.length > room;
+    const text = cut ? bytes.subarray(0, room).toString('utf8') : file.text;
+    out.push({ path, text, truncated: file.truncated || cut });
+    total += Buffer.byteLength(text);
   }
   return out;
 }

@@ -75,16 +75,14 @@ export function anchor(
   f: { path: string; line: number; start_line: number | null; side: Side },
 ): Anchor | null {
   if (!file) return null;
-  const at = hunkIndexOf(file, f.side, f.line);
+  // A range given last line first is the same range, in order.
+  const last = f.start_line !== null && f.start_line > f.line ? f.start_line : f.line;
+  const first = last === f.line ? f.start_line : f.line;
+  const at = hunkIndexOf(file, f.side, last);
   if (at < 0) return null;
-  let startLine = f.start_line;
-  if (startLine === f.line) startLine = null;
-  if (startLine !== null) {
-    if (startLine > f.line) return null;
-    const hunk = file.hunks[at]!;
-    if (!hunk.lines.some((l) => lineOn(l, f.side) === startLine)) return null;
-  }
-  return { path: file.path, line: f.line, startLine, side: f.side };
+  const startLine = first === last ? null : first;
+  if (startLine !== null && !file.hunks[at]!.lines.some((l) => lineOn(l, f.side) === startLine)) return null;
+  return { path: file.path, line: last, startLine, side: f.side };
 }
 
 const MAX_LINE_CHARS = 2000;
@@ -103,9 +101,18 @@ export function renderLines(lines: readonly DiffLine[]): string {
     .join('\n');
 }
 
+/**
+ * A file name as prompts show it: as is, or JSON-quoted when it holds control characters (git allows newlines in
+ * names), so a name can never pass for another line of the prompt.
+ */
+export function displayPath(path: string): string {
+  // eslint-disable-next-line no-control-regex
+  return /[\u0000-\u001f\u007f\u2028\u2029]/.test(path) ? JSON.stringify(path) : path;
+}
+
 /** The heading a file's section starts with in a chunk. */
 export function fileHeading(file: FileDiff, part?: { index: number; count: number }): string {
-  const renamed = file.previousPath ? ` (renamed from ${file.previousPath})` : '';
+  const renamed = file.previousPath ? ` (renamed from ${displayPath(file.previousPath)})` : '';
   const of = part && part.count > 1 ? ` — part ${part.index} of ${part.count}` : '';
-  return `### File: ${file.path}${renamed} [${file.status}]${of}`;
+  return `### File: ${displayPath(file.path)}${renamed} [${file.status}]${of}`;
 }

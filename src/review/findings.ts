@@ -15,7 +15,12 @@ export const findingSchema = z.object({
   severity,
   title: z.string().min(1),
   body: z.string(),
-  suggestion: z.string().nullable(),
+  // An empty or blank suggestion is no suggestion: rendered, it would replace the lines with an empty line, which
+  // is never what a reviewer means. (Deleting lines is described in the body instead; see the schema below.)
+  suggestion: z
+    .string()
+    .nullable()
+    .transform((s) => (s !== null && s.trim() === '' ? null : s)),
 });
 
 /** The model's whole reply for one chunk. */
@@ -55,7 +60,8 @@ export const CHUNK_REVIEW_JSON_SCHEMA = {
           body: { type: 'string', description: 'What is wrong, why it matters, and how to fix it (Markdown).' },
           suggestion: {
             ...nullable('string'),
-            description: 'Replacement text for lines start_line..line (or line) on the RIGHT side, exactly as it should read, without diff markers; else null.',
+            description:
+              'Replacement text for lines start_line..line (or line) on the RIGHT side, exactly as it should read, without diff markers; else null. An empty suggestion counts as null: to suggest deleting lines, say so in body.',
           },
         },
       },
@@ -76,19 +82,34 @@ export function atLeast(s: Severity, threshold: Severity): boolean {
 /** The hidden marker each posted finding carries, so a re-run can tell what was already said. */
 export const FINGERPRINT_PREFIX = 'codex-ci-action:fp:';
 
-/** A stable id of a finding from its path, line and title. */
+/** A title as the fingerprint sees it: case and runs of whitespace do not make a finding new. */
+export function normaliseTitle(title: string): string {
+  return title.toLowerCase().replace(/\s+/g, ' ').trim();
+}
+
+/** A stable id of a finding from its path, line and (normalised) title. */
 export function fingerprint(f: Pick<Finding, 'path' | 'line' | 'title'>): string {
-  return createHash('sha256').update(`${f.path}\n${f.line}\n${f.title.trim()}`).digest('hex').slice(0, 16);
+  return createHash('sha256').update(`${f.path}\n${f.line}\n${normaliseTitle(f.title)}`).digest('hex').slice(0, 16);
 }
 
-/** The HTML comment that carries a fingerprint in a posted body. */
-export function fingerprintMarker(fp: string): string {
-  return `<!-- ${FINGERPRINT_PREFIX}${fp} -->`;
+/**
+ * The HTML comment that carries the fingerprints of what a posted body reports: one for an inline comment, every
+ * finding of a review body. It is always the body's last line, the only place a re-run reads it from.
+ */
+export function fingerprintMarker(fps: string | readonly string[]): string {
+  return `<!-- ${FINGERPRINT_PREFIX}${(typeof fps === 'string' ? [fps] : fps).join(' ')} -->`;
 }
 
-/** Every fingerprint marker in a posted body. */
-export function fingerprintsIn(text: string): string[] {
-  return [...text.matchAll(/<!-- codex-ci-action:fp:([0-9a-f]{16}) -->/g)].map((m) => m[1]!);
+const MARKER_LINE = /^<!-- codex-ci-action:fp:([0-9a-f]{16}(?: [0-9a-f]{16})*) -->$/;
+
+/**
+ * The fingerprints of a body this action posted, read from its final line only: markers anywhere else (quoted by
+ * someone, or smuggled in through model or pull request text) do not count. Undefined when there is no marker line.
+ */
+export function fingerprintsIn(text: string): string[] | undefined {
+  const last = text.trimEnd().split('\n').at(-1)?.trim() ?? '';
+  const match = MARKER_LINE.exec(last);
+  return match ? match[1]!.split(' ') : undefined;
 }
 
 /** Parses a model reply (JSON, maybe inside a ``` fence) into a ChunkReview, or says what is wrong with it. */

@@ -49,14 +49,36 @@ export async function gatherPull(github: GitHub, repo: Repo, number: number, opt
   return { kind: 'review', pr, allPaths: files.map((f) => f.filename), truncated, ...selected };
 }
 
-/** Applies paths / paths-ignore (picomatch, dotfiles included) and drops what has no reviewable text. */
+/**
+ * A path filter with GitHub's `on.<event>.paths` semantics: patterns are evaluated in order and the last one that
+ * matches decides; a `!pattern` that matches says "no". Returns undefined when no pattern matches.
+ */
+export function lastMatchWins(patterns: readonly string[]): (path: string) => boolean | undefined {
+  const compiled = patterns.map((p) => {
+    const negated = p.startsWith('!');
+    return { negated, matches: picomatch(negated ? p.slice(1) : p, { dot: true }) };
+  });
+  return (path) => {
+    let verdict: boolean | undefined;
+    for (const { negated, matches } of compiled) if (matches(path)) verdict = !negated;
+    return verdict;
+  };
+}
+
+/**
+ * Applies paths / paths-ignore (picomatch, dotfiles included, GitHub's order: the last matching pattern wins, so
+ * `src/**, !src/gen/**` leaves out src/gen, and a paths-ignore of Markdown files followed by `!docs/keep.md` keeps
+ * that one file), and drops what has no reviewable text. A file no `paths` pattern matches is not reviewed.
+ */
 export function selectFiles(
   files: readonly PullFile[],
   paths: readonly string[],
   pathsIgnore: readonly string[],
 ): { files: FileDiff[]; skipped: Array<{ path: string; reason: SkipReason }> } {
-  const included = paths.length > 0 ? picomatch([...paths], { dot: true }) : () => true;
-  const ignored = pathsIgnore.length > 0 ? picomatch([...pathsIgnore], { dot: true }) : () => false;
+  const includedBy = lastMatchWins(paths);
+  const ignoredBy = lastMatchWins(pathsIgnore);
+  const included = (path: string) => paths.length === 0 || includedBy(path) === true;
+  const ignored = (path: string) => ignoredBy(path) === true;
   const out: FileDiff[] = [];
   const skipped: Array<{ path: string; reason: SkipReason }> = [];
   for (const f of files) {

@@ -10,14 +10,18 @@ import type { PostResult } from './post.js';
 /** Everything the report says about one reviewed pull request. */
 export interface PullReport {
   pr: PullRequest;
-  /** At or above min-severity, capped at max-comments: what is reported. */
+  /**
+   * Every finding at or above min-severity, new or reported before, most severe first: the outputs, annotations and
+   * job summary list them and fail-on-severity looks at them (max-comments only limits what is posted in full).
+   */
   kept: Keyed[];
-  /** At or above min-severity before the cap: what fail-on-severity looks at. */
-  eligible: Keyed[];
+  /** Findings this run put in its review (in full, or listed over max-comments). */
   newCount: number;
   chunksTotal: number;
   chunksOk: number;
   chunksRetried: number;
+  /** The chunks that could not be reviewed, e.g. "chunk 2 of 3 (`a.ts`)". */
+  failedChunks: string[];
   /** Lines for "Not reviewed": failed chunks, skipped files, GitHub's file limit. */
   notReviewed: string[];
   /** null when there was nothing new to post. */

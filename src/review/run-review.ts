@@ -1,21 +1,21 @@
 // Review mode: gather each pull request, build one base thread, review chunks in forks, post one review per PR.
-import { readFile } from 'node:fs/promises';
-import { relative, sep } from 'node:path';
+import { readFile, realpath } from 'node:fs/promises';
+import { isAbsolute, relative, sep } from 'node:path';
 import * as core from '@actions/core';
+import { execa } from 'execa';
 import type { JobOutcome, RunContext } from '../context.js';
 import { readFileAt } from '../github/pulls.js';
-import { listReviewBodies, listReviewCommentBodies } from '../github/reviews.js';
-import { atLeast, fingerprintsIn } from './findings.js';
+import { githubErrorInfo, tokenLogin } from '../github/reviews.js';
+import { atLeast } from './findings.js';
 import { chunkFiles, DEFAULT_CHUNK_TOKENS } from './chunks.js';
-import { placeFindings, selectFindings, stickyBody } from './compose.js';
+import { placeFindings, planPost, selectFindings, stickyBody } from './compose.js';
 import { readConventions } from './conventions.js';
 import { addUsage, reviewChunks, ZERO_USAGE, type ChunkOutcome, type ChunkTask, type TokenUsage } from './forks.js';
 import { gatherPull, TRUNCATED_NOTE, type GatheredPull } from './gather.js';
-import { postReview, postSticky } from './post.js';
+import { postReview, postSticky, readPosted, reviewMarkdown, type PostResult } from './post.js';
 import { REVIEW_INSTRUCTIONS, setupPrompt } from './prompts.js';
 import type { ReviewTarget } from '../plan.js';
 import { annotate, findingsOutput, jobSummary, type PullReport, type SkippedReport } from './report.js';
-
 
 /** Knobs tests turn; production uses the defaults. */
 export interface ReviewOptions {
@@ -50,15 +50,29 @@ export async function runReview(ctx: RunContext, target: ReviewTarget, options: 
   const started = Date.now();
   const { inputs, github, repo, secrets } = ctx;
 
+  const notes: string[] = [];
+  // The gate looks only at reported findings (at or above min-severity), so that a failed step always points at
+  // findings the review shows. A threshold below min-severity can then only fire at min-severity: say so.
+  if (inputs.failOnSeverity && !atLeast(inputs.failOnSeverity, inputs.minSeverity)) {
+    const note =
+      `fail-on-severity '${inputs.failOnSeverity}' is below min-severity '${inputs.minSeverity}': findings under ` +
+      `'${inputs.minSeverity}' are not reported, so the gate fails only on findings at or above '${inputs.minSeverity}'. ` +
+      `Lower min-severity to gate on '${inputs.failOnSeverity}'.`;
+    core.warning(note);
+    notes.push(note);
+  }
+
   const gathered: GatheredPull[] = [];
   const skipped: SkippedReport[] = [];
   await core.group('Gather pull requests', async () => {
-    for (const number of target.prNumbers) {
-      const pull = await gatherPull(github, repo, number, {
-        explicit: target.explicit,
-        paths: inputs.paths,
-        pathsIgnore: inputs.pathsIgnore,
-      });
+    // All pull requests at once (each one's pulls.get and listFiles once); the log keeps the input order.
+    const pulls = await Promise.all(
+      target.prNumbers.map((number) =>
+        gatherPull(github, repo, number, { explicit: target.explicit, paths: inputs.paths, pathsIgnore: inputs.pathsIgnore }),
+      ),
+    );
+    for (const [i, pull] of pulls.entries()) {
+      const number = target.prNumbers[i]!;
       if (pull.kind === 'skipped') {
         core.info(`#${number}: skipped, ${pull.reason}.`);
         skipped.push({ number, title: pull.pr?.title, reason: pull.reason });
@@ -74,13 +88,12 @@ export async function runReview(ctx: RunContext, target: ReviewTarget, options: 
   });
 
   if (gathered.length === 0) {
-    const summary = jobSummary({ conclusion: 'skipped', reports: [], skipped, usage: ZERO_USAGE, durationMs: Date.now() - started, notes: [], secrets });
+    const summary = jobSummary({ conclusion: 'skipped', reports: [], skipped, usage: ZERO_USAGE, durationMs: Date.now() - started, notes, secrets });
     return { conclusion: 'skipped', outputs: outputs('skipped', [], undefined, secrets), summary };
   }
 
   // Conventions come from the first pull request's base commit: one base thread serves the whole batch.
   const first = gathered[0]!.pr;
-  const notes: string[] = [];
   if (gathered.some((g) => g.pr.baseSha !== first.baseSha)) {
     notes.push(`The pull requests have different base commits; conventions were read from \`${first.baseRef}\` at ${first.baseSha.slice(0, 12)}.`);
   }
@@ -106,8 +119,9 @@ export async function runReview(ctx: RunContext, target: ReviewTarget, options: 
   const outcomes = agent.outcomes;
 
   const reports = await core.group('Post reviews', async () => {
+    const self = await tokenLogin(github);
     const out: PullReport[] = [];
-    for (const g of gathered) out.push(await deliver(ctx, g, outcomes.filter((o) => o.task.pr.number === g.pr.number)));
+    for (const g of gathered) out.push(await deliver(ctx, g, outcomes.filter((o) => o.task.pr.number === g.pr.number), self));
     return out;
   });
 
@@ -120,12 +134,20 @@ export async function runReview(ctx: RunContext, target: ReviewTarget, options: 
   for (const r of reports) {
     if (r.post && !r.post.posted && !r.post.forbidden) failures.push(`GitHub did not take the review of #${r.pr.number} (${r.post.message}); it is in the job summary.`);
   }
-  // The gate looks at every finding at or above min-severity, before the max-comments cap: a cap on comments
-  // must not switch the gate off.
+  // The gate looks at every reported finding (max-comments limits only what is posted in full), and it does not
+  // pass code it has not seen: a chunk that could not be reviewed fails it too.
   const threshold = inputs.failOnSeverity;
   if (threshold) {
-    const severe = reports.flatMap((r) => r.eligible.filter((f) => atLeast(f.severity, threshold)));
+    const severe = reports.flatMap((r) => r.kept.filter((f) => atLeast(f.severity, threshold)));
     if (severe.length > 0) failures.push(`${severe.length} finding(s) at or above '${threshold}' (fail-on-severity).`);
+    const unreviewed = reports.flatMap((r) => r.failedChunks.map((c) => `#${r.pr.number} ${c}`));
+    if (unreviewed.length > 0) {
+      failures.push(
+        `fail-on-severity is set, but ${unreviewed.length} chunk(s) could not be reviewed: ${unreviewed.join('; ')}. ` +
+          'The gate cannot pass code it has not seen. Re-run the job; if a chunk keeps failing, see its warning ' +
+          '(a turn past timeout-minutes, a model error or an unusable reply) and raise timeout-minutes or leave those files out with paths-ignore.',
+      );
+    }
   }
   const failure = failures.length > 0 ? failures.join(' ') : undefined;
   const summary = jobSummary({ conclusion, reports, skipped, usage, durationMs: Date.now() - started, notes, secrets });
@@ -178,77 +200,93 @@ async function runAgent(ctx: RunContext, job: { tasks: ChunkTask[]; setup: strin
   }
 }
 
-/** Merges a pull request's chunk results, skips what earlier runs posted, posts the review and the sticky comment. */
-async function deliver(ctx: RunContext, g: GatheredPull, outcomes: ChunkOutcome[]): Promise<PullReport> {
+type FailedOutcome = Extract<ChunkOutcome, { ok: false }>;
+
+/**
+ * Merges a pull request's chunk results, skips what earlier runs posted, posts the review and the sticky comment.
+ * Never throws: a GitHub failure becomes this pull request's post failure, so the rest of a batch still goes out.
+ */
+async function deliver(ctx: RunContext, g: GatheredPull, outcomes: ChunkOutcome[], self: string | undefined): Promise<PullReport> {
   const { inputs, github, repo, secrets } = ctx;
   const pr = g.pr;
-  const selection = selectFindings(
-    outcomes.flatMap((o) => (o.ok ? o.review.findings : [])),
-    inputs.minSeverity,
-    inputs.maxComments,
-  );
-  // Inline comments and review bodies of earlier runs both carry fingerprints.
-  const [commentBodies, reviewBodies] = await Promise.all([
-    listReviewCommentBodies(github, repo, pr.number),
-    listReviewBodies(github, repo, pr.number),
-  ]);
-  const posted = new Set([...commentBodies, ...reviewBodies].flatMap(fingerprintsIn));
-  const fresh = selection.kept.filter((f) => !posted.has(f.fp));
-  const alreadyPosted = selection.kept.length - fresh.length;
-
+  const kept = selectFindings(outcomes.flatMap((o) => (o.ok ? o.review.findings : [])), inputs.minSeverity);
+  const failed = outcomes.filter((o): o is FailedOutcome => !o.ok);
+  const chunkName = (o: FailedOutcome) => `chunk ${o.task.chunk.index} of ${o.task.chunkCount} (${o.task.chunk.paths.map((p) => `\`${p}\``).join(', ')})`;
   const notReviewed = [
-    ...outcomes.filter((o) => !o.ok).map((o) => `Chunk ${o.task.chunk.index} of ${o.task.chunkCount} (${o.task.chunk.paths.map((p) => `\`${p}\``).join(', ')}): ${o.ok ? '' : o.error}`),
+    ...failed.map((o) => `${capitalise(chunkName(o))}: ${o.error}`),
     ...g.skipped.slice(0, MAX_LISTED_SKIPPED).map((s) => `\`${s.path}\`: ${s.reason}`),
     ...(g.skipped.length > MAX_LISTED_SKIPPED ? [`… and ${g.skipped.length - MAX_LISTED_SKIPPED} more skipped files`] : []),
     ...(g.truncated ? [TRUNCATED_NOTE] : []),
   ];
   const summaries = outcomes.flatMap((o) => (o.ok && o.review.summary.trim() ? [o.review.summary.trim()] : []));
   const summary = summaries.join('\n\n');
-
-  let post: PullReport['post'] = null;
-  if (fresh.length > 0) {
-    const placement = placeFindings(fresh, g.files);
-    post = await postReview(github, repo, {
-      pullNumber: pr.number,
-      headSha: pr.headSha,
-      event: inputs.reviewEvent,
-      placement,
-      context: { headSha: pr.headSha, summary, alreadyPosted, overCap: selection.overCap, maxComments: inputs.maxComments, notReviewed },
-      secrets,
-    });
-    if (post.posted) core.info(`#${pr.number}: posted ${post.htmlUrl} (${post.inline} inline, ${fresh.length - post.inline} in the body).`);
-    else core.warning(`#${pr.number}: the review could not be posted (${post.message}); it is in the job summary instead.`);
-  } else {
-    core.info(`#${pr.number}: no new findings to post${alreadyPosted > 0 ? ` (${alreadyPosted} already reported)` : ''}.`);
-  }
-
-  await postSticky(
-    github,
-    repo,
-    pr.number,
-    stickyBody({
-      headSha: pr.headSha,
-      summary,
-      kept: selection.kept,
-      minSeverity: inputs.minSeverity,
-      reviewUrl: post?.posted ? post.htmlUrl : undefined,
-      newCount: fresh.length,
-      notReviewed,
-    }),
-    secrets,
-  );
-
-  return {
+  const report: PullReport = {
     pr,
-    kept: selection.kept,
-    eligible: selection.eligible,
-    newCount: fresh.length,
+    kept,
+    newCount: 0,
     chunksTotal: outcomes.length,
-    chunksOk: outcomes.filter((o) => o.ok).length,
+    chunksOk: outcomes.length - failed.length,
     chunksRetried: outcomes.filter((o) => o.attempts > 1).length,
+    failedChunks: failed.map(chunkName),
     notReviewed,
-    post,
+    post: null,
   };
+
+  let post: PostResult | null = null;
+  let newCount = 0;
+  try {
+    // Inline comments and review bodies of earlier runs both say what was reported; the cap applies after.
+    const posted = await readPosted(github, repo, pr.number, self);
+    const plan = planPost(kept, posted, inputs.maxComments);
+    newCount = plan.fresh.length + plan.overCap.length;
+    if (newCount > 0) {
+      post = await postReview(github, repo, {
+        pullNumber: pr.number,
+        event: inputs.reviewEvent,
+        placement: placeFindings(plan.fresh, g.files),
+        context: { headSha: pr.headSha, summary, alreadyPosted: plan.alreadyPosted, overCap: plan.overCap, maxComments: inputs.maxComments, notReviewed },
+        secrets,
+        knownReviewIds: posted.reviewIds,
+        self,
+      });
+      if (post.posted) core.info(`#${pr.number}: posted ${post.htmlUrl} (${post.inline} inline, ${newCount - post.inline} in the body).`);
+      else core.warning(`#${pr.number}: the review could not be posted (${post.message}); it is in the job summary instead.`);
+    } else {
+      core.info(`#${pr.number}: no new findings to post${plan.alreadyPosted > 0 ? ` (${plan.alreadyPosted} already reported)` : ''}.`);
+    }
+
+    await postSticky(
+      github,
+      repo,
+      pr.number,
+      stickyBody({
+        headSha: pr.headSha,
+        summary,
+        kept,
+        minSeverity: inputs.minSeverity,
+        reviewUrl: post?.posted ? post.htmlUrl : undefined,
+        newCount,
+        notReviewed,
+      }),
+      secrets,
+    );
+    return { ...report, newCount, post };
+  } catch (error) {
+    const message = githubErrorInfo(error).message;
+    if (post?.posted) {
+      core.warning(`#${pr.number}: the review was posted, but then GitHub failed: ${message}`);
+      return { ...report, newCount, post };
+    }
+    core.warning(`#${pr.number}: GitHub failed while posting the review (${message}); it is in the job summary instead.`);
+    // What was not posted is every finding, placed as it would have been (earlier runs could not be checked).
+    const context = { headSha: pr.headSha, summary, alreadyPosted: 0, overCap: [], maxComments: inputs.maxComments, notReviewed };
+    const markdown = reviewMarkdown(context, placeFindings(kept, g.files), secrets);
+    return { ...report, post: { posted: false, forbidden: false, message, markdown } };
+  }
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 /**
@@ -259,8 +297,13 @@ async function readUserPrompt(ctx: RunContext, gathered: readonly GatheredPull[]
   const { inputs } = ctx;
   if (inputs.prompt !== undefined) return inputs.prompt;
   if (inputs.promptFile === undefined) return undefined;
-  const rel = relative(inputs.workingDirectory, inputs.promptFile).split(sep).join('/');
-  const changing = rel.startsWith('../') ? undefined : gathered.find((g) => g.allPaths.includes(rel));
+  // listFiles names files from the repository's root, which is not working-directory in a monorepo.
+  const root = await repositoryRoot(ctx);
+  const promptFile = inputs.promptFile;
+  const relToRoot = relative(root, await realpath(promptFile).catch(() => promptFile));
+  const rel = relToRoot.split(sep).join('/');
+  const inside = relToRoot !== '' && relToRoot !== '..' && !relToRoot.startsWith(`..${sep}`) && !isAbsolute(relToRoot);
+  const changing = inside ? gathered.find((g) => g.allPaths.includes(rel)) : undefined;
   if (changing) {
     const base = await readFileAt(ctx.github, ctx.repo, rel, changing.pr.baseSha, PROMPT_FILE_MAX_BYTES);
     const note = base
@@ -275,6 +318,22 @@ async function readUserPrompt(ctx: RunContext, gathered: readonly GatheredPull[]
   } catch (error) {
     throw new PromptFileError(`Could not read prompt-file ${inputs.promptFile}: ${(error as Error).message}. Check the path (it is relative to working-directory).`, { cause: error });
   }
+}
+
+/**
+ * The checkout's top directory: `git rev-parse --show-toplevel` in working-directory, else GITHUB_WORKSPACE, else
+ * working-directory itself (symbolic links resolved, as git resolves them).
+ */
+async function repositoryRoot(ctx: RunContext): Promise<string> {
+  const cwd = ctx.inputs.workingDirectory;
+  try {
+    const { stdout } = await execa('git', ['rev-parse', '--show-toplevel'], { cwd, stdin: 'ignore' });
+    if (stdout.trim() !== '') return await realpath(stdout.trim());
+  } catch {
+    // Not a git checkout, or git refuses it (e.g. "dubious ownership"): fall back below.
+  }
+  const fallback = ctx.env.GITHUB_WORKSPACE ?? cwd;
+  return realpath(fallback).catch(() => fallback);
 }
 
 /** The action outputs of a review run (token outputs are main's, from `usage`). */

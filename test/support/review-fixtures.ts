@@ -2,15 +2,30 @@
 import { jest } from '@jest/globals';
 import type { Finding } from '../../src/review/findings.js';
 import { CHUNK_HEADING, RETRY_HEADING, SETUP_HEADING } from '../../src/review/prompts.js';
-import type { FakeGitHub, FakeRequest } from './fake-github.js';
+import { BOT_USER, type FakeGitHub, type FakeRequest, type ReviewCommentInput } from './fake-github.js';
 import { lastUserText, type ModelReply, type ModelRequest, type ModelServer } from './model-server.js';
 
 /**
  * Serves GET /repos/:owner/:repo/contents/… for files at commit `sha` (other refs answer 404, as a missing file
  * would): directory listings and base64 file bodies, like the real API.
  */
-export function serveContents(fake: FakeGitHub, opts: { owner: string; repo: string; sha: string; files: Record<string, string> }): void {
-  const handler = ({ params, query }: FakeRequest) => {
+export function serveContents(
+  fake: FakeGitHub,
+  opts: { owner: string; repo: string; sha: string; files: Record<string, string>; delayMs?: number },
+): { peakInFlight(): number } {
+  let inFlight = 0;
+  let peak = 0;
+  const handler = async (req: FakeRequest) => {
+    inFlight++;
+    peak = Math.max(peak, inFlight);
+    try {
+      if (opts.delayMs) await new Promise((resolve) => setTimeout(resolve, opts.delayMs));
+      return answer(req);
+    } finally {
+      inFlight--;
+    }
+  };
+  const answer = ({ params, query }: FakeRequest) => {
     if (params.owner !== opts.owner || params.repo !== opts.repo || query.ref !== opts.sha) return notFound();
     const path = [params.p0, params.p1, params.p2, params.p3].filter((p) => p !== undefined).join('/');
     const file = opts.files[path];
@@ -33,6 +48,7 @@ export function serveContents(fake: FakeGitHub, opts: { owner: string; repo: str
   fake.route('GET', `${base}/:p0/:p1`, handler);
   fake.route('GET', `${base}/:p0/:p1/:p2`, handler);
   fake.route('GET', `${base}/:p0/:p1/:p2/:p3`, handler);
+  return { peakInFlight: () => peak };
 }
 
 function notFound() {
@@ -103,4 +119,51 @@ export function captureStdout(): { text(): string; restore(): void } {
     return true;
   });
   return { text: () => chunks.join(''), restore: () => spy.mockRestore() };
+}
+
+/**
+ * Serves DELETE …/pulls/:n/reviews/:id for pending reviews (the fake has no such route): removes the review and
+ * its comments from the fake's stores, as GitHub does; a submitted review answers 422.
+ */
+export function allowPendingReviewDeletes(fake: FakeGitHub): void {
+  fake.route('DELETE', '/repos/:owner/:repo/pulls/:pull_number/reviews/:review_id', ({ params }) => {
+    const at = fake.reviews.findIndex((r) => r.id === Number(params.review_id) && r.pull_number === Number(params.pull_number));
+    if (at < 0) return { status: 404, body: { message: 'Not Found' } };
+    const review = fake.reviews[at]!;
+    if (review.state !== 'PENDING') return { status: 422, body: { message: 'Unprocessable Entity', errors: ['Can not delete a non-pending pull request review'] } };
+    fake.reviews.splice(at, 1);
+    for (let i = fake.reviewComments.length - 1; i >= 0; i--) if (fake.reviewComments[i]!.pull_request_review_id === review.id) fake.reviewComments.splice(i, 1);
+    return { body: { id: review.id, state: 'PENDING', body: review.body } };
+  });
+}
+
+/**
+ * Makes the next POST …/pulls/:n/reviews do what a flaky GitHub sometimes does: store the review, then answer 502.
+ * Later calls store the review and answer 201 normally. The fake's own reviews route is replaced for the test.
+ */
+export function createReviewThen502Once(fake: FakeGitHub): void {
+  let failed = false;
+  fake.route('POST', '/repos/:owner/:repo/pulls/:pull_number/reviews', ({ params, body }) => {
+    const b = (body ?? {}) as { body?: string; event?: string; commit_id?: string; comments?: ReviewCommentInput[] };
+    const id = 90_000 + fake.reviews.length;
+    const html_url = `https://github.com/${params.owner}/${params.repo}/pull/${params.pull_number}#pullrequestreview-${id}`;
+    fake.reviews.push({
+      id,
+      owner: params.owner!,
+      repo: params.repo!,
+      pull_number: Number(params.pull_number),
+      html_url,
+      body: b.body ?? '',
+      event: b.event,
+      state: b.event ? 'COMMENTED' : 'PENDING',
+      commit_id: b.commit_id ?? '',
+      user: BOT_USER,
+      comments: b.comments ?? [],
+    });
+    if (!failed) {
+      failed = true;
+      return { status: 502, body: { message: 'Server Error' } };
+    }
+    return { status: 200, body: { id, html_url, state: 'COMMENTED', body: b.body ?? '', commit_id: b.commit_id, user: BOT_USER } };
+  });
 }
