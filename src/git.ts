@@ -1,4 +1,7 @@
-// The git commands fix mode needs, as argv arrays through execa: no shell, and the token only ever in a child's env.
+// The git commands fix mode needs, as argv arrays through execa: no shell, a minimal environment, no hooks, and the
+// token only ever in the environment of the git processes that talk to the remote.
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { execa } from 'execa';
 
 /** A git command failed; carries its arguments (never a secret) and its stderr. */
@@ -41,22 +44,53 @@ export interface DiffStatEntry {
   deletions: number | null;
 }
 
+/** A commit as its raw object says (parents included even in a shallow clone). */
+export interface CommitInfo {
+  parents: string[];
+  author: GitIdentity;
+  committer: GitIdentity;
+}
+
 interface RunOptions {
-  /** Extra environment for this one git process (added to the action's own). */
+  /** Extra environment for this one git process (added to the minimal one, see GIT_ENV). */
   env?: Record<string, string>;
   /** Exit codes that are answers, not failures (e.g. 1 for `diff --quiet`). */
   okExitCodes?: number[];
 }
 
-/** Git in one working directory. */
+// What a git process keeps of the action's environment: where programs, config and temp space are, the locale, and
+// the proxy, CA and SSH settings a push may need. Not the rest: the action's environment holds its inputs
+// (INPUT_GITHUB-TOKEN, INPUT_OPENAI-API-KEY), and git runs programs (helpers, editors) that would inherit them.
+const GIT_ENV = [
+  'PATH', 'HOME', 'USER', 'LOGNAME', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TZ', 'TMPDIR', 'XDG_CONFIG_HOME', 'SYSTEMROOT',
+  'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'ALL_PROXY', 'http_proxy', 'https_proxy', 'no_proxy', 'all_proxy',
+  'SSL_CERT_FILE', 'SSL_CERT_DIR', 'GIT_SSL_CAINFO', 'GIT_SSL_CAPATH', 'SSH_AUTH_SOCK', 'GIT_SSH', 'GIT_SSH_COMMAND',
+];
+// Config the workspace could carry (a test run or an agent with full access can write .git/config) that would make
+// the action's own git calls run a program: the fsmonitor hook (status, add, diff) and hooks (checkout, reset).
+// Git accepts `-c` before every subcommand; a later value wins over .git/config.
+const SAFE_CONFIG = ['-c', 'core.fsmonitor=false', '-c', 'core.hooksPath=/dev/null'];
+
+/** Git's pathspec for a path relative to the repository root, taken literally (no globs, whatever the cwd). */
+function topPath(path: string): string {
+  return `:(top,literal)${path}`;
+}
+
+/**
+ * Git in one working directory. Paths going in and out are relative to the repository's root (as `git status`
+ * prints them), whatever folder of the repository `cwd` is.
+ */
 export class Git {
   constructor(readonly cwd: string) {}
 
   /** Runs git with `args`; returns stdout without its final newline. */
   async run(args: string[], options: RunOptions = {}): Promise<{ stdout: string; exitCode: number }> {
-    const result = await execa('git', args, {
+    const env: Record<string, string> = {};
+    for (const name of GIT_ENV) if (process.env[name] !== undefined) env[name] = process.env[name];
+    const result = await execa('git', [...SAFE_CONFIG, ...args], {
       cwd: this.cwd,
-      env: { GIT_TERMINAL_PROMPT: '0', ...options.env },
+      env: { ...env, GIT_TERMINAL_PROMPT: '0', ...options.env },
+      extendEnv: false,
       reject: false,
       stdin: 'ignore',
       // Porcelain output may start with a space that matters.
@@ -90,7 +124,7 @@ export class Git {
   /** Changed, added, deleted and untracked paths (optionally limited to `paths`). */
   async status(paths: string[] = []): Promise<StatusEntry[]> {
     const args = ['status', '--porcelain=v1', '-z', '--untracked-files=all'];
-    if (paths.length > 0) args.push('--', ...paths);
+    if (paths.length > 0) args.push('--', ...paths.map(topPath));
     const fields = (await this.run(args)).stdout.split('\0');
     const entries: StatusEntry[] = [];
     for (let i = 0; i < fields.length; i++) {
@@ -105,16 +139,27 @@ export class Git {
     return entries;
   }
 
-  /** Puts `paths` back as they are in HEAD: restores tracked files, deletes files HEAD does not have. */
-  async restoreFromHead(paths: string[]): Promise<void> {
+  /**
+   * Puts `paths` back as they are in `commit`, in the index and the working tree: restores the files `commit` has,
+   * deletes the ones it does not have.
+   */
+  async restoreFrom(commit: string, paths: string[]): Promise<void> {
+    const top = paths.length > 0 ? (await this.run(['rev-parse', '--show-toplevel'])).stdout.trim() : '';
     for (const path of paths) {
-      if (await this.exists(`HEAD:${path}`)) {
-        await this.run(['checkout', 'HEAD', '--', path]);
+      if (await this.exists(`${commit}:${path}`)) {
+        await this.run(['checkout', commit, '--', topPath(path)]);
       } else {
-        await this.run(['rm', '--cached', '--quiet', '--ignore-unmatch', '--', path]);
-        await this.run(['clean', '--force', '--quiet', '--', path]);
+        await this.run(['rm', '--cached', '--quiet', '--ignore-unmatch', '--', topPath(path)]);
+        await rm(join(top, path), { force: true });
       }
     }
+  }
+
+  /** Paths whose staged content differs from `base`, optionally limited to `paths` (both sides of a rename). */
+  async stagedPaths(base: string, paths: string[] = []): Promise<string[]> {
+    const args = ['diff', '--cached', '--name-only', '--no-renames', '-z', base];
+    if (paths.length > 0) args.push('--', ...paths.map(topPath));
+    return (await this.run(args)).stdout.split('\0').filter((p) => p.length > 0);
   }
 
   /** Stages every change, untracked files included (ignored ones excepted). */
@@ -122,9 +167,13 @@ export class Git {
     await this.run(['add', '--all']);
   }
 
-  /** Untracked, not ignored paths; a wholly untracked folder is one entry ending in `/`. */
-  async untracked(): Promise<string[]> {
-    const out = (await this.run(['ls-files', '--others', '--exclude-standard', '--directory', '-z'])).stdout;
+  /** Untracked, not ignored paths; a wholly untracked folder is one entry ending in `/` unless `perFile`. */
+  async untracked(options: { perFile?: boolean } = {}): Promise<string[]> {
+    const args = ['ls-files', '--others', '--exclude-standard', '--full-name', '-z'];
+    if (!options.perFile) args.push('--directory');
+    // The whole repository, as `add --all` stages it, not just the folder git runs in.
+    args.push('--', ':(top)');
+    const out = (await this.run(args)).stdout;
     return out.split('\0').filter((p) => p.length > 0);
   }
 
@@ -132,7 +181,7 @@ export class Git {
   async unstage(paths: string[]): Promise<void> {
     // Batches keep the argument list far below the OS limit.
     for (let i = 0; i < paths.length; i += 500) {
-      await this.run(['reset', '--quiet', '--', ...paths.slice(i, i + 500)], { okExitCodes: [1] });
+      await this.run(['reset', '--quiet', '--', ...paths.slice(i, i + 500).map(topPath)], { okExitCodes: [1] });
     }
   }
 
@@ -144,6 +193,14 @@ export class Git {
   /** The staged diff against `base`, binary changes included (what a patch or a commit carries). */
   async stagedDiff(base: string): Promise<string> {
     return (await this.run(['diff', '--cached', '--binary', '--no-color', '--no-ext-diff', base])).stdout + '\n';
+  }
+
+  /**
+   * The staged diff against `base` with every file treated as text: binary files' bytes appear as they are (the
+   * `--binary` form deflates and base85-encodes them), so a search through it sees what a commit would carry.
+   */
+  async stagedTextDiff(base: string): Promise<string> {
+    return (await this.run(['diff', '--cached', '--text', '--no-color', '--no-ext-diff', '--no-textconv', base])).stdout;
   }
 
   /** Per-file line counts of the staged diff against `base`. */
@@ -193,8 +250,39 @@ export class Git {
   }
 
   /**
+   * Fetches the tip of `branch` on `remote` into the object store (no ref, no FETCH_HEAD is written), so that
+   * `commitInfo` can read it. In a shallow clone only the tip itself is fetched.
+   */
+  async fetchBranchTip(remote: string, branch: string, auth?: Record<string, string>): Promise<void> {
+    const shallow = (await this.run(['rev-parse', '--is-shallow-repository'])).stdout.trim() === 'true';
+    // --refmap= keeps git from moving refs/remotes/origin/… as a side effect.
+    const args = ['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--no-recurse-submodules', '--refmap='];
+    if (shallow) args.push('--depth=1');
+    args.push(remote, `refs/heads/${branch}`);
+    await this.run(args, { env: auth });
+  }
+
+  /** Parents, author and committer of `sha` from its raw object, or undefined when the object is not here. */
+  async commitInfo(sha: string): Promise<CommitInfo | undefined> {
+    if (!(await this.exists(`${sha}^{commit}`))) return undefined;
+    const raw = (await this.run(['cat-file', 'commit', sha])).stdout;
+    const header = raw.slice(0, raw.indexOf('\n\n') >= 0 ? raw.indexOf('\n\n') : raw.length).split('\n');
+    const person = (field: string): GitIdentity => {
+      const line = header.find((l) => l.startsWith(`${field} `)) ?? '';
+      const match = /^\S+ (.*?) <([^>]*)>/.exec(line);
+      return { name: match?.[1] ?? '', email: match?.[2] ?? '' };
+    };
+    return {
+      parents: header.filter((l) => l.startsWith('parent ')).map((l) => l.slice('parent '.length).trim()),
+      author: person('author'),
+      committer: person('committer'),
+    };
+  }
+
+  /**
    * Pushes `sha` to `branch` on `remote`. With `expect`, the push overwrites the branch only if it is still at
-   * that sha (`null`: only if it does not exist yet) — a lease, so a concurrent push is never clobbered.
+   * that sha (`null`: only if it does not exist yet): a lease that stops a push racing another one. It does not
+   * say whose commits it replaces; the caller checks that before choosing to overwrite.
    */
   async push(
     remote: string,

@@ -22,7 +22,6 @@ const run: FailingRun = {
 describe('staticSkipReason', () => {
   it('lets an ordinary failed run through', () => {
     expect(staticSkipReason(run, inputs, repo)).toBeUndefined();
-    expect(staticSkipReason({ ...run, conclusion: 'timed_out' }, inputs, repo)).toBeUndefined();
     // In the failing job itself the run has no conclusion yet.
     expect(staticSkipReason({ ...run, conclusion: null }, inputs, repo)).toBeUndefined();
   });
@@ -30,6 +29,8 @@ describe('staticSkipReason', () => {
   it('skips runs that did not fail', () => {
     expect(staticSkipReason({ ...run, conclusion: 'success' }, inputs, repo)).toMatch(/concluded 'success'/);
     expect(staticSkipReason({ ...run, conclusion: 'cancelled' }, inputs, repo)).toMatch(/concluded 'cancelled'/);
+    // As plan.ts decides for mode auto: only 'failure' is fixed, a timed-out run is not.
+    expect(staticSkipReason({ ...run, conclusion: 'timed_out' }, inputs, repo)).toMatch(/concluded 'timed_out'/);
   });
 
   it('skips fix branches, with any custom prefix', () => {
@@ -41,8 +42,6 @@ describe('staticSkipReason', () => {
     expect(staticSkipReason({ ...run, headAuthor: ACTIONS_BOT }, inputs, repo)).toMatch(/identity this action commits fixes with/);
     expect(staticSkipReason({ ...run, headAuthor: { name: 'someone', email: ACTIONS_BOT.email.toUpperCase() } }, inputs, repo)).toBeDefined();
     expect(staticSkipReason({ ...run, headAuthor: { name: 'github-actions[bot]', email: '' } }, inputs, repo)).toBeDefined();
-    const app = { name: 'my-fixer[bot]', email: '123+my-fixer[bot]@users.noreply.github.com' };
-    expect(staticSkipReason({ ...run, headAuthor: app }, inputs, repo, [ACTIONS_BOT, app])).toBeDefined();
   });
 
   it('skips forks unless allow-forks is set', () => {

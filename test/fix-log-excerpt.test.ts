@@ -103,3 +103,32 @@ test('tailText keeps whole lines from the end', () => {
   expect(tail.split('\n')[1]).toMatch(/^row \d+$/);
   expect(tailText('short\n\n', 50)).toBe('short');
 });
+
+test('a cut excerpt is within its bound in bytes, marker included (… is three bytes)', () => {
+  // Per-job excerpts of at least 500 bytes for five jobs overflow a 1,000-byte bound, so the whole is cut.
+  const jobs = Array.from({ length: 5 }, (_, i) => ({ name: `job ${i}`, log: jestLog() }));
+  for (const max of [1_000, 1_001, 1_002, 1_003]) {
+    const excerpt = buildLogExcerpt(jobs, max);
+    expect(excerpt.endsWith('\n… (excerpt cut to its size limit)')).toBe(true);
+    expect(Buffer.byteLength(excerpt)).toBeLessThanOrEqual(max);
+    expect(Buffer.byteLength(excerpt)).toBeGreaterThan(max - 4);
+    expect(excerpt).not.toContain('\uFFFD');
+  }
+  // Multi-byte text cut anywhere: still within the bound, and no half characters.
+  const wide = [{ name: 'é', log: Array.from({ length: 400 }, (_, i) => `##[error]échec ✗ numéro ${i}`).join('\n') }];
+  for (const max of [1_000, 1_001, 1_002]) {
+    const excerpt = buildLogExcerpt(wide, max);
+    expect(Buffer.byteLength(excerpt)).toBeLessThanOrEqual(max);
+    expect(excerpt).not.toContain('\uFFFD');
+  }
+});
+
+test('tailText is within its bound in bytes, marker included, and starts on a whole character', () => {
+  const text = Array.from({ length: 200 }, (_, i) => `ligne n° ${i} ✓`).join('\n');
+  for (const max of [100, 101, 102, 103]) {
+    const tail = tailText(text, max);
+    expect(Buffer.byteLength(tail)).toBeLessThanOrEqual(max);
+    expect(tail).not.toContain('\uFFFD');
+    expect(tail.endsWith('ligne n° 199 ✓')).toBe(true);
+  }
+});

@@ -1,7 +1,9 @@
 // Fix mode end to end: real codex app-server, scripted model, real git with a token-checking HTTP origin, fake GitHub.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { jest } from '@jest/globals';
+import { execa } from 'execa';
 import { runFix } from '../src/fix/run-fix.js';
 import { secretForms } from '../src/redact.js';
 import { TEST_API_KEY } from './support/codex.js';
@@ -11,8 +13,11 @@ import {
   FAILING_BRANCH,
   FIX_COMMAND,
   LOG_MARKER,
+  OWNER,
+  REPO,
   RUN_ID,
   startFixScenario,
+  TEST_COMMAND,
   type FixScenario,
 } from './support/fix-scenario.js';
 import { assistantText, functionCallOutputs, isAfterToolCall, lastUserText, userText } from './support/model-server.js';
@@ -275,4 +280,180 @@ test('in the failing job, a test-command that passes leaves nothing to fix, with
   expect(outcome.summary).toContain('The failure did not reproduce');
   expect(outcome.summary).toContain('all tests passed');
   expect(scenario.model.requests).toHaveLength(0);
+});
+
+describe('the action runs test-command in the agent sandbox', () => {
+  let action: ChildProcess | undefined;
+  afterEach(() => {
+    action?.kill('SIGKILL');
+    action = undefined;
+  });
+
+  test('it cannot read the action environment through /proc, nor plant git config for the action', async () => {
+    // Stands in for the action's process: same user, the secrets in its environment as the runner passes them.
+    action = spawn('sleep', ['120'], {
+      env: { PATH: process.env.PATH, 'INPUT_GITHUB-TOKEN': TEST_GITHUB_TOKEN, 'INPUT_OPENAI-API-KEY': TEST_API_KEY },
+      stdio: 'ignore',
+    });
+    const ctx = await scenario.context();
+    const seen = join(ctx.tempDir, 'seen-environments.txt');
+    // The agent-edited code under test tries the parent chain, then every process it can see, then .git/config.
+    const testCommand =
+      `p=$$; while [ "$p" -gt 1 ]; do cat /proc/$p/environ; p=$(awk '/^PPid/{print $2}' /proc/$p/status); done > ${seen} 2>/dev/null; ` +
+      `for f in /proc/[0-9]*/environ; do cat "$f"; done >> ${seen} 2>/dev/null; ` +
+      `git config core.fsmonitor "touch ${join(ctx.tempDir, 'pwned')}"; printf '[core]\\n\\thooksPath = /tmp\\n' >> .git/config; ` +
+      TEST_COMMAND;
+    ctx.inputs.testCommand = testCommand;
+    const config = await readFile(join(scenario.repo.dir, '.git/config'), 'utf8');
+    agentRuns(FIX_COMMAND, diagnosisJson('Make add() add'));
+
+    const outcome = await runFix(ctx, { runId: RUN_ID, source: 'workflow_run' });
+
+    expect(outcome.conclusion).toBe('success');
+    const environments = await readFile(seen, 'utf8');
+    expect(environments).toContain('PATH=');
+    for (const form of SECRET_FORMS) expect(environments).not.toContain(form);
+    expect(await readFile(join(scenario.repo.dir, '.git/config'), 'utf8')).toBe(config);
+    await expect(readFile(join(ctx.tempDir, 'pwned'))).rejects.toThrow();
+  });
+
+  test("with 'sandbox: danger-full-access' it runs directly, as the agent's commands do", async () => {
+    const ctx = await scenario.context({ sandbox: 'danger-full-access' });
+    ctx.inputs.testCommand = `${TEST_COMMAND} && git config codex.test-ran yes`;
+    agentRuns(FIX_COMMAND, diagnosisJson('Make add() add'));
+    const outcome = await runFix(ctx, { runId: RUN_ID, source: 'workflow_run' });
+    expect(outcome.conclusion).toBe('success');
+    expect(await scenario.repo.git('config', 'codex.test-ran')).toBe('yes');
+  });
+});
+
+describe('a workspace that is not at the failing commit', () => {
+  async function moveHead() {
+    await writeFile(join(scenario.repo.dir, 'other.txt'), 'another commit\n');
+    await scenario.repo.git('add', 'other.txt');
+    await scenario.repo.git('commit', '--quiet', '-m', 'another commit');
+  }
+
+  test.each(['pull-request', 'push'])('is refused before any model call with fix-delivery %s', async (delivery) => {
+    await moveHead();
+    const ctx = await scenario.context({ 'fix-delivery': delivery });
+    const refused = runFix(ctx, { runId: RUN_ID, source: 'workflow_run' });
+    await expect(refused).rejects.toThrow(/not at the failing commit .*wrong parent/);
+    await expect(refused).rejects.toThrow('ref: ${{ github.event.workflow_run.head_sha }}');
+    await expect(refused).rejects.toMatchObject({ name: 'FixConfigError' });
+    expect(scenario.model.requests).toHaveLength(0);
+    expect(await scenario.originGit('for-each-ref', '--format=%(refname)')).toBe(`refs/heads/${FAILING_BRANCH}`);
+  });
+
+  test('on a pull_request event in the failing job, the failing commit is the head, not the merge commit', async () => {
+    const prEvent = (headSha: string) => ({
+      name: 'pull_request',
+      payload: { pull_request: { number: 5, head: { ref: FAILING_BRANCH, sha: headSha, repo: { full_name: `${OWNER}/${REPO}` } } } },
+    });
+    const inJob = async (headSha: string) => {
+      const ctx = await scenario.context({}, prEvent(headSha));
+      // GITHUB_SHA of a pull_request run is the merge commit GitHub made; actions/checkout checks that out by default.
+      ctx.env = { ...ctx.env, GITHUB_REF_NAME: '5/merge', GITHUB_HEAD_REF: FAILING_BRANCH, GITHUB_SHA: scenario.repo.headSha, GITHUB_ACTOR: 'octocat' };
+      return runFix(ctx, { runId: 9000, source: 'in-job' });
+    };
+
+    // The workspace holds the merge commit, not the pull request's head.
+    await expect(inJob('d'.repeat(40))).rejects.toThrow('ref: ${{ github.event.pull_request.head.sha }}');
+    expect(scenario.model.requests).toHaveLength(0);
+
+    // Checked out at the head: the fix is a pull request into the head branch, on the head commit.
+    agentRuns(FIX_COMMAND, diagnosisJson('Make add() add'));
+    const outcome = await inJob(scenario.repo.headSha);
+    expect(outcome.conclusion).toBe('success');
+    const branch = `codex/fix/${FAILING_BRANCH}-9000`;
+    expect(outcome.outputs['fix-branch']).toBe(branch);
+    expect(scenario.github.createdPulls[0]).toMatchObject({ base: { ref: FAILING_BRANCH } });
+    const tip = await scenario.originGit('rev-parse', `refs/heads/${branch}`);
+    expect(await scenario.originGit('rev-parse', `${tip}^`)).toBe(scenario.repo.headSha);
+  });
+});
+
+test('changes to .github/workflows never reach the fix, however they got past the per-turn revert', async () => {
+  // A test script that edits a workflow (after the revert, before delivery)…
+  const ctx = await scenario.context();
+  ctx.inputs.testCommand = `echo '# by the tests' >> .github/workflows/ci.yml && ${TEST_COMMAND}`;
+  agentRuns(FIX_COMMAND, diagnosisJson('Make add() add'));
+  const outcome = await runFix(ctx, { runId: RUN_ID, source: 'workflow_run' });
+  expect(outcome.conclusion).toBe('success');
+  const tip = await scenario.originGit('rev-parse', `refs/heads/${FIX_BRANCH}`);
+  expect(await scenario.originGit('diff', '--name-only', `${tip}^`, tip)).toBe('src/add.js');
+  expect(outcome.summary).toContain('Put back `.github/workflows/ci.yml` as in the failing commit');
+  expect(await scenario.repo.git('status', '--porcelain', '--', '.github')).toBe('');
+});
+
+test('a workflow change the agent committed itself (full access) is put back too', async () => {
+  await scenario.repo.git('reset', '--quiet', '--hard', scenario.repo.headSha);
+  const commit = "git -c user.name=agent -c user.email=agent@example.com commit --quiet -am 'wip'";
+  agentRuns(`${FIX_COMMAND} && echo '# agent' >> .github/workflows/ci.yml && ${commit}`, diagnosisJson('Make add() add'));
+  const outcome = await runFix(await scenario.context({ sandbox: 'danger-full-access' }), { runId: RUN_ID, source: 'workflow_run' });
+  expect(outcome.conclusion).toBe('success');
+  const tip = await scenario.originGit('rev-parse', `refs/heads/${FIX_BRANCH}`);
+  expect(await scenario.originGit('rev-parse', `${tip}^`)).toBe(scenario.repo.headSha);
+  expect(await scenario.originGit('diff', '--name-only', `${tip}^`, tip)).toBe('src/add.js');
+  expect(outcome.summary).toContain('Put back `.github/workflows/ci.yml`');
+});
+
+test("files the action's test runs create are left out of the fix", async () => {
+  const ctx = await scenario.context();
+  ctx.inputs.testCommand = `mkdir -p coverage && echo lcov > coverage/lcov.info && echo '<testsuites/>' > junit.xml && ${TEST_COMMAND}`;
+  // The agent adds a new file of its own (part of the fix) besides fixing the bug.
+  agentRuns(`${FIX_COMMAND} && echo '// helper' > src/helper.js`, diagnosisJson('Make add() add'));
+  const outcome = await runFix(ctx, { runId: RUN_ID, source: 'workflow_run' });
+  expect(outcome.conclusion).toBe('success');
+  const tip = await scenario.originGit('rev-parse', `refs/heads/${FIX_BRANCH}`);
+  expect((await scenario.originGit('diff', '--name-only', `${tip}^`, tip)).split('\n')).toEqual(['src/add.js', 'src/helper.js']);
+  expect(outcome.summary).toContain('Left out of the fix: 2 untracked path(s) that `');
+  expect(outcome.summary).toContain('`coverage/lcov.info`');
+  expect(outcome.summary).toContain('`junit.xml`');
+});
+
+test('a secret inside a binary file stops the delivery', async () => {
+  const ctx = await scenario.context();
+  const found = join(ctx.tempDir, 'found.txt');
+  await writeFile(found, `token=${TEST_GITHUB_TOKEN}\n`);
+  agentRuns(`${FIX_COMMAND} && { printf '\\000\\001binary\\000'; cat ${found}; } > cache.bin`, diagnosisJson('Make add() add'));
+  const outcome = await runFix(ctx, { runId: RUN_ID, source: 'workflow_run' });
+  expect(await readFile(join(scenario.repo.dir, 'cache.bin'))).toContain(0);
+  expect(outcome.conclusion).toBe('failure');
+  expect(outcome.failure).toMatch(/Refused to commit: the change contains one of this run's secrets/);
+  expect(scenario.github.createdPulls).toHaveLength(0);
+  expect(await scenario.originGit('for-each-ref', '--format=%(refname)')).toBe(`refs/heads/${FAILING_BRANCH}`);
+});
+
+test("a fix branch someone else pushed to is not overwritten on a re-run", async () => {
+  agentRuns(FIX_COMMAND, diagnosisJson('Make add() add'));
+  expect((await runFix(await scenario.context(), { runId: RUN_ID, source: 'workflow_run' })).conclusion).toBe('success');
+  // A reviewer pushes a commit of their own onto the fix branch.
+  const botTip = await scenario.originGit('rev-parse', `refs/heads/${FIX_BRANCH}`);
+  const theirs = (
+    await execa('git', ['--git-dir', scenario.repo.origin, 'commit-tree', '-p', botTip, '-m', 'review fixup', `${botTip}^{tree}`], {
+      env: { GIT_AUTHOR_NAME: 'Rita Reviewer', GIT_AUTHOR_EMAIL: 'rita@example.com', GIT_COMMITTER_NAME: 'Rita Reviewer', GIT_COMMITTER_EMAIL: 'rita@example.com' },
+    })
+  ).stdout;
+  await scenario.originGit('update-ref', `refs/heads/${FIX_BRANCH}`, theirs);
+
+  await scenario.repo.git('reset', '--quiet', '--hard', scenario.repo.headSha);
+  const again = await runFix(await scenario.context(), { runId: RUN_ID, source: 'workflow_run' });
+
+  expect(again.conclusion).toBe('failure');
+  expect(again.failure).toMatch(/`codex\/fix\/feature\/math-4242` has commits from someone else .*Rita Reviewer <rita@example.com>.* was not overwritten/);
+  expect(await scenario.originGit('rev-parse', `refs/heads/${FIX_BRANCH}`)).toBe(theirs);
+  expect(scenario.github.requestsTo('PATCH', '/repos/:owner/:repo/pulls/:pull_number')).toHaveLength(0);
+});
+
+test('a turn that fails is not followed by a test run', async () => {
+  const ctx = await scenario.context();
+  const ran = join(ctx.tempDir, 'test-ran');
+  ctx.inputs.testCommand = `echo ran >> ${ran}; ${TEST_COMMAND}`;
+  scenario.model.respond(() => ({ httpStatus: 400, body: '{"error":{"message":"bad request","type":"invalid_request_error"}}' }));
+  const outcome = await runFix(ctx, { runId: RUN_ID, source: 'workflow_run' });
+  expect(outcome.conclusion).toBe('failure');
+  expect(outcome.failure).toMatch(/turn ended with status 'failed'/);
+  expect(outcome.summary).toContain("`" + ctx.inputs.testCommand + "` was not run: the agent's turn did not complete.");
+  await expect(readFile(ran)).rejects.toThrow();
 });

@@ -1,4 +1,5 @@
 // The fix loop: a turn, revert protected paths, run test-command; again in the same thread while it fails.
+// A turn that did not complete ends the loop without a test run: its result is not delivered anyway.
 import * as core from '@actions/core';
 import type { Thread, TurnOptions, TurnResult } from '../codex/app-server.js';
 import { redact } from '../redact.js';
@@ -11,7 +12,8 @@ export interface Attempt {
   turn: Pick<TurnResult, 'turnId' | 'status' | 'error' | 'timedOut' | 'finalResponse' | 'usage'>;
   /** Files the agent changed under protected paths, put back before verifying. */
   reverted: string[];
-  test: TestRun;
+  /** The verification run; undefined when the turn did not complete (nothing to verify). */
+  test: TestRun | undefined;
 }
 
 /** Everything the loop produced. */
@@ -62,21 +64,23 @@ export async function runAttempts(options: AttemptsOptions): Promise<AttemptsRes
       diagnosis = parseDiagnosis(turn.finalResponse) ?? diagnosis;
       const reverted = await options.revertProtected();
       if (reverted.length > 0) core.warning(`Reverted the agent's changes to ${reverted.join(', ')} (protected paths).`);
-      const test = await options.runTests();
-      core.info(describeTestRun(test));
-      attempts.push({ number, turn, reverted, test });
       if (turn.status !== 'completed') {
+        attempts.push({ number, turn, reverted, test: undefined });
         agentError = turn.timedOut
           ? `The agent's turn ran past its time limit (timeout-minutes) and was interrupted.`
           : `The agent's turn ended with status '${turn.status}'${turn.error ? `: ${turn.error}` : '.'}`;
+        core.warning(`${agentError} The test command was not run.`);
         break;
       }
+      const test = await options.runTests();
+      core.info(describeTestRun(test));
+      attempts.push({ number, turn, reverted, test });
       if (test.passed) break;
       prompt = retryPrompt({ attempt: number + 1, maxAttempts: options.maxAttempts, test, reverted });
     } finally {
       core.endGroup();
     }
   }
-  const verified = attempts.at(-1)?.test.passed ?? false;
+  const verified = attempts.at(-1)?.test?.passed ?? false;
   return { attempts, diagnosis, finalMessage, verified, agentError, usage };
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import * as core from '@actions/core';
 import { z } from 'zod';
 import type { RunContext } from '../context.js';
-import { ACTIONS_BOT, gitAuthEnv, GitError, type Git } from '../git.js';
+import { ACTIONS_BOT, gitAuthEnv, GitError, type CommitInfo, type Git } from '../git.js';
 import {
   createOrUpdatePullRequest,
   ERROR_ACTIONS_MAY_NOT_CREATE_PRS,
@@ -12,7 +12,7 @@ import {
   isActionsPullRequestsDisabled,
 } from '../github/pull-requests.js';
 import { redact } from '../redact.js';
-import type { FailingRun } from './failing-run.js';
+import { runKey, type FailingRun } from './failing-run.js';
 import type { DeliveryReport } from './report.js';
 
 /** What to deliver: the staged change on top of `baseSha`, and the words that go with it. */
@@ -30,14 +30,13 @@ export interface DeliveryPlan {
 
 /** The push could not be done; the message says why and what to do. */
 export class DeliveryError extends Error {
-  constructor(
-    message: string,
-    options?: { cause?: unknown },
-    /** The fix branch, when it was pushed before the failure. */
-    readonly pushedBranch?: string,
-  ) {
-    super(message, options);
+  /** The fix branch, when it was pushed before the failure. */
+  readonly pushedBranch: string | undefined;
+
+  constructor(message: string, options: { cause?: unknown; pushedBranch?: string } = {}) {
+    super(message, { cause: options.cause });
     this.name = 'DeliveryError';
+    this.pushedBranch = options.pushedBranch;
   }
 }
 
@@ -45,7 +44,26 @@ const REMOTE = 'origin';
 
 /** `<prefix><failing-branch>-<run-id>`: fixed per failing run, so handling the same run again updates one branch. */
 export function fixBranchName(prefix: string, run: Pick<FailingRun, 'branch' | 'id' | 'sha'>): string {
-  return `${prefix}${run.branch}-${run.id ?? run.sha.slice(0, 12)}`;
+  return `${prefix}${run.branch}-${runKey(run)}`;
+}
+
+/**
+ * Why an existing fix branch whose tip is `tipSha` must not be overwritten, or undefined when it holds one of this
+ * action's own fixes of `baseSha` (one commit made as the bot on that parent: a previous handling of the same run).
+ * Anything else — someone's commit on top, a branch of that name made by hand — is left alone.
+ */
+export function overwriteRefusal(branch: string, tipSha: string, tip: CommitInfo | undefined, baseSha: string): string | undefined {
+  const tip12 = tipSha.slice(0, 12);
+  if (!tip) return `The fix branch \`${branch}\` moved while it was being read (its tip ${tip12} could not be fetched). Re-run this job.`;
+  const isBot = (who: { email: string }) => who.email.toLowerCase() === ACTIONS_BOT.email.toLowerCase();
+  const onBase = tip.parents.length === 1 && tip.parents[0] === baseSha;
+  if (isBot(tip.author) && isBot(tip.committer) && onBase) return undefined;
+  const by = isBot(tip.author) ? (isBot(tip.committer) ? undefined : tip.committer) : tip.author;
+  const what = by ? `made by ${by.name} <${by.email}>` : `not a fix of the failing commit ${baseSha.slice(0, 12)}`;
+  return (
+    `The fix branch \`${branch}\` has commits from someone else (its tip ${tip12} was ${what}) and was not overwritten. ` +
+    'Merge or delete that branch, then re-run this job.'
+  );
 }
 
 /**
@@ -72,7 +90,7 @@ export async function deliver(ctx: RunContext, git: Git, plan: DeliveryPlan): Pr
   const { inputs } = ctx;
   if (inputs.fixDelivery === 'patch') {
     // A patch is not applied anywhere by itself: it is written even when unverified, for a later job to judge.
-    const path = join(ctx.tempDir, `codex-fix-${plan.run.id ?? plan.run.sha.slice(0, 12)}.patch`);
+    const path = join(ctx.tempDir, `codex-fix-${runKey(plan.run)}.patch`);
     await writeFile(path, plan.diff);
     return { kind: 'patch', path };
   }
@@ -103,10 +121,16 @@ export async function deliver(ctx: RunContext, git: Git, plan: DeliveryPlan): Pr
   }
 
   const branch = fixBranchName(inputs.fixBranchPrefix, plan.run);
+  let refusal: string | undefined;
   try {
-    // A lease on what the branch holds now: a previous run's fix is replaced, a concurrent push is not clobbered.
+    // A previous handling of this run left its fix there: that is replaced. Anyone else's commits are not.
     const current = await git.remoteBranchSha(REMOTE, branch, auth);
-    await git.push(REMOTE, sha, branch, { expect: current ?? null, auth });
+    if (current !== undefined) {
+      await git.fetchBranchTip(REMOTE, branch, auth);
+      refusal = overwriteRefusal(branch, current, await git.commitInfo(current), plan.baseSha);
+    }
+    // The lease (on what the branch held when it was checked) stops a push that races another one.
+    if (!refusal) await git.push(REMOTE, sha, branch, { expect: current ?? null, auth });
   } catch (error) {
     if (!(error instanceof GitError)) throw error;
     throw new DeliveryError(
@@ -115,6 +139,7 @@ export async function deliver(ctx: RunContext, git: Git, plan: DeliveryPlan): Pr
       { cause: error },
     );
   }
+  if (refusal) throw new DeliveryError(refusal);
   core.info(`Pushed ${sha} to ${branch}.`);
   let opened: Awaited<ReturnType<typeof createOrUpdatePullRequest>>;
   try {
@@ -132,8 +157,7 @@ export async function deliver(ctx: RunContext, git: Git, plan: DeliveryPlan): Pr
       `The fix is on branch \`${branch}\`, but GitHub refused to open a pull request: ${ERROR_ACTIONS_MAY_NOT_CREATE_PRS}. ` +
         "Enable 'Allow GitHub Actions to create and approve pull requests' in the repository's Actions settings, " +
         "or pass a GitHub App token as 'github-token'.",
-      { cause: error },
-      branch,
+      { cause: error, pushedBranch: branch },
     );
   }
   const { pull, created } = opened;

@@ -4,9 +4,7 @@ import { z } from 'zod';
 import type { RunContext } from '../context.js';
 import type { Git, GitIdentity } from '../git.js';
 import { getWorkflowRun, RunDataUnavailableError, workflowRunSchema, type WorkflowRun } from '../github/runs.js';
-
-/** Where the action runs relative to the failure (see FixTarget). */
-export type FixSource = 'workflow_run' | 'in-job' | 'input';
+import type { FixTarget } from '../plan.js';
 
 /** The failing run, as fix mode needs it. */
 export interface FailingRun {
@@ -19,6 +17,11 @@ export interface FailingRun {
   conclusion: string | null;
   /** Link to the run for the pull request body and summary. */
   url: string | undefined;
+  /**
+   * Who started the run (`actor`; GITHUB_ACTOR in the job). The trust guard checks this account, whose change the run
+   * tested. Re-running it does not change that: a collaborator re-running someone else's run does not vouch for it
+   * (the run's `triggering_actor` is not consulted).
+   */
   actor: { login: string; type: string | undefined } | undefined;
   /** owner/name of the repository the run's commit came from (a fork's for fork pull requests). */
   headRepository: string | undefined;
@@ -26,6 +29,11 @@ export interface FailingRun {
   headAuthor: GitIdentity | undefined;
   /** Where these facts came from. */
   origin: 'event' | 'api' | 'environment';
+}
+
+/** The run's id, or its commit's short sha when it has none: names its fix branch, log folder and patch. */
+export function runKey(run: Pick<FailingRun, 'id' | 'sha'>): string {
+  return run.id !== undefined ? String(run.id) : run.sha.slice(0, 12);
 }
 
 /** Fix mode cannot work out what to fix; the message says what is missing. */
@@ -49,7 +57,7 @@ const pullRequestPayload = z
 /** Resolves the failing run of `target`; the payload of a matching workflow_run event is used as is. */
 export async function resolveFailingRun(
   ctx: RunContext,
-  target: { runId: number | undefined; source: FixSource },
+  target: FixTarget,
   git: Git,
 ): Promise<FailingRun> {
   const fromEvent = ctx.event.name === 'workflow_run' ? workflowRunSchema.safeParse(ctx.event.payload.workflow_run) : undefined;
@@ -91,12 +99,21 @@ function fromWorkflowRun(ctx: RunContext, data: WorkflowRun, origin: 'event' | '
   };
 }
 
-// In a later step of the failing job: the job's own variables describe the run.
+const PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_target']);
+
+// In a later step of the failing job: the job's own variables describe the run. On pull_request events GITHUB_SHA
+// is the merge commit GitHub made for the test, not a commit of the branch: the failing commit is the head's.
 function fromEnvironment(ctx: RunContext, runId: number | undefined): FailingRun {
   const env = ctx.env;
+  const onPullRequest = PULL_REQUEST_EVENTS.has(ctx.event.name);
   const pr = pullRequestPayload.safeParse(ctx.event.payload);
-  const branch = (pr.success ? pr.data.pull_request.head.ref : undefined) || env.GITHUB_HEAD_REF || env.GITHUB_REF_NAME;
-  const sha = (pr.success ? pr.data.pull_request.head.sha : undefined) || env.GITHUB_SHA;
+  if (onPullRequest && !pr.success) {
+    throw new FixTargetError(
+      `The ${ctx.event.name} event has no pull_request.head (ref and sha): fix mode cannot tell which commit of the pull request failed.`,
+    );
+  }
+  const branch = pr.success ? pr.data.pull_request.head.ref : env.GITHUB_REF_NAME;
+  const sha = pr.success ? pr.data.pull_request.head.sha : env.GITHUB_SHA;
   if (!branch || !sha) {
     throw new FixTargetError(
       "Could not tell which branch and commit failed: there is no workflow_run event, no 'run-id' input, and " +

@@ -5,7 +5,8 @@ import * as core from '@actions/core';
 import type { RunContext } from '../context.js';
 import { downloadJobLog, listFailedJobs, RunDataUnavailableError } from '../github/runs.js';
 import { redact } from '../redact.js';
-import type { FailingRun, FixSource } from './failing-run.js';
+import type { FixTarget } from '../plan.js';
+import { runKey, type FailingRun } from './failing-run.js';
 import { buildLogExcerpt, DEFAULT_EXCERPT_BYTES, tailText, type JobLog } from './log-excerpt.js';
 import type { TestRun } from './test-command.js';
 
@@ -37,10 +38,10 @@ const MAX_JOBS = 10;
 export async function gatherFailure(
   ctx: RunContext,
   run: FailingRun,
-  source: FixSource,
+  source: FixTarget['source'],
   reproduce: () => Promise<TestRun>,
 ): Promise<FailureContext> {
-  const dir = join(ctx.tempDir, `codex-fix-${run.id ?? run.sha.slice(0, 12)}`);
+  const dir = join(ctx.tempDir, `codex-fix-${runKey(run)}`);
   await mkdir(dir, { recursive: true });
   const notes: string[] = [];
   if (source !== 'in-job' && run.id !== undefined) {

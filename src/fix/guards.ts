@@ -9,22 +9,18 @@ import type { FailingRun } from './failing-run.js';
 /** The inputs the guards read. */
 export type GuardInputs = Pick<Inputs, 'fixBranchPrefix' | 'allowForks' | 'allowUsers' | 'allowBots'>;
 
-// A run that did not fail has nothing to fix; `null` is an in-job run that has not concluded yet.
-const FIXABLE_CONCLUSIONS = new Set(['failure', 'timed_out']);
+// A run that did not fail has nothing to fix; `null` is an in-job run that has not concluded yet. Only 'failure', as
+// in plan.ts (mode auto skips every other conclusion of a workflow_run, timed_out included): both paths agree.
+const FIXABLE_CONCLUSION = 'failure';
 // Collaborator permissions that may push to the repository (maintain is reported as write, role_name says maintain).
 const WRITE_PERMISSIONS = new Set(['admin', 'maintain', 'write']);
 
 /**
  * Why the run must be skipped, from what is known about it without asking GitHub; undefined when it may be fixed.
- * `botIdentities` are the commit identities fixes are made with (the action's own commits are never fixed again).
+ * A commit made with the identity fixes are committed as (ACTIONS_BOT) is the action's own and never fixed again.
  */
-export function staticSkipReason(
-  run: FailingRun,
-  inputs: GuardInputs,
-  repo: Repo,
-  botIdentities: readonly GitIdentity[] = [ACTIONS_BOT],
-): string | undefined {
-  if (run.conclusion !== null && !FIXABLE_CONCLUSIONS.has(run.conclusion)) {
+export function staticSkipReason(run: FailingRun, inputs: GuardInputs, repo: Repo): string | undefined {
+  if (run.conclusion !== null && run.conclusion !== FIXABLE_CONCLUSION) {
     return `Run ${run.id ?? ''} concluded '${run.conclusion}', not 'failure': there is nothing to fix.`;
   }
   if (run.branch.startsWith(inputs.fixBranchPrefix)) {
@@ -34,7 +30,7 @@ export function staticSkipReason(
     );
   }
   const author = run.headAuthor;
-  if (author && botIdentities.some((bot) => sameIdentity(bot, author))) {
+  if (author && sameIdentity(ACTIONS_BOT, author)) {
     return `The failing commit was made by ${author.name || author.email}, the identity this action commits fixes with: not fixing its own work again.`;
   }
   const ownRepo = `${repo.owner}/${repo.repo}`.toLowerCase();
@@ -49,7 +45,8 @@ export function staticSkipReason(
 
 /**
  * Why the run's actor may not trigger a fix, or undefined when they may. Bots only when listed in allow-bots;
- * users in allow-users when it is set, else users with write access to the repository.
+ * users in allow-users when it is set, else users with write access to the repository. The actor is the one who
+ * started the failing run (see FailingRun.actor): on a re-run, not whoever re-ran it.
  */
 export async function actorSkipReason(
   github: GitHub,

@@ -98,15 +98,19 @@ export function buildLogExcerpt(jobs: readonly JobLog[], maxBytes = DEFAULT_EXCE
   return truncateBytes(parts.join('\n\n'), maxBytes);
 }
 
-/** The last `maxBytes` of `text`, starting at a line boundary, marked when cut. */
+/** The end of `text`, starting at a line boundary and marked when cut: at most `maxBytes` with the mark. */
 export function tailText(text: string, maxBytes: number): string {
   const trimmed = text.replace(/\s+$/, '');
   if (Buffer.byteLength(trimmed) <= maxBytes) return trimmed;
+  // Byte lengths throughout: `…` is three bytes in UTF-8.
+  const marker = '… (earlier output omitted)\n';
   const buf = Buffer.from(trimmed);
-  let tail = buf.subarray(buf.length - maxBytes).toString('utf8');
+  const room = Math.max(0, maxBytes - Buffer.byteLength(marker));
+  // A character cut in two at the start decodes as U+FFFD (three bytes for at most three): drop it.
+  let tail = buf.subarray(buf.length - room).toString('utf8').replace(/^\uFFFD+/, '');
   const newline = tail.indexOf('\n');
   if (newline >= 0 && newline < tail.length - 1) tail = tail.slice(newline + 1);
-  return `… (earlier output omitted)\n${tail}`;
+  return `${marker}${tail}`;
 }
 
 // The section [start, end) of the step that failed: the step containing the first `##[error]`, else the last
@@ -141,5 +145,7 @@ function omitted(count: number): string {
 function truncateBytes(text: string, maxBytes: number): string {
   if (Buffer.byteLength(text) <= maxBytes) return text;
   const marker = '\n… (excerpt cut to its size limit)';
-  return Buffer.from(text).subarray(0, maxBytes - marker.length).toString('utf8').replace(/\uFFFD$/, '') + marker;
+  // The marker's length in bytes, not characters: `…` is three bytes in UTF-8.
+  const room = Math.max(0, maxBytes - Buffer.byteLength(marker));
+  return Buffer.from(text).subarray(0, room).toString('utf8').replace(/\uFFFD+$/, '') + marker;
 }

@@ -125,15 +125,18 @@ function deliveryText(delivery: DeliveryReport): string {
 function verificationText(attempts: readonly Attempt[], verified: boolean, testCommand: string): string {
   const last = attempts.at(-1);
   if (!last) return `\`${testCommand}\` was not run.`;
+  const tried = (attempt: Attempt) =>
+    attempt.test ? describeTestRun(attempt.test) : `\`${testCommand}\` was not run: the agent's turn did not complete.`;
   const lines = [
     verified
-      ? `✅ ${describeTestRun(last.test)} Verified on try ${last.number}.`
-      : `❌ ${describeTestRun(last.test)}${attempts.length > 1 ? ` It failed after each of ${attempts.length} tries.` : ''}`,
+      ? `✅ ${tried(last)} Verified on try ${last.number}.`
+      : `❌ ${tried(last)}${last.test && attempts.length > 1 ? ` It failed after each of ${attempts.length} tries.` : ''}`,
   ];
-  for (const attempt of attempts.slice(0, -1)) lines.push(`- Try ${attempt.number}: ${describeTestRun(attempt.test)}`);
+  for (const attempt of attempts.slice(0, -1)) lines.push(`- Try ${attempt.number}: ${tried(attempt)}`);
   const reverted = [...new Set(attempts.flatMap((a) => a.reverted))];
   if (reverted.length > 0) lines.push('', `The agent's changes to ${reverted.map((p) => `\`${p}\``).join(', ')} were reverted (protected paths).`);
-  lines.push('', outputDetails(last.test));
+  const shown = [...attempts].reverse().find((a) => a.test)?.test;
+  if (shown) lines.push('', outputDetails(shown));
   return lines.join('\n');
 }
 

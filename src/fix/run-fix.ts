@@ -2,6 +2,8 @@
 import { readFile } from 'node:fs/promises';
 import * as core from '@actions/core';
 import { agentEnvironment } from '../codex/environment.js';
+import { commandSandbox, type CommandSandbox } from '../codex/sandbox-exec.js';
+import { sandboxFailureIn, SandboxUnavailableError } from '../codex/sandbox.js';
 import type { JobOutcome, RunContext } from '../context.js';
 import { Git } from '../git.js';
 import type { Inputs } from '../inputs.js';
@@ -22,8 +24,10 @@ import {
   skippedSummary,
   type DeliveryReport,
 } from './report.js';
-import { runTestCommand } from './test-command.js';
+import { runTestCommand, type TestRun } from './test-command.js';
 import type { FixTarget } from '../plan.js';
+
+const PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_target']);
 
 /** Fix mode is configured in a way it cannot work with; the message says which input to change. */
 export class FixConfigError extends Error {
@@ -65,24 +69,42 @@ export async function runFix(ctx: RunContext, target: FixTarget): Promise<JobOut
     const refusal = await pushRefusal(ctx, run);
     if (refusal) throw new FixConfigError(refusal);
   }
-  const userPrompt = await readUserPrompt(inputs);
 
   const notes: string[] = [];
   const baseSha = await git.revParse('HEAD');
   let headMismatch: string | undefined;
   if (baseSha !== run.sha) {
-    headMismatch =
-      `The workspace is at ${baseSha.slice(0, 12)}, not at the failing commit ${run.sha.slice(0, 12)}: the fix is made ` +
-      'and tested on the workspace. Check out the failing commit first (actions/checkout with ' +
-      '`ref: ${{ github.event.workflow_run.head_sha }}`).';
+    const where = `The workspace is at ${baseSha.slice(0, 12)}, not at the failing commit ${run.sha.slice(0, 12)}`;
+    const advice = `Check out the failing commit first (${checkoutAdvice(ctx, target.source, run)}).`;
+    // A pushed fix is a commit on the workspace's HEAD: on any other commit it would carry that commit's changes too.
+    if (inputs.fixDelivery !== 'patch') {
+      throw new FixConfigError(
+        `${where}: a fix made here would be delivered on the wrong parent, so 'fix-delivery: ${inputs.fixDelivery}' ` +
+          `refuses to start. ${advice}`,
+      );
+    }
+    headMismatch = `${where}: the fix is made and tested on the workspace, and the patch applies to it. ${advice}`;
     core.warning(headMismatch);
     notes.push(headMismatch);
   }
+  const userPrompt = await readUserPrompt(inputs);
 
-  // The test command runs with what the agent gets: no secrets in its environment.
+  // The test command runs with what the agent has: no secrets in its environment, and the agent's sandbox (it runs
+  // code the agent just wrote), unless the user gave the agent full access.
   const testEnv = agentEnvironment(ctx.env, ctx.secrets);
+  const sandbox = commandSandbox(ctx.codex.path, inputs.sandbox, ctx.tempDir);
   const timeoutMs = inputs.timeoutMinutes * 60_000;
-  const runTests = () => runTestCommand(testCommand, { cwd: workspace, env: testEnv, timeoutMs });
+  if (sandbox) await checkSandbox(sandbox, workspace, testEnv);
+  // Untracked files a test run creates (coverage/, junit.xml, …) are its output, not part of the fix.
+  const testLeftovers = new Set<string>();
+  const runTests = async (): Promise<TestRun> => {
+    const before = new Set(await git.untracked({ perFile: true }));
+    const test = await runTestCommand(testCommand, { cwd: workspace, env: testEnv, timeoutMs, sandbox });
+    for (const path of await git.untracked({ perFile: true })) if (!before.has(path)) testLeftovers.add(path);
+    const failure = sandbox && !test.passed ? sandboxFailureIn(test.output) : undefined;
+    if (failure) throw new SandboxUnavailableError(failure);
+    return test;
+  };
 
   core.startGroup('Failure context');
   const failure = await gatherFailure(ctx, run, target.source, runTests).finally(() => core.endGroup());
@@ -115,7 +137,7 @@ export async function runFix(ctx: RunContext, target: FixTarget): Promise<JobOut
       firstPrompt: firstPrompt({ run, failure, testCommand, userPrompt, maxAttempts: inputs.maxAttempts, headMismatch }),
       maxAttempts: inputs.maxAttempts,
       turnOptions: { timeoutMs, effort: inputs.effort },
-      revertProtected: () => revertProtectedPaths(git),
+      revertProtected: () => revertProtectedPaths(git, baseSha),
       runTests,
       secrets: ctx.secrets,
     });
@@ -125,7 +147,8 @@ export async function runFix(ctx: RunContext, target: FixTarget): Promise<JobOut
 
   core.startGroup('Deliver');
   try {
-    return await finish(ctx, git, { run, baseSha, untrackedBefore, threadId, result, notes, testCommand, startedAt });
+    const input = { run, baseSha, untrackedBefore, testLeftovers, threadId, result, notes, testCommand, startedAt };
+    return await finish(ctx, git, input);
   } finally {
     core.endGroup();
   }
@@ -135,6 +158,8 @@ interface FinishInput {
   run: FailingRun;
   baseSha: string;
   untrackedBefore: string[];
+  /** Untracked paths the action's test runs created. */
+  testLeftovers: ReadonlySet<string>;
   threadId: string;
   result: AttemptsResult;
   notes: string[];
@@ -149,11 +174,29 @@ async function finish(ctx: RunContext, git: Git, input: FinishInput): Promise<Jo
   // With a sandbox that allows it, the agent may have committed; the fix is delivered as one commit on baseSha.
   if ((await git.revParse('HEAD')) !== baseSha) await git.softReset(baseSha);
   await git.addAll();
-  if (input.untrackedBefore.length > 0) {
-    await git.unstage(input.untrackedBefore);
+  const before = new Set(input.untrackedBefore);
+  const folders = input.untrackedBefore.filter((p) => p.endsWith('/'));
+  const leftovers = [...input.testLeftovers].filter((p) => !before.has(p) && !folders.some((f) => p.startsWith(f)));
+  if (before.size > 0 || leftovers.length > 0) await git.unstage([...before, ...leftovers]);
+  if (before.size > 0) {
     input.notes.push(
-      `Left out of the fix: ${input.untrackedBefore.length} untracked path(s) that were in the workspace before the agent ran ` +
-        `(${input.untrackedBefore.slice(0, 5).map((p) => `\`${p}\``).join(', ')}${input.untrackedBefore.length > 5 ? ', …' : ''}).`,
+      `Left out of the fix: ${before.size} untracked path(s) that were in the workspace before the agent ran ` +
+        `(${pathList(input.untrackedBefore)}).`,
+    );
+  }
+  if (leftovers.length > 0) {
+    input.notes.push(
+      `Left out of the fix: ${leftovers.length} untracked path(s) that \`${input.testCommand}\` created (${pathList(leftovers)}).`,
+    );
+  }
+  // What is staged is what would be delivered: a test run, or an agent with full access that committed, can get a
+  // protected change past the revert after each turn.
+  const protectedChanges = await git.stagedPaths(baseSha, PROTECTED_PATHS);
+  if (protectedChanges.length > 0) {
+    await git.restoreFrom(baseSha, protectedChanges);
+    input.notes.push(
+      `Put back ${pathList(protectedChanges)} as in the failing commit: changes under ${PROTECTED_PATHS.join(', ')} ` +
+        'are never part of a fix.',
     );
   }
   const files = await git.stagedNumstat(baseSha);
@@ -199,8 +242,9 @@ async function finish(ctx: RunContext, git: Git, input: FinishInput): Promise<Jo
   const body = pullRequestBody({ ...report, threadId });
   try {
     // Redacting the change itself would corrupt it: a secret anywhere in what would be pushed stops the delivery.
+    // The change is searched as text: the --binary diff encodes binary files, and a secret in one would pass unseen.
     const checks: Array<[string, string]> = [
-      ['the change', diff],
+      ['the change', await git.stagedTextDiff(baseSha)],
       ['the commit message', message],
       ['the pull request title', title],
       ['the pull request body', body],
@@ -227,12 +271,44 @@ async function finish(ctx: RunContext, git: Git, input: FinishInput): Promise<Jo
   }
 }
 
-/** Puts back whatever the agent changed under the protected paths; returns the paths it touched. */
-export async function revertProtectedPaths(git: Git): Promise<string[]> {
+/** Puts back whatever the agent changed under the protected paths as it is in `baseSha`; returns the paths it touched. */
+export async function revertProtectedPaths(git: Git, baseSha: string): Promise<string[]> {
   const changed = await git.status(PROTECTED_PATHS);
   const paths = [...new Set(changed.flatMap((e) => (e.from ? [e.from, e.path] : [e.path])))];
-  if (paths.length > 0) await git.restoreFromHead(paths);
+  if (paths.length > 0) await git.restoreFrom(baseSha, paths);
   return paths;
+}
+
+/** How to get the failing commit into the workspace, for the event fix mode runs on. */
+function checkoutAdvice(ctx: RunContext, source: FixTarget['source'], run: FailingRun): string {
+  if (source === 'workflow_run') return 'actions/checkout with `ref: ${{ github.event.workflow_run.head_sha }}`';
+  if (source === 'in-job' && PULL_REQUEST_EVENTS.has(ctx.event.name)) {
+    return (
+      'actions/checkout with `ref: ${{ github.event.pull_request.head.sha }}`; on pull_request events it checks out ' +
+      "a merge commit by default, which is not the pull request's branch"
+    );
+  }
+  return `actions/checkout with \`ref: ${run.sha}\``;
+}
+
+/**
+ * Runs `true` in the sandbox before anything else: a sandbox that cannot start (or a codex without the `sandbox`
+ * subcommand this action uses) would otherwise look like a failing test-command to the agent.
+ */
+async function checkSandbox(sandbox: CommandSandbox, cwd: string, env: Record<string, string>): Promise<void> {
+  const probe = await runTestCommand('true', { cwd, env, timeoutMs: 60_000, sandbox });
+  if (probe.passed) return;
+  const failure = sandboxFailureIn(probe.output);
+  if (failure) throw new SandboxUnavailableError(failure);
+  throw new Error(
+    `Could not run commands in the Codex sandbox (\`${sandbox.codexPath} sandbox\`), where the action runs test-command: ` +
+      `${probe.output.trim().slice(0, 500) || `exit code ${probe.exitCode ?? 'none'}`}. ` +
+      "Use the codex version this action pins, or set 'sandbox: danger-full-access' to run test-command unconfined.",
+  );
+}
+
+function pathList(paths: readonly string[]): string {
+  return `${paths.slice(0, 5).map((p) => `\`${p}\``).join(', ')}${paths.length > 5 ? ', …' : ''}`;
 }
 
 async function readUserPrompt(inputs: Inputs): Promise<string | undefined> {

@@ -14,8 +14,8 @@ export const workflowRunSchema = z
     head_sha: z.string(),
     conclusion: z.string().nullish(),
     html_url: z.string().nullish(),
+    // Who started the run; `triggering_actor` (who re-ran it) is deliberately not read: see FailingRun.actor.
     actor: actor.nullish(),
-    triggering_actor: actor.nullish(),
     head_repository: z.object({ full_name: z.string() }).loose().nullish(),
     head_commit: z
       .object({ author: z.object({ name: z.string().nullish(), email: z.string().nullish() }).loose().nullish() })
@@ -30,7 +30,6 @@ const jobSchema = z
     id: z.number(),
     name: z.string(),
     conclusion: z.string().nullish(),
-    html_url: z.string().nullish(),
     steps: z
       .array(z.object({ name: z.string(), number: z.number(), conclusion: z.string().nullish() }).loose())
       .nullish(),
@@ -41,8 +40,6 @@ const jobSchema = z
 export interface RunJob {
   id: number;
   name: string;
-  conclusion: string | null;
-  htmlUrl: string | undefined;
   failedStep: string | undefined;
 }
 
@@ -96,8 +93,6 @@ export async function listFailedJobs(github: GitHub, repo: Repo, runId: number):
     .map((job) => ({
       id: job.id,
       name: job.name,
-      conclusion: job.conclusion ?? null,
-      htmlUrl: job.html_url ?? undefined,
       failedStep: job.steps?.find((s) => FAILED_CONCLUSIONS.has(s.conclusion ?? ''))?.name,
     }));
 }
