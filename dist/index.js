@@ -62557,7 +62557,7 @@ async function runFix(ctx, target) {
     // The test command runs with what the agent has: no secrets in its environment, and the agent's sandbox (it runs
     // code the agent just wrote), unless the user gave the agent full access.
     const testEnv = agentEnvironment(ctx.env, ctx.secrets);
-    const sandbox = commandSandbox(ctx.codex.path, inputs.sandbox, ctx.tempDir);
+    const sandbox = commandSandbox((await ctx.codex()).path, inputs.sandbox, ctx.tempDir);
     const timeoutMs = inputs.timeoutMinutes * 60_000;
     if (sandbox)
         await checkSandbox(sandbox, workspace, testEnv);
@@ -70326,13 +70326,9 @@ async function run(env = process.env) {
         if (!inputs.githubToken) {
             throw new Error(`Input 'github-token' is empty: the ${plan.job} job needs a token to talk to GitHub (the default is \${{ github.token }}).`);
         }
-        startGroup('Install Codex');
-        const codex = await installCodex({ version: inputs.codexVersion, codexPath: inputs.codexPath });
-        setOutput('codex-version', codex.version);
-        await prepareSandbox(inputs.sandbox);
-        endGroup();
         const sessions = [];
-        const ctx = context(inputs, event, env, secrets, codex, currentRunId, sessions);
+        const codex = installOnce(inputs);
+        const ctx = context(inputs, event, env, secrets, codex.get, currentRunId, sessions);
         const restoreCredentials = await removePersistedCredentials(inputs.workingDirectory, secrets, ctx.tempDir);
         let outcome;
         try {
@@ -70346,7 +70342,7 @@ async function run(env = process.env) {
         if (sandboxFailure && inputs.sandbox !== 'danger-full-access') {
             outcome = { ...outcome, failure: new SandboxUnavailableError(sandboxFailure).message };
         }
-        await report(outcome, secrets, codex.version);
+        await report(outcome, secrets, codex.version());
     }
     catch (error) {
         const message = redact(error instanceof Error ? error.message : String(error), secrets);
@@ -70366,6 +70362,22 @@ async function writeFailureSummary(message) {
         .write()
         .catch(() => { });
 }
+/**
+ * Installs codex the first time a job asks for it: a run that ends up skipped (a draft PR, a loop guard)
+ * downloads nothing.
+ */
+function installOnce(inputs) {
+    let installing;
+    let version;
+    const get = () => (installing ??= group('Install Codex', async () => {
+        const codex = await installCodex({ version: inputs.codexVersion, codexPath: inputs.codexPath });
+        version = codex.version;
+        setOutput('codex-version', codex.version);
+        await prepareSandbox(inputs.sandbox);
+        return codex;
+    }));
+    return { get, version: () => version };
+}
 function context(inputs, event, env, secrets, codex, currentRunId, sessions) {
     const [owner = '', repo = ''] = (env.GITHUB_REPOSITORY ?? '').split('/');
     const tempDir = env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)();
@@ -70383,7 +70395,7 @@ function context(inputs, event, env, secrets, codex, currentRunId, sessions) {
         currentRunId,
         openSession: async (request = {}) => {
             const session = await openSession({
-                codexPath: codex.path,
+                codexPath: (await codex()).path,
                 cwd: inputs.workingDirectory,
                 tempDir,
                 apiKey: inputs.openaiApiKey,

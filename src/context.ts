@@ -30,8 +30,8 @@ export interface RunContext {
   github: GitHub;
   /** The GitHub token (to push a fix); never put it in the agent's env or .git/config. */
   githubToken: string | undefined;
-  /** The installed codex binary. */
-  codex: { path: string; version: string };
+  /** Installs codex on first call (later calls share it): call it only when the agent is needed. */
+  codex(): Promise<{ path: string; version: string }>;
   /** Every secret of the run (API key, token, auth json) for redaction and leak checks. */
   secrets: readonly string[];
   /** RUNNER_TEMP (or an OS temp dir outside Actions). */

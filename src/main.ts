@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as core from '@actions/core';
-import { installCodex } from './codex/install.js';
+import { installCodex, type InstalledCodex } from './codex/install.js';
 import { prepareSandbox, SandboxUnavailableError } from './codex/sandbox.js';
 import { openSession, type CodexSession } from './codex/session.js';
 import type { JobOutcome, RunContext, WorkflowEvent } from './context.js';
@@ -33,14 +33,9 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       throw new Error(`Input 'github-token' is empty: the ${plan.job} job needs a token to talk to GitHub (the default is \${{ github.token }}).`);
     }
 
-    core.startGroup('Install Codex');
-    const codex = await installCodex({ version: inputs.codexVersion, codexPath: inputs.codexPath });
-    core.setOutput('codex-version', codex.version);
-    await prepareSandbox(inputs.sandbox);
-    core.endGroup();
-
     const sessions: CodexSession[] = [];
-    const ctx = context(inputs, event, env, secrets, codex, currentRunId, sessions);
+    const codex = installOnce(inputs);
+    const ctx = context(inputs, event, env, secrets, codex.get, currentRunId, sessions);
     const restoreCredentials = await removePersistedCredentials(inputs.workingDirectory, secrets, ctx.tempDir);
     let outcome: JobOutcome;
     try {
@@ -53,7 +48,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     if (sandboxFailure && inputs.sandbox !== 'danger-full-access') {
       outcome = { ...outcome, failure: new SandboxUnavailableError(sandboxFailure).message };
     }
-    await report(outcome, secrets, codex.version);
+    await report(outcome, secrets, codex.version());
   } catch (error) {
     const message = redact(error instanceof Error ? error.message : String(error), secrets);
     core.debug(error instanceof Error && error.stack ? redact(error.stack, secrets) : '');
@@ -73,12 +68,30 @@ async function writeFailureSummary(message: string): Promise<void> {
     .catch(() => {});
 }
 
+/**
+ * Installs codex the first time a job asks for it: a run that ends up skipped (a draft PR, a loop guard)
+ * downloads nothing.
+ */
+function installOnce(inputs: Inputs): { get: () => Promise<InstalledCodex>; version: () => string | undefined } {
+  let installing: Promise<InstalledCodex> | undefined;
+  let version: string | undefined;
+  const get = () =>
+    (installing ??= core.group('Install Codex', async () => {
+      const codex = await installCodex({ version: inputs.codexVersion, codexPath: inputs.codexPath });
+      version = codex.version;
+      core.setOutput('codex-version', codex.version);
+      await prepareSandbox(inputs.sandbox);
+      return codex;
+    }));
+  return { get, version: () => version };
+}
+
 function context(
   inputs: Inputs,
   event: WorkflowEvent,
   env: NodeJS.ProcessEnv,
   secrets: string[],
-  codex: { path: string; version: string },
+  codex: () => Promise<InstalledCodex>,
   currentRunId: number | undefined,
   sessions: CodexSession[],
 ): RunContext {
@@ -98,7 +111,7 @@ function context(
     currentRunId,
     openSession: async (request = {}) => {
       const session = await openSession({
-        codexPath: codex.path,
+        codexPath: (await codex()).path,
         cwd: inputs.workingDirectory,
         tempDir,
         apiKey: inputs.openaiApiKey,

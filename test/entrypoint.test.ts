@@ -171,6 +171,38 @@ test('fail-on-severity: high with a critical finding posts the review, then fail
   expect(outputs['review-url']).toContain('/pull/5');
 });
 
+test('a draft pull request is skipped without installing codex', async () => {
+  const github = await FakeGitHub.start();
+  try {
+    github.addPullRequest({
+      owner: 'octo',
+      repo: 'demo',
+      number: 9,
+      draft: true,
+      head: { ref: 'wip', sha: 'c'.repeat(40) },
+      base: { ref: 'main', sha: 'd'.repeat(40) },
+      files: [{ filename: 'a.ts', status: 'added', patch: addedPatch(['x']), additions: 1 }],
+    });
+    const r = await runner(
+      { 'openai-api-key': TEST_API_KEY, 'github-token': 'ghs_entrypoint_token_0123456789' },
+      { name: 'pull_request', payload: { pull_request: { number: 9 } } },
+      { apiUrl: github.url },
+    );
+    // Any install attempt would fail fast against this registry.
+    r.env.npm_config_registry = 'http://127.0.0.1:9';
+    const result = await execa('node', [DIST], { env: r.env, extendEnv: false, reject: false });
+    expect(result.exitCode).toBe(0);
+    const outputs = await r.outputs();
+    expect(outputs.conclusion).toBe('skipped');
+    expect(outputs['codex-version']).toBeUndefined();
+    await expect(access(r.env.RUNNER_TOOL_CACHE!)).rejects.toThrow();
+    expect(await r.summary()).toMatch(/draft/i);
+    await rm(r.dir, { recursive: true, force: true });
+  } finally {
+    await github.close();
+  }
+});
+
 test('a failed workflow_run is fixed end to end by the bundle: verified PR, credentials back in place', async () => {
   const scenario = await startFixScenario();
   try {

@@ -10,7 +10,7 @@ export type ConfinedMode = Exclude<SandboxMode, 'danger-full-access'>;
 
 /** Where and how to confine a command. */
 export interface CommandSandbox {
-  /** The codex binary (ctx.codex.path). */
+  /** The codex binary (from ctx.codex()). */
   codexPath: string;
   mode: ConfinedMode;
   /** Parent folder of the private CODEX_HOME each run gets (RUNNER_TEMP). */

@@ -92,7 +92,7 @@ export async function runFix(ctx: RunContext, target: FixTarget): Promise<JobOut
   // The test command runs with what the agent has: no secrets in its environment, and the agent's sandbox (it runs
   // code the agent just wrote), unless the user gave the agent full access.
   const testEnv = agentEnvironment(ctx.env, ctx.secrets);
-  const sandbox = commandSandbox(ctx.codex.path, inputs.sandbox, ctx.tempDir);
+  const sandbox = commandSandbox((await ctx.codex()).path, inputs.sandbox, ctx.tempDir);
   const timeoutMs = inputs.timeoutMinutes * 60_000;
   if (sandbox) await checkSandbox(sandbox, workspace, testEnv);
   // Untracked files a test run creates (coverage/, junit.xml, …) are its output, not part of the fix.

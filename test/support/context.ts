@@ -42,7 +42,7 @@ export async function testContext(options: TestContextOptions): Promise<RunConte
     event: options.event ?? { name: 'workflow_dispatch', payload: {} },
     github: createOctokit(TEST_GITHUB_TOKEN, { baseUrl: options.githubUrl, timeUnitMs: 0 }),
     githubToken: TEST_GITHUB_TOKEN,
-    codex: { path: CODEX_BINARY, version: '0.169.0' },
+    codex: async () => ({ path: CODEX_BINARY, version: '0.169.0' }),
     secrets,
     tempDir,
     // The test process's own environment plus the secrets a real runner would have, to prove they are filtered.
