@@ -1,6 +1,7 @@
 // How much time the action itself adds around the model: app-server start, thread start, fork, a turn
 // against an instant model, and N concurrent forks against a model that takes a fixed time per request.
 import { startCodexRig } from '../test/support/codex.js';
+import { lastUserText } from '../test/support/model-server.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 
@@ -29,7 +30,8 @@ test('overhead of the app-server client', async () => {
     const [s, rig] = await time(() => startCodexRig());
     startup.push(s);
     try {
-      rig.model.respond((req) => ({ message: 'ok', delayMs: req.body.input?.some((x) => JSON.stringify(x).includes('slow')) ? modelDelay : 0 }));
+      // Only the fork turns ('slow') take model time; Codex's own instructions may contain the word, so look at the prompt.
+      rig.model.respond((req) => ({ message: 'ok', delayMs: lastUserText(req) === 'slow' ? modelDelay : 0 }));
       const [t, thread] = await time(() => rig.server.startThread({ sandbox: 'read-only', approvalPolicy: 'never' }));
       threadStart.push(t);
       turn.push((await time(() => thread.run('instant')))[0]);
