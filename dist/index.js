@@ -70294,7 +70294,7 @@ function outputs(conclusion, reports, threadId, secrets) {
 }
 
 ;// CONCATENATED MODULE: ./src/main.ts
-// run(): inputs → plan → install → job → report. The one place errors become a failed step.
+// run(): inputs → plan → job (codex installed when the job first needs it) → report. The one place errors fail the step.
 
 
 

@@ -1,4 +1,4 @@
-// run(): inputs → plan → install → job → report. The one place errors become a failed step.
+// run(): inputs → plan → job (codex installed when the job first needs it) → report. The one place errors fail the step.
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as core from '@actions/core';
