@@ -7,7 +7,7 @@ import { parsePatch } from '../src/review/diff.js';
 import { gatherPull } from '../src/review/gather.js';
 import { postReview } from '../src/review/post.js';
 import { BOT_USER, FakeGitHub, type FakeReview } from './support/fake-github.js';
-import { allowPendingReviewDeletes, captureStdout, createReviewThen502Once, finding, serveContents } from './support/review-fixtures.js';
+import { captureStdout, createReviewThen502Once, finding, serveContents } from './support/review-fixtures.js';
 
 const repo = { owner: 'octo', repo: 'demo' };
 const HEAD = 'a'.repeat(40);
@@ -163,7 +163,6 @@ describe('postReview', () => {
   });
 
   it('finds the one refused comment by bisecting with pending reviews when GitHub does not name it', async () => {
-    allowPendingReviewDeletes(fake);
     const patch = ['@@ -1,1 +1,9 @@', ' a', ...Array.from({ length: 8 }, (_, i) => `+line ${i + 2}`)].join('\n');
     const eight = [{ path: 'x.ts', status: 'modified', hunks: parsePatch(patch) }];
     const findings = Array.from({ length: 8 }, (_, i) => finding({ path: 'x.ts', line: i + 2, title: `finding on ${i + 2}` }));
@@ -183,7 +182,6 @@ describe('postReview', () => {
   });
 
   it('stops bisecting after a bounded number of probes and then moves every suspect', async () => {
-    allowPendingReviewDeletes(fake);
     const patch = ['@@ -1,1 +1,5 @@', ' a', ...Array.from({ length: 4 }, (_, i) => `+line ${i + 2}`)].join('\n');
     const four = [{ path: 'x.ts', status: 'modified', hunks: parsePatch(patch) }];
     const findings = Array.from({ length: 4 }, (_, i) => finding({ path: 'x.ts', line: i + 2, title: `finding on ${i + 2}` }));

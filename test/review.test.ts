@@ -17,7 +17,6 @@ import {
   scriptReviewModel,
   serveContents,
   SETUP_ACK,
-  allowPendingReviewDeletes,
   turnKind,
 } from './support/review-fixtures.js';
 
@@ -300,7 +299,6 @@ test('a batch of two PRs: one base turn, two reviews', async () => {
 
 test('a 422 for one comment still yields a posted review, with only the refused comment in the body', async () => {
   addPr(13, [{ filename: 'src/app.ts', status: 'modified', patch: APP_PATCH }]);
-  allowPendingReviewDeletes(fake);
   fake.rejectReviewCommentsWhere((c) => c.line === 12);
   scriptReviewModel(model, {
     chunk: () =>

@@ -575,6 +575,21 @@ export class FakeGitHub {
       return { body: { id, html_url: review.html_url, state: review.state, body: review.body, commit_id: review.commit_id, user: BOT_USER } };
     });
 
+    // Only a pending (unsubmitted) review can be deleted, as on GitHub; its comments go with it.
+    this.route('DELETE', `${repoPath}/pulls/:pull_number/reviews/:review_id`, ({ params }) => {
+      const at = this.reviews.findIndex((r) => r.id === Number(params.review_id) && r.pull_number === Number(params.pull_number));
+      if (at < 0) return notFound();
+      const review = this.reviews[at]!;
+      if (review.state !== 'PENDING') {
+        return { status: 422, body: { message: 'Unprocessable Entity', errors: ['Can not delete a non-pending pull request review'] } };
+      }
+      this.reviews.splice(at, 1);
+      for (let i = this.reviewComments.length - 1; i >= 0; i--) {
+        if (this.reviewComments[i]!.pull_request_review_id === review.id) this.reviewComments.splice(i, 1);
+      }
+      return { body: { id: review.id, state: 'PENDING', body: review.body } };
+    });
+
     this.route('GET', `${repoPath}/pulls/:pull_number/reviews`, ({ params, query, url }) => {
       const { owner, repo } = params as { owner: string; repo: string };
       const number = Number(params.pull_number);

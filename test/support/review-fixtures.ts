@@ -122,22 +122,6 @@ export function captureStdout(): { text(): string; restore(): void } {
 }
 
 /**
- * Serves DELETE …/pulls/:n/reviews/:id for pending reviews (the fake has no such route): removes the review and
- * its comments from the fake's stores, as GitHub does; a submitted review answers 422.
- */
-export function allowPendingReviewDeletes(fake: FakeGitHub): void {
-  fake.route('DELETE', '/repos/:owner/:repo/pulls/:pull_number/reviews/:review_id', ({ params }) => {
-    const at = fake.reviews.findIndex((r) => r.id === Number(params.review_id) && r.pull_number === Number(params.pull_number));
-    if (at < 0) return { status: 404, body: { message: 'Not Found' } };
-    const review = fake.reviews[at]!;
-    if (review.state !== 'PENDING') return { status: 422, body: { message: 'Unprocessable Entity', errors: ['Can not delete a non-pending pull request review'] } };
-    fake.reviews.splice(at, 1);
-    for (let i = fake.reviewComments.length - 1; i >= 0; i--) if (fake.reviewComments[i]!.pull_request_review_id === review.id) fake.reviewComments.splice(i, 1);
-    return { body: { id: review.id, state: 'PENDING', body: review.body } };
-  });
-}
-
-/**
  * Makes the next POST …/pulls/:n/reviews do what a flaky GitHub sometimes does: store the review, then answer 502.
  * Later calls store the review and answer 201 normally. The fake's own reviews route is replaced for the test.
  */
