@@ -1,6 +1,6 @@
 // Protocol edge cases of the client, driven by a real fixture process speaking the wire format.
 import { resolve } from 'node:path';
-import { AppServer, AppServerExitedError } from '../src/codex/app-server.js';
+import { AppServer, AppServerExitedError, TurnTimeoutError } from '../src/codex/app-server.js';
 import { RpcError } from '../src/codex/rpc.js';
 
 const FAKE = resolve('test/fixtures/fake-app-server.mjs');
@@ -55,4 +55,31 @@ test('a binary that cannot start gives a clear error', async () => {
   const error = await AppServer.start({ codexPath: '/nonexistent/codex', cwd: process.cwd(), env: {} }).catch((e: unknown) => e);
   expect(error).toBeInstanceOf(AppServerExitedError);
   expect((error as Error).message).toMatch(/ENOENT|nonexistent/);
+});
+
+test('a failed initialize reports the server error, not a bare exit', async () => {
+  const error = await start({ FAKE_MODE: 'init-error' }).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(RpcError);
+  expect((error as Error).message).toContain('client version too old');
+});
+
+test('a late completion of an earlier turn does not end the current one', async () => {
+  server = await start({ FAKE_MODE: 'stale' });
+  const result = await (await server.startThread()).run('go');
+  expect(result).toMatchObject({ turnId: 'turn-NEW', status: 'completed', finalResponse: 'new answer' });
+});
+
+test('a turn that ignores turn/interrupt past its timeout has the server killed, with the reason', async () => {
+  server = await AppServer.start({
+    codexPath: FAKE,
+    cwd: process.cwd(),
+    env: { PATH: process.env.PATH ?? '', FAKE_MODE: 'hang' },
+    interruptGraceMs: 300,
+  });
+  const thread = await server.startThread();
+  const error = await thread.run('never ends', { timeoutMs: 200 }).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(TurnTimeoutError);
+  expect((error as Error).message).toContain("Raise 'timeout-minutes'");
+  // Everything else waiting on the server learns why it died.
+  await expect(server.startThread()).rejects.toThrow(/killed by SIGKILL[\s\S]*ran past its/);
 });

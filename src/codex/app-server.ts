@@ -14,7 +14,7 @@ import {
   type TurnEvent,
   type TurnStatus,
 } from './protocol.js';
-import { JsonRpcConnection, RpcError, type RpcLogger } from './rpc.js';
+import { ConnectionClosedError, JsonRpcConnection, RpcError, type RpcLogger } from './rpc.js';
 import { sandboxFailureIn } from './sandbox.js';
 
 /** The app-server process ended; carries its exit code and the tail of its stderr. */
@@ -141,6 +141,8 @@ export class AppServer {
   private readonly turns = new Map<string, ActiveTurn>();
   private stderrTail = '';
   private sandboxError: string | undefined;
+  /** Why the action itself killed the process, for the error every waiting turn gets. */
+  private killReason: string | undefined;
   private exited: AppServerExitedError | undefined;
   private readonly exitPromise: Promise<void>;
 
@@ -152,7 +154,8 @@ export class AppServer {
     // With `reject: false` the execa promise settles once, however the process ended (spawn errors included).
     this.exitPromise = child.then((result) => {
       const spawnError = result.exitCode === undefined && !result.signal ? `\n${result.originalMessage ?? ''}` : '';
-      this.onExit(new AppServerExitedError(result.exitCode ?? null, result.signal ?? null, this.stderrTail + spawnError));
+      const reason = this.killReason ? `\n${this.killReason}` : '';
+      this.onExit(new AppServerExitedError(result.exitCode ?? null, result.signal ?? null, this.stderrTail + spawnError + reason));
     });
     child.stderr?.on('data', (chunk: Buffer) => {
       const text = chunk.toString('utf8');
@@ -189,8 +192,10 @@ export class AppServer {
       );
       rpc.notify('initialized');
     } catch (error) {
+      // A process that died explains itself through its exit; any other failure (an RPC error, a bad answer) is the news.
+      const died = error instanceof ConnectionClosedError;
       await server.close();
-      throw server.exited ?? error;
+      throw died ? (server.exited ?? error) : error;
     }
     return server;
   }
@@ -219,10 +224,8 @@ export class AppServer {
 
   /** Starts a turn and returns its event stream, which ends after `turn/completed`. */
   streamTurn(threadId: string, prompt: string, options: TurnOptions = {}): TurnStream {
-    if (this.turns.has(threadId)) throw new Error(`Thread ${threadId} already has a turn running.`);
-    if (this.exited) throw this.exited;
     const active: ActiveTurn = { queue: new AsyncQueue<TurnEvent>(), timedOut: false };
-    this.turns.set(threadId, active);
+    // The turn starts (and is registered) when the stream is first read, so an unread stream holds nothing.
     const events = this.turnEvents(threadId, prompt, options, active);
     return {
       threadId,
@@ -347,8 +350,13 @@ export class AppServer {
     options: TurnOptions,
     active: ActiveTurn,
   ): AsyncGenerator<TurnEvent> {
+    if (this.turns.has(threadId)) throw new Error(`Thread ${threadId} already has a turn running.`);
+    if (this.exited) throw this.exited;
+    this.turns.set(threadId, active);
     let timer: NodeJS.Timeout | undefined;
     let killTimer: NodeJS.Timeout | undefined;
+    let turnId: string | undefined;
+    let completed = false;
     try {
       const started = turnStartResult.parse(
         await this.call(
@@ -362,26 +370,38 @@ export class AppServer {
           }),
         ),
       );
-      const turnId = started.turn.id;
+      turnId = started.turn.id;
+      const ownTurn = turnId;
       if (options.timeoutMs !== undefined) {
         timer = setTimeout(() => {
           active.timedOut = true;
           this.log.warning(`The turn on thread ${threadId} ran past its time limit; interrupting it.`);
-          this.interruptTurn(threadId, turnId).catch((e: Error) => this.log.debug(`interrupt failed: ${e.message}`));
+          this.interruptTurn(threadId, ownTurn).catch((e: Error) => this.log.debug(`interrupt failed: ${e.message}`));
           killTimer = setTimeout(() => {
-            active.queue.fail(new TurnTimeoutError(threadId, options.timeoutMs!));
+            const error = new TurnTimeoutError(threadId, options.timeoutMs!);
+            active.queue.fail(error);
+            this.killReason = error.message;
             this.child.kill('SIGKILL');
           }, this.options.interruptGraceMs ?? 15_000);
         }, options.timeoutMs);
       }
       for await (const event of active.queue) {
+        // A late event of an earlier turn on this thread (one that was interrupted) is not this turn's.
+        if (turnIdOf(event) !== ownTurn) continue;
         yield event;
-        if (event.method === 'turn/completed') return;
+        if (event.method === 'turn/completed') {
+          completed = true;
+          return;
+        }
       }
     } finally {
       clearTimeout(timer);
       clearTimeout(killTimer);
       this.turns.delete(threadId);
+      // A consumer that stops reading early must not leave the turn running (and spending tokens).
+      if (turnId && !completed && !this.exited) {
+        this.interruptTurn(threadId, turnId).catch((e: Error) => this.log.debug(`interrupt failed: ${e.message}`));
+      }
     }
   }
 
@@ -460,6 +480,11 @@ export class Thread {
   fork(options?: ThreadOptions): Promise<Thread> {
     return this.server.forkThread(this.id, options);
   }
+}
+
+/** The turn an event belongs to. */
+function turnIdOf(event: TurnEvent): string {
+  return event.method === 'turn/started' || event.method === 'turn/completed' ? event.params.turn.id : event.params.turnId;
 }
 
 const silentLogger: Logger = { info: () => {}, debug: () => {}, warning: () => {} };
