@@ -1,6 +1,6 @@
 // The loopback proxy adds the key, streams answers through, and never trusts a caller's own header.
 import { startModelProxy } from '../src/codex/model-proxy.js';
-import { configToml, createCodexHome } from '../src/codex/codex-home.js';
+import { createCodexHome } from '../src/codex/codex-home.js';
 import { agentEnvironment } from '../src/codex/environment.js';
 import { ModelServer } from './support/model-server.js';
 import { mkdtemp, readFile, stat, rm } from 'node:fs/promises';
@@ -31,6 +31,22 @@ test('the proxy forwards to the upstream with the key and streams the SSE answer
   }
 });
 
+test('the key is lent to POST /v1/responses only', async () => {
+  const upstream = await ModelServer.start();
+  const proxy = await startModelProxy(upstream.url, 'sk-proxy-key-1234');
+  try {
+    for (const [method, path] of [['GET', '/files'], ['DELETE', '/organization/projects'], ['GET', '/responses'], ['POST', '/responses/../files']]) {
+      const res = await fetch(`${proxy.url}${path}`, { method });
+      expect({ method, path, status: res.status }).toEqual({ method, path, status: 404 });
+    }
+    expect(upstream.requests).toHaveLength(0);
+    expect(proxy.forwarded).toBe(0);
+  } finally {
+    await proxy.close();
+    await upstream.close();
+  }
+});
+
 test('an unreachable upstream answers 502 without echoing the key', async () => {
   const proxy = await startModelProxy('http://127.0.0.1:9/v1', 'sk-proxy-key-1234');
   try {
@@ -42,13 +58,19 @@ test('an unreachable upstream answers 502 without echoing the key', async () => 
   }
 });
 
-test('CODEX_HOME holds no key; auth.json (ChatGPT plan) is private to the user', async () => {
+test('CODEX_HOME points Codex at the proxy; auth.json (ChatGPT plan) is private to the user', async () => {
   const parent = await mkdtemp(join(tmpdir(), 'home-'));
-  const home = await createCodexHome({ parent, authJson: '{"tokens":{}}' });
-  expect((await stat(join(home, 'auth.json'))).mode & 0o777).toBe(0o600);
-  expect((await stat(home)).mode & 0o777).toBe(0o700);
-  expect(configToml({ parent, providerUrl: 'http://127.0.0.1:1/v1', model: 'gpt "x"' })).toContain('model = "gpt \\"x\\""');
-  expect(await readFile(join(home, 'config.toml'), 'utf8')).not.toContain('model_provider');
+  const proxied = await createCodexHome({ parent, providerUrl: 'http://127.0.0.1:1/v1', model: 'gpt "x"' });
+  const config = await readFile(join(proxied, 'config.toml'), 'utf8');
+  expect(config).toContain('model_provider = "codex-ci-action"');
+  expect(config).toContain('base_url = "http://127.0.0.1:1/v1"');
+  expect(config).toContain('model = "gpt \\"x\\""');
+  // The provider has no env_key and no token: Codex sends no Authorization header of its own.
+  expect(config).not.toMatch(/env_key|bearer|token/i);
+  const chatgpt = await createCodexHome({ parent, authJson: '{"tokens":{}}' });
+  expect((await stat(join(chatgpt, 'auth.json'))).mode & 0o777).toBe(0o600);
+  expect((await stat(chatgpt)).mode & 0o777).toBe(0o700);
+  expect(await readFile(join(chatgpt, 'config.toml'), 'utf8')).not.toContain('model_provider');
   await rm(parent, { recursive: true, force: true });
 });
 

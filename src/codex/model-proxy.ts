@@ -18,11 +18,18 @@ export interface ModelProxy {
 const DROPPED_REQUEST_HEADERS = new Set(['host', 'connection', 'content-length', 'authorization', 'keep-alive', 'transfer-encoding']);
 const DROPPED_RESPONSE_HEADERS = new Set(['connection', 'content-length', 'keep-alive', 'transfer-encoding', 'content-encoding']);
 
+const RESPONSES_PATH = /^\/v1\/responses(?:[/?]|$)/;
+
 /** Starts the proxy: `POST <url>/…` is forwarded to `<upstream>/…` with `Authorization: Bearer <apiKey>`. */
 export async function startModelProxy(upstream: string, apiKey: string): Promise<ModelProxy> {
   const base = upstream.replace(/\/+$/, '');
   let forwarded = 0;
   const server: Server = createServer((req, res) => {
+    // The key is lent to model calls only: any other method or endpoint (files, admin, …) is refused.
+    if (req.method !== 'POST' || !RESPONSES_PATH.test(req.url ?? '')) {
+      res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"message":"codex-ci-action model proxy serves POST /v1/responses only"}}');
+      return;
+    }
     forwarded++;
     forward(req, res, base, apiKey).catch((error: Error) => {
       // Never echo request headers here: they could carry the key.
