@@ -30,8 +30,8 @@ const CREDENTIAL_KEYS = /^(http\..*\.extraheader|includeif\..*\.path)$/i;
 const CHECKOUT_CREDENTIALS_FILE = /^git-credentials-.*\.config$/;
 
 /**
- * Removes persisted credentials from `dir`'s local git config and empties credential files that
- * actions/checkout left in `tempDir`; returns a function that puts everything back.
+ * Removes persisted credentials from `dir`'s local git config and empties the credential files they name (and
+ * checkout's credential files in `tempDir` that hold a secret); returns a function that puts everything back.
  */
 export async function removePersistedCredentials(
   dir: string,
@@ -39,51 +39,60 @@ export async function removePersistedCredentials(
   tempDir?: string,
 ): Promise<() => Promise<void>> {
   const git = (...args: string[]) => execa('git', args, { cwd: dir, reject: false });
-  const files = await hideCredentialFiles(tempDir, secrets);
-  const restoreFiles = () => Promise.all(files.map((f) => writeFile(f.path, f.text))).then(() => {});
-  const inside = await git('rev-parse', '--is-inside-work-tree');
-  if (inside.exitCode !== 0) return restoreFiles;
-  const listed = await git('config', '--local', '--null', '--list');
-  const entries: Entry[] = listed.stdout
-    .split('\0')
-    .filter(Boolean)
-    .map((line) => {
-      const at = line.indexOf('\n');
-      return { key: line.slice(0, at), value: line.slice(at + 1) };
-    });
+  const inside = (await git('rev-parse', '--is-inside-work-tree')).exitCode === 0;
   const removed: Entry[] = [];
-  for (const entry of entries) {
-    if (!CREDENTIAL_KEYS.test(entry.key)) continue;
-    if (/^includeif\./i.test(entry.key) && !(await holdsCredentials(entry.value))) continue;
-    removed.push(entry);
+  const files = new Set<string>();
+  if (inside) {
+    const listed = await git('config', '--local', '--null', '--list');
+    for (const line of listed.stdout.split('\0').filter(Boolean)) {
+      const at = line.indexOf('\n');
+      const entry = { key: line.slice(0, at), value: line.slice(at + 1) };
+      if (!CREDENTIAL_KEYS.test(entry.key)) continue;
+      if (/^includeif\./i.test(entry.key)) {
+        if (!(await holdsCredentials(entry.value))) continue;
+        files.add(entry.value);
+      }
+      removed.push(entry);
+    }
+    // Value by value: other values of the same key (an unrelated includeIf path) stay untouched.
+    for (const { key, value } of removed) await git('config', '--local', '--fixed-value', '--unset', key, value);
+    if (removed.length > 0) core.info(`Removed ${removed.length} persisted git credential setting(s) for the run; they are restored at the end.`);
   }
-  for (const key of new Set(removed.map((e) => e.key))) await git('config', '--local', '--unset-all', key);
-  if (removed.length > 0) core.info(`Removed ${removed.length} persisted git credential setting(s) for the run; they are restored at the end.`);
-  const config = await git('config', '--local', '--list');
-  if (containsSecret(config.stdout, secrets)) {
-    await restore(dir, removed);
-    await restoreFiles();
-    throw new PersistedCredentialsError(dir);
-  }
-  return async () => {
-    await restoreFiles();
+  for (const path of await checkoutCredentialFiles(tempDir, secrets)) files.add(path);
+  const hidden = await emptyFiles([...files]);
+  const restoreAll = async () => {
+    await Promise.all(hidden.map((f) => writeFile(f.path, f.text)));
     await restore(dir, removed);
   };
+  if (inside && containsSecret((await git('config', '--local', '--list')).stdout, secrets)) {
+    await restoreAll();
+    throw new PersistedCredentialsError(dir);
+  }
+  return restoreAll;
 }
 
-/** Empties checkout's credential files in `tempDir` (those holding a secret); returns what they held. */
-async function hideCredentialFiles(tempDir: string | undefined, secrets: readonly string[]): Promise<Array<{ path: string; text: string }>> {
+/** Checkout's credential files in `tempDir` that hold one of the run's secrets (a checkout of another repo, say). */
+async function checkoutCredentialFiles(tempDir: string | undefined, secrets: readonly string[]): Promise<string[]> {
   if (!tempDir) return [];
-  const names = await readdir(tempDir).catch(() => [] as string[]);
-  const hidden: Array<{ path: string; text: string }> = [];
-  for (const name of names.filter((n) => CHECKOUT_CREDENTIALS_FILE.test(n))) {
+  const names = (await readdir(tempDir).catch(() => [] as string[])).filter((n) => CHECKOUT_CREDENTIALS_FILE.test(n));
+  const paths: string[] = [];
+  for (const name of names) {
     const path = join(tempDir, name);
-    const text = await readFile(path, 'utf8').catch(() => '');
-    if (!containsSecret(text, secrets)) continue;
+    if (containsSecret(await readFile(path, 'utf8').catch(() => ''), secrets)) paths.push(path);
+  }
+  return paths;
+}
+
+/** Empties each file (the sandbox can read the whole disk); returns what they held. */
+async function emptyFiles(paths: string[]): Promise<Array<{ path: string; text: string }>> {
+  const hidden: Array<{ path: string; text: string }> = [];
+  for (const path of paths) {
+    const text = await readFile(path, 'utf8').catch(() => undefined);
+    if (text === undefined) continue;
     await writeFile(path, '# emptied by codex-ci-action while the agent runs; restored afterwards\n');
     hidden.push({ path, text });
   }
-  if (hidden.length > 0) core.info(`Emptied ${hidden.length} persisted credentials file(s) in RUNNER_TEMP for the run.`);
+  if (hidden.length > 0) core.info(`Emptied ${hidden.length} persisted credentials file(s) for the run.`);
   return hidden;
 }
 

@@ -80,3 +80,26 @@ test('actions/checkout v6 credentials (includeIf → a file in RUNNER_TEMP) are 
   await rm(runnerTemp, { recursive: true, force: true });
   await repo.cleanup();
 });
+
+test('removing credentials keeps other values of the same key, and empties a named file holding any token', async () => {
+  const repo = await createRepo({ 'README.md': '# demo\n' });
+  const dir = await mkdtemp(join(tmpdir(), 'creds-'));
+  // A checkout with a personal access token the action does not know: the file is named by the config.
+  const patFile = join(dir, 'git-credentials-pat.config');
+  await writeFile(patFile, '[http "https://github.com/"]\n\textraheader = AUTHORIZATION: basic cGF0OnVua25vd24=\n');
+  const unrelated = join(dir, 'settings.config');
+  await writeFile(unrelated, '[core]\n\tautocrlf = false\n');
+  const key = `includeIf.gitdir:${repo.dir}/.git.path`;
+  await repo.git('config', '--local', '--add', key, unrelated);
+  await repo.git('config', '--local', '--add', key, patFile);
+
+  const restore = await removePersistedCredentials(repo.dir, [TEST_GITHUB_TOKEN]);
+  expect((await repo.git('config', '--local', '--get-all', key)).split('\n')).toEqual([unrelated]);
+  expect(await readFile(patFile, 'utf8')).not.toContain('extraheader');
+
+  await restore();
+  expect((await repo.git('config', '--local', '--get-all', key)).split('\n').sort()).toEqual([patFile, unrelated].sort());
+  expect(await readFile(patFile, 'utf8')).toContain('extraheader');
+  await rm(dir, { recursive: true, force: true });
+  await repo.cleanup();
+});
