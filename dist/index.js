@@ -60083,7 +60083,8 @@ function messageOf(error) {
 const USERNS_SYSCTL = 'kernel.apparmor_restrict_unprivileged_userns';
 const USERNS_PROC = '/proc/sys/kernel/apparmor_restrict_unprivileged_userns';
 /** Messages bubblewrap prints when it cannot create its namespaces (see openai/codex-action#75, #77). */
-const BWRAP_FAILURE = /bwrap: (?:loopback: Failed RTM_NEWADDR|setting up uid map|No permissions to create new namespace|Creating new namespace failed|.*Operation not permitted)/;
+// Anchored at a line start: bwrap prints these itself; a file that merely mentions them (this repo's tests) must not match.
+const BWRAP_FAILURE = /^bwrap: (?:loopback: Failed RTM_NEWADDR|setting up uid map|No permissions to create new namespace|Creating new namespace failed|.*Operation not permitted)/m;
 /** The agent's sandbox could not start: nothing it ran was trustworthy. */
 class SandboxUnavailableError extends Error {
     constructor(detail) {
@@ -60109,9 +60110,11 @@ async function prepareSandbox(sandbox) {
         warning(`AppArmor restricts unprivileged user namespaces here and sudo is not available without a password, ` +
             `so the Codex sandbox may fail to start. Run \`sudo sysctl -w ${USERNS_SYSCTL}=0\` before this action.`);
 }
-/** The bubblewrap error in a command's output, if the sandbox failed to start. */
-function sandboxFailureIn(output) {
-    return output ? BWRAP_FAILURE.exec(output)?.[0] : undefined;
+/** The bubblewrap error in the output of a command that failed, if the sandbox could not start it. */
+function sandboxFailureIn(output, exitCode) {
+    if (!output || exitCode === 0)
+        return undefined;
+    return BWRAP_FAILURE.exec(output)?.[0];
 }
 
 ;// CONCATENATED MODULE: ./src/codex/async-queue.ts
@@ -60467,6 +60470,8 @@ class AppServer {
     turns = new Map();
     stderrTail = '';
     sandboxError;
+    /** Why the action itself killed the process, for the error every waiting turn gets. */
+    killReason;
     exited;
     exitPromise;
     constructor(child, rpc, options) {
@@ -60476,7 +60481,8 @@ class AppServer {
         // With `reject: false` the execa promise settles once, however the process ended (spawn errors included).
         this.exitPromise = child.then((result) => {
             const spawnError = result.exitCode === undefined && !result.signal ? `\n${result.originalMessage ?? ''}` : '';
-            this.onExit(new AppServerExitedError(result.exitCode ?? null, result.signal ?? null, this.stderrTail + spawnError));
+            const reason = this.killReason ? `\n${this.killReason}` : '';
+            this.onExit(new AppServerExitedError(result.exitCode ?? null, result.signal ?? null, this.stderrTail + spawnError + reason));
         });
         child.stderr?.on('data', (chunk) => {
             const text = chunk.toString('utf8');
@@ -60513,8 +60519,10 @@ class AppServer {
             rpc.notify('initialized');
         }
         catch (error) {
+            // A process that died explains itself through its exit; any other failure (an RPC error, a bad answer) is the news.
+            const died = error instanceof ConnectionClosedError;
             await server.close();
-            throw server.exited ?? error;
+            throw died ? (server.exited ?? error) : error;
         }
         return server;
     }
@@ -60535,12 +60543,8 @@ class AppServer {
     }
     /** Starts a turn and returns its event stream, which ends after `turn/completed`. */
     streamTurn(threadId, prompt, options = {}) {
-        if (this.turns.has(threadId))
-            throw new Error(`Thread ${threadId} already has a turn running.`);
-        if (this.exited)
-            throw this.exited;
         const active = { queue: new AsyncQueue(), timedOut: false };
-        this.turns.set(threadId, active);
+        // The turn starts (and is registered) when the stream is first read, so an unread stream holds nothing.
         const events = this.turnEvents(threadId, prompt, options, active);
         return {
             threadId,
@@ -60656,8 +60660,15 @@ class AppServer {
         return this.options.logger ?? silentLogger;
     }
     async *turnEvents(threadId, prompt, options, active) {
+        if (this.turns.has(threadId))
+            throw new Error(`Thread ${threadId} already has a turn running.`);
+        if (this.exited)
+            throw this.exited;
+        this.turns.set(threadId, active);
         let timer;
         let killTimer;
+        let turnId;
+        let completed = false;
         try {
             const started = turnStartResult.parse(await this.call('turn/start', compact({
                 threadId,
@@ -60666,28 +60677,40 @@ class AppServer {
                 effort: options.effort,
                 model: options.model,
             })));
-            const turnId = started.turn.id;
+            turnId = started.turn.id;
+            const ownTurn = turnId;
             if (options.timeoutMs !== undefined) {
                 timer = setTimeout(() => {
                     active.timedOut = true;
                     this.log.warning(`The turn on thread ${threadId} ran past its time limit; interrupting it.`);
-                    this.interruptTurn(threadId, turnId).catch((e) => this.log.debug(`interrupt failed: ${e.message}`));
+                    this.interruptTurn(threadId, ownTurn).catch((e) => this.log.debug(`interrupt failed: ${e.message}`));
                     killTimer = setTimeout(() => {
-                        active.queue.fail(new TurnTimeoutError(threadId, options.timeoutMs));
+                        const error = new TurnTimeoutError(threadId, options.timeoutMs);
+                        active.queue.fail(error);
+                        this.killReason = error.message;
                         this.child.kill('SIGKILL');
                     }, this.options.interruptGraceMs ?? 15_000);
                 }, options.timeoutMs);
             }
             for await (const event of active.queue) {
+                // A late event of an earlier turn on this thread (one that was interrupted) is not this turn's.
+                if (turnIdOf(event) !== ownTurn)
+                    continue;
                 yield event;
-                if (event.method === 'turn/completed')
+                if (event.method === 'turn/completed') {
+                    completed = true;
                     return;
+                }
             }
         }
         finally {
             clearTimeout(timer);
             clearTimeout(killTimer);
             this.turns.delete(threadId);
+            // A consumer that stops reading early must not leave the turn running (and spending tokens).
+            if (turnId && !completed && !this.exited) {
+                this.interruptTurn(threadId, turnId).catch((e) => this.log.debug(`interrupt failed: ${e.message}`));
+            }
         }
     }
     onNotification(method, params) {
@@ -60730,7 +60753,8 @@ class AppServer {
     noticeSandboxFailure(item) {
         if (item.type !== 'commandExecution' || this.sandboxError)
             return;
-        const failure = sandboxFailureIn(item.aggregatedOutput);
+        const command = item;
+        const failure = sandboxFailureIn(command.aggregatedOutput, command.exitCode);
         if (failure) {
             this.sandboxError = failure;
             this.log.warning(`The sandbox failed to start a command: ${failure}`);
@@ -60765,6 +60789,10 @@ class Thread {
     fork(options) {
         return this.server.forkThread(this.id, options);
     }
+}
+/** The turn an event belongs to. */
+function turnIdOf(event) {
+    return event.method === 'turn/started' || event.method === 'turn/completed' ? event.params.turn.id : event.params.turnId;
 }
 const silentLogger = { info: () => { }, debug: () => { }, warning: () => { } };
 function declineAll(log) {
@@ -60863,11 +60891,17 @@ var external_node_http_ = __nccwpck_require__(7067);
 // Hop-by-hop headers and the ones the proxy sets itself are not forwarded.
 const DROPPED_REQUEST_HEADERS = new Set(['host', 'connection', 'content-length', 'authorization', 'keep-alive', 'transfer-encoding']);
 const DROPPED_RESPONSE_HEADERS = new Set(['connection', 'content-length', 'keep-alive', 'transfer-encoding', 'content-encoding']);
+const RESPONSES_PATH = /^\/v1\/responses(?:[/?]|$)/;
 /** Starts the proxy: `POST <url>/…` is forwarded to `<upstream>/…` with `Authorization: Bearer <apiKey>`. */
 async function startModelProxy(upstream, apiKey) {
     const base = upstream.replace(/\/+$/, '');
     let forwarded = 0;
     const server = (0,external_node_http_.createServer)((req, res) => {
+        // The key is lent to model calls only: any other method or endpoint (files, admin, …) is refused.
+        if (req.method !== 'POST' || !RESPONSES_PATH.test(req.url ?? '')) {
+            res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"message":"codex-ci-action model proxy serves POST /v1/responses only"}}');
+            return;
+        }
         forwarded++;
         forward(req, res, base, apiKey).catch((error) => {
             // Never echo request headers here: they could carry the key.
@@ -62569,7 +62603,7 @@ async function runFix(ctx, target) {
         for (const path of await git.untracked({ perFile: true }))
             if (!before.has(path))
                 testLeftovers.add(path);
-        const failure = sandbox && !test.passed ? sandboxFailureIn(test.output) : undefined;
+        const failure = sandbox && !test.passed ? sandboxFailureIn(test.output, test.exitCode ?? 1) : undefined;
         if (failure)
             throw new SandboxUnavailableError(failure);
         return test;
@@ -62747,7 +62781,7 @@ async function checkSandbox(sandbox, cwd, env) {
     const probe = await runTestCommand('true', { cwd, env, timeoutMs: 60_000, sandbox });
     if (probe.passed)
         return;
-    const failure = sandboxFailureIn(probe.output);
+    const failure = sandboxFailureIn(probe.output, probe.exitCode ?? 1);
     if (failure)
         throw new SandboxUnavailableError(failure);
     throw new Error(`Could not run commands in the Codex sandbox (\`${sandbox.codexPath} sandbox\`), where the action runs test-command: ` +
@@ -62793,63 +62827,72 @@ class PersistedCredentialsError extends Error {
 const CREDENTIAL_KEYS = /^(http\..*\.extraheader|includeif\..*\.path)$/i;
 const CHECKOUT_CREDENTIALS_FILE = /^git-credentials-.*\.config$/;
 /**
- * Removes persisted credentials from `dir`'s local git config and empties credential files that
- * actions/checkout left in `tempDir`; returns a function that puts everything back.
+ * Removes persisted credentials from `dir`'s local git config and empties the credential files they name (and
+ * checkout's credential files in `tempDir` that hold a secret); returns a function that puts everything back.
  */
 async function removePersistedCredentials(dir, secrets, tempDir) {
     const git = (...args) => execa('git', args, { cwd: dir, reject: false });
-    const files = await hideCredentialFiles(tempDir, secrets);
-    const restoreFiles = () => Promise.all(files.map((f) => (0,promises_namespaceObject.writeFile)(f.path, f.text))).then(() => { });
-    const inside = await git('rev-parse', '--is-inside-work-tree');
-    if (inside.exitCode !== 0)
-        return restoreFiles;
-    const listed = await git('config', '--local', '--null', '--list');
-    const entries = listed.stdout
-        .split('\0')
-        .filter(Boolean)
-        .map((line) => {
-        const at = line.indexOf('\n');
-        return { key: line.slice(0, at), value: line.slice(at + 1) };
-    });
+    const inside = (await git('rev-parse', '--is-inside-work-tree')).exitCode === 0;
     const removed = [];
-    for (const entry of entries) {
-        if (!CREDENTIAL_KEYS.test(entry.key))
-            continue;
-        if (/^includeif\./i.test(entry.key) && !(await holdsCredentials(entry.value)))
-            continue;
-        removed.push(entry);
+    const files = new Set();
+    if (inside) {
+        const listed = await git('config', '--local', '--null', '--list');
+        for (const line of listed.stdout.split('\0').filter(Boolean)) {
+            const at = line.indexOf('\n');
+            const entry = { key: line.slice(0, at), value: line.slice(at + 1) };
+            if (!CREDENTIAL_KEYS.test(entry.key))
+                continue;
+            if (/^includeif\./i.test(entry.key)) {
+                if (!(await holdsCredentials(entry.value)))
+                    continue;
+                files.add(entry.value);
+            }
+            removed.push(entry);
+        }
+        // Value by value: other values of the same key (an unrelated includeIf path) stay untouched.
+        for (const { key, value } of removed)
+            await git('config', '--local', '--fixed-value', '--unset', key, value);
+        if (removed.length > 0)
+            core_info(`Removed ${removed.length} persisted git credential setting(s) for the run; they are restored at the end.`);
     }
-    for (const key of new Set(removed.map((e) => e.key)))
-        await git('config', '--local', '--unset-all', key);
-    if (removed.length > 0)
-        core_info(`Removed ${removed.length} persisted git credential setting(s) for the run; they are restored at the end.`);
-    const config = await git('config', '--local', '--list');
-    if (containsSecret(config.stdout, secrets)) {
-        await restore(dir, removed);
-        await restoreFiles();
-        throw new PersistedCredentialsError(dir);
-    }
-    return async () => {
-        await restoreFiles();
+    for (const path of await checkoutCredentialFiles(tempDir, secrets))
+        files.add(path);
+    const hidden = await emptyFiles([...files]);
+    const restoreAll = async () => {
+        await Promise.all(hidden.map((f) => (0,promises_namespaceObject.writeFile)(f.path, f.text)));
         await restore(dir, removed);
     };
+    if (inside && containsSecret((await git('config', '--local', '--list')).stdout, secrets)) {
+        await restoreAll();
+        throw new PersistedCredentialsError(dir);
+    }
+    return restoreAll;
 }
-/** Empties checkout's credential files in `tempDir` (those holding a secret); returns what they held. */
-async function hideCredentialFiles(tempDir, secrets) {
+/** Checkout's credential files in `tempDir` that hold one of the run's secrets (a checkout of another repo, say). */
+async function checkoutCredentialFiles(tempDir, secrets) {
     if (!tempDir)
         return [];
-    const names = await (0,promises_namespaceObject.readdir)(tempDir).catch(() => []);
-    const hidden = [];
-    for (const name of names.filter((n) => CHECKOUT_CREDENTIALS_FILE.test(n))) {
+    const names = (await (0,promises_namespaceObject.readdir)(tempDir).catch(() => [])).filter((n) => CHECKOUT_CREDENTIALS_FILE.test(n));
+    const paths = [];
+    for (const name of names) {
         const path = (0,external_node_path_namespaceObject.join)(tempDir, name);
-        const text = await (0,promises_namespaceObject.readFile)(path, 'utf8').catch(() => '');
-        if (!containsSecret(text, secrets))
+        if (containsSecret(await (0,promises_namespaceObject.readFile)(path, 'utf8').catch(() => ''), secrets))
+            paths.push(path);
+    }
+    return paths;
+}
+/** Empties each file (the sandbox can read the whole disk); returns what they held. */
+async function emptyFiles(paths) {
+    const hidden = [];
+    for (const path of paths) {
+        const text = await (0,promises_namespaceObject.readFile)(path, 'utf8').catch(() => undefined);
+        if (text === undefined)
             continue;
         await (0,promises_namespaceObject.writeFile)(path, '# emptied by codex-ci-action while the agent runs; restored afterwards\n');
         hidden.push({ path, text });
     }
     if (hidden.length > 0)
-        core_info(`Emptied ${hidden.length} persisted credentials file(s) in RUNNER_TEMP for the run.`);
+        core_info(`Emptied ${hidden.length} persisted credentials file(s) for the run.`);
     return hidden;
 }
 async function holdsCredentials(path) {
@@ -70340,7 +70383,7 @@ async function run(env = process.env) {
         }
         const sandboxFailure = sessions.map((s) => s.server.sandboxFailure).find(Boolean);
         if (sandboxFailure && inputs.sandbox !== 'danger-full-access') {
-            outcome = { ...outcome, failure: new SandboxUnavailableError(sandboxFailure).message };
+            outcome = { ...outcome, conclusion: 'failure', failure: new SandboxUnavailableError(sandboxFailure).message };
         }
         await report(outcome, secrets, codex.version());
     }
@@ -70348,6 +70391,7 @@ async function run(env = process.env) {
         const message = redact(error instanceof Error ? error.message : String(error), secrets);
         core_debug(error instanceof Error && error.stack ? redact(error.stack, secrets) : '');
         await writeFailureSummary(message);
+        setOutput('conclusion', 'failure');
         setFailed(message);
     }
 }

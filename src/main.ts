@@ -46,13 +46,14 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     }
     const sandboxFailure = sessions.map((s) => s.server.sandboxFailure).find(Boolean);
     if (sandboxFailure && inputs.sandbox !== 'danger-full-access') {
-      outcome = { ...outcome, failure: new SandboxUnavailableError(sandboxFailure).message };
+      outcome = { ...outcome, conclusion: 'failure', failure: new SandboxUnavailableError(sandboxFailure).message };
     }
     await report(outcome, secrets, codex.version());
   } catch (error) {
     const message = redact(error instanceof Error ? error.message : String(error), secrets);
     core.debug(error instanceof Error && error.stack ? redact(error.stack, secrets) : '');
     await writeFailureSummary(message);
+    core.setOutput('conclusion', 'failure');
     core.setFailed(message);
   }
 }

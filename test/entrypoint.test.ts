@@ -78,6 +78,7 @@ test('bad inputs fail the step with one clear message before anything is install
   expect(result.stdout).toContain('::add-mask::sk-secret-value-123456');
   expect(result.stdout.replace('::add-mask::sk-secret-value-123456', '')).not.toContain('sk-secret-value-123456');
   expect(await r.summary()).toContain(`Input 'max-parallel' has value "0"`);
+  expect((await r.outputs()).conclusion).toBe('failure');
   // Nothing was installed or spawned: the bad codex-path was never tried, the tool cache never created.
   expect(result.stdout).not.toContain('/nonexistent/codex');
   await expect(access(r.env.RUNNER_TOOL_CACHE!)).rejects.toThrow();

@@ -444,7 +444,8 @@ export class AppServer {
 
   private noticeSandboxFailure(item: ThreadItem): void {
     if (item.type !== 'commandExecution' || this.sandboxError) return;
-    const failure = sandboxFailureIn((item as { aggregatedOutput?: string | null }).aggregatedOutput);
+    const command = item as { aggregatedOutput?: string | null; exitCode?: number | null };
+    const failure = sandboxFailureIn(command.aggregatedOutput, command.exitCode);
     if (failure) {
       this.sandboxError = failure;
       this.log.warning(`The sandbox failed to start a command: ${failure}`);

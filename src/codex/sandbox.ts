@@ -8,7 +8,8 @@ const USERNS_SYSCTL = 'kernel.apparmor_restrict_unprivileged_userns';
 const USERNS_PROC = '/proc/sys/kernel/apparmor_restrict_unprivileged_userns';
 
 /** Messages bubblewrap prints when it cannot create its namespaces (see openai/codex-action#75, #77). */
-const BWRAP_FAILURE = /bwrap: (?:loopback: Failed RTM_NEWADDR|setting up uid map|No permissions to create new namespace|Creating new namespace failed|.*Operation not permitted)/;
+// Anchored at a line start: bwrap prints these itself; a file that merely mentions them (this repo's tests) must not match.
+const BWRAP_FAILURE = /^bwrap: (?:loopback: Failed RTM_NEWADDR|setting up uid map|No permissions to create new namespace|Creating new namespace failed|.*Operation not permitted)/m;
 
 /** The agent's sandbox could not start: nothing it ran was trustworthy. */
 export class SandboxUnavailableError extends Error {
@@ -38,7 +39,8 @@ export async function prepareSandbox(sandbox: string | undefined): Promise<void>
     );
 }
 
-/** The bubblewrap error in a command's output, if the sandbox failed to start. */
-export function sandboxFailureIn(output: string | null | undefined): string | undefined {
-  return output ? BWRAP_FAILURE.exec(output)?.[0] : undefined;
+/** The bubblewrap error in the output of a command that failed, if the sandbox could not start it. */
+export function sandboxFailureIn(output: string | null | undefined, exitCode: number | null | undefined): string | undefined {
+  if (!output || exitCode === 0) return undefined;
+  return BWRAP_FAILURE.exec(output)?.[0];
 }

@@ -101,7 +101,7 @@ export async function runFix(ctx: RunContext, target: FixTarget): Promise<JobOut
     const before = new Set(await git.untracked({ perFile: true }));
     const test = await runTestCommand(testCommand, { cwd: workspace, env: testEnv, timeoutMs, sandbox });
     for (const path of await git.untracked({ perFile: true })) if (!before.has(path)) testLeftovers.add(path);
-    const failure = sandbox && !test.passed ? sandboxFailureIn(test.output) : undefined;
+    const failure = sandbox && !test.passed ? sandboxFailureIn(test.output, test.exitCode ?? 1) : undefined;
     if (failure) throw new SandboxUnavailableError(failure);
     return test;
   };
@@ -298,7 +298,7 @@ function checkoutAdvice(ctx: RunContext, source: FixTarget['source'], run: Faili
 async function checkSandbox(sandbox: CommandSandbox, cwd: string, env: Record<string, string>): Promise<void> {
   const probe = await runTestCommand('true', { cwd, env, timeoutMs: 60_000, sandbox });
   if (probe.passed) return;
-  const failure = sandboxFailureIn(probe.output);
+  const failure = sandboxFailureIn(probe.output, probe.exitCode ?? 1);
   if (failure) throw new SandboxUnavailableError(failure);
   throw new Error(
     `Could not run commands in the Codex sandbox (\`${sandbox.codexPath} sandbox\`), where the action runs test-command: ` +
