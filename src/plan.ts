@@ -35,8 +35,15 @@ const runPayload = z.object({
   workflow_run: z.object({ id: z.number().int().positive(), conclusion: z.string().nullish() }).loose(),
 });
 const commentPayload = z.object({
+  action: z.string().default('created'),
   issue: z.object({ number: z.number().int().positive(), pull_request: z.unknown().optional() }).loose(),
-  comment: z.object({ body: z.string().default(''), author_association: z.string().default('NONE'), user: z.object({ login: z.string() }).loose() }).loose(),
+  comment: z
+    .object({
+      body: z.string().default(''),
+      author_association: z.string().default('NONE'),
+      user: z.object({ login: z.string(), type: z.string().default('User') }).loose(),
+    })
+    .loose(),
 });
 const TRUSTED_ASSOCIATIONS = new Set(['OWNER', 'MEMBER', 'COLLABORATOR']);
 
@@ -44,6 +51,7 @@ const TRUSTED_ASSOCIATIONS = new Set(['OWNER', 'MEMBER', 'COLLABORATOR']);
 export function planRun(inputs: Inputs, event: WorkflowEvent, currentRunId: number | undefined): Plan {
   switch (inputs.mode) {
     case 'review':
+      if (event.name === 'issue_comment' && inputs.prNumbers.length === 0) return commentPlan(inputs, event);
       return { job: 'review', target: reviewTarget(inputs, event) ?? missingPr(event) };
     case 'fix':
       return { job: 'fix', target: fixTarget(inputs, event, currentRunId) };
@@ -100,11 +108,17 @@ function commentPlan(inputs: Inputs, event: WorkflowEvent): Plan {
   const parsed = commentPayload.safeParse(event.payload);
   if (!parsed.success || parsed.data.issue.pull_request === undefined)
     return { job: 'skip', reason: 'The comment is not on a pull request.' };
-  const { comment, issue } = parsed.data;
+  const { action, comment, issue } = parsed.data;
+  // Editing or deleting an old comment must not start a new review.
+  if (action !== 'created') return { job: 'skip', reason: `The comment was ${action}, not created.` };
   if (!comment.body.includes(inputs.triggerPhrase))
     return { job: 'skip', reason: `The comment does not mention '${inputs.triggerPhrase}'.` };
   const login = comment.user.login.toLowerCase();
-  const allowed = inputs.allowUsers.some((u) => u.toLowerCase() === login) || TRUSTED_ASSOCIATIONS.has(comment.author_association);
-  if (!allowed) return { job: 'skip', reason: `@${comment.user.login} may not trigger a review (not a collaborator and not in 'allow-users').` };
+  const listed = (logins: string[]) => logins.some((u) => u.toLowerCase() === login || `${u.toLowerCase()}[bot]` === login);
+  if (comment.user.type === 'Bot') {
+    if (!listed(inputs.allowBots)) return { job: 'skip', reason: `The bot @${comment.user.login} may not trigger a review (not in 'allow-bots').` };
+  } else if (!listed(inputs.allowUsers) && !TRUSTED_ASSOCIATIONS.has(comment.author_association)) {
+    return { job: 'skip', reason: `@${comment.user.login} may not trigger a review (not a collaborator and not in 'allow-users').` };
+  }
   return { job: 'review', target: { prNumbers: [issue.number], explicit: true } };
 }

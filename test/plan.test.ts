@@ -61,3 +61,16 @@ test('a trusted comment with the trigger phrase on a PR asks for a review; other
   expect(planRun(inputs(), comment('looks good', 'OWNER'), 1)).toMatchObject({ job: 'skip' });
   expect(planRun(inputs(), comment('@codex', 'OWNER', false), 1)).toMatchObject({ job: 'skip' });
 });
+
+test('edited comments, untrusted bots and review mode on a comment follow the same rules', () => {
+  const comment = (extra: Record<string, unknown>, user: Record<string, unknown> = { login: 'mona' }) => ({
+    name: 'issue_comment',
+    payload: { action: 'created', issue: { number: 8, pull_request: {} }, comment: { body: '@codex review', author_association: 'MEMBER', user }, ...extra },
+  });
+  expect(planRun(inputs(), comment({ action: 'edited' }), 1)).toMatchObject({ job: 'skip', reason: expect.stringContaining('edited') });
+  const bot = { login: 'renovate[bot]', type: 'Bot' };
+  expect(planRun(inputs(), comment({}, bot), 1)).toMatchObject({ job: 'skip', reason: expect.stringContaining("'allow-bots'") });
+  expect(planRun(inputs({ 'allow-bots': 'renovate' }), comment({}, bot), 1)).toMatchObject({ job: 'review' });
+  expect(planRun(inputs({ mode: 'review' }), comment({}), 1)).toEqual({ job: 'review', target: { prNumbers: [8], explicit: true } });
+  expect(planRun(inputs({ mode: 'review' }), comment({ action: 'deleted' }), 1)).toMatchObject({ job: 'skip' });
+});
