@@ -60846,8 +60846,42 @@ function tomlString(value) {
     return JSON.stringify(value);
 }
 
+;// CONCATENATED MODULE: ./src/redact.ts
+// Keeps the run's secrets out of everything the action posts or commits.
+/** A secret was found in something about to be committed; the commit is refused. */
+class SecretLeakError extends Error {
+    constructor(where) {
+        super(`Refused to commit: ${where} contains one of this run's secrets (an API key or token). Nothing was pushed.`);
+        this.name = 'SecretLeakError';
+    }
+}
+/** The forms a secret can take in text: raw, and base64 (as in `http.extraheader` basic auth). */
+function secretForms(secrets) {
+    const forms = new Set();
+    for (const secret of secrets) {
+        if (secret.length < 4)
+            continue;
+        forms.add(secret);
+        forms.add(Buffer.from(secret).toString('base64'));
+        forms.add(Buffer.from(`x-access-token:${secret}`).toString('base64'));
+    }
+    return [...forms];
+}
+/** Replaces every form of every secret with `***`. */
+function redact(text, secrets) {
+    let out = text;
+    for (const form of secretForms(secrets))
+        out = out.split(form).join('***');
+    return out;
+}
+/** True when `text` carries any form of any secret. */
+function containsSecret(text, secrets) {
+    return secretForms(secrets).some((form) => text.includes(form));
+}
+
 ;// CONCATENATED MODULE: ./src/codex/environment.ts
 // The minimal environment for the app-server and for test commands: the agent inherits it, so no secrets.
+
 // Variables a build or test usually needs. Everything else is dropped.
 const ALLOWED = new Set([
     'PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'LANG', 'LANGUAGE', 'LC_ALL', 'LC_CTYPE', 'TZ', 'TMPDIR', 'TERM',
@@ -60861,11 +60895,10 @@ const ALLOWED_PATTERNS = [/_HOME(_|$)/, /^GOROOT/, /^GOPATH$/, /_ROOT_DIR$/, /^C
 const SECRET_NAME = /TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|COOKIE|API_?KEY|PRIVATE|AUTH/i;
 /**
  * Picks the variables of `base` that are safe to hand to the agent, plus `extra`.
- * A variable whose value contains one of `secrets` is dropped whatever its name.
+ * A variable whose value contains one of `secrets` (raw or base64) is dropped whatever its name.
  */
 function agentEnvironment(base, secrets, extra = {}) {
     const env = {};
-    const knownSecrets = secrets.filter((s) => s.length >= 4);
     for (const [name, value] of Object.entries(base)) {
         if (value === undefined)
             continue;
@@ -60873,7 +60906,7 @@ function agentEnvironment(base, secrets, extra = {}) {
             continue;
         if (SECRET_NAME.test(name))
             continue;
-        if (knownSecrets.some((s) => value.includes(s)))
+        if (containsSecret(value, secrets))
             continue;
         env[name] = value;
     }
@@ -61328,39 +61361,6 @@ function gitAuthEnv(remoteUrl, token) {
         GIT_CONFIG_KEY_1: key,
         GIT_CONFIG_VALUE_1: `AUTHORIZATION: basic ${basic}`,
     };
-}
-
-;// CONCATENATED MODULE: ./src/redact.ts
-// Keeps the run's secrets out of everything the action posts or commits.
-/** A secret was found in something about to be committed; the commit is refused. */
-class SecretLeakError extends Error {
-    constructor(where) {
-        super(`Refused to commit: ${where} contains one of this run's secrets (an API key or token). Nothing was pushed.`);
-        this.name = 'SecretLeakError';
-    }
-}
-/** The forms a secret can take in text: raw, and base64 (as in `http.extraheader` basic auth). */
-function secretForms(secrets) {
-    const forms = new Set();
-    for (const secret of secrets) {
-        if (secret.length < 4)
-            continue;
-        forms.add(secret);
-        forms.add(Buffer.from(secret).toString('base64'));
-        forms.add(Buffer.from(`x-access-token:${secret}`).toString('base64'));
-    }
-    return [...forms];
-}
-/** Replaces every form of every secret with `***`. */
-function redact(text, secrets) {
-    let out = text;
-    for (const form of secretForms(secrets))
-        out = out.split(form).join('***');
-    return out;
-}
-/** True when `text` carries any form of any secret. */
-function containsSecret(text, secrets) {
-    return secretForms(secrets).some((form) => text.includes(form));
 }
 
 ;// CONCATENATED MODULE: ./src/fix/log-excerpt.ts
@@ -68601,14 +68601,22 @@ const runPayload = object({
     workflow_run: object({ id: schemas_number().int().positive(), conclusion: schemas_string().nullish() }).loose(),
 });
 const commentPayload = object({
+    action: schemas_string().default('created'),
     issue: object({ number: schemas_number().int().positive(), pull_request: unknown().optional() }).loose(),
-    comment: object({ body: schemas_string().default(''), author_association: schemas_string().default('NONE'), user: object({ login: schemas_string() }).loose() }).loose(),
+    comment: object({
+        body: schemas_string().default(''),
+        author_association: schemas_string().default('NONE'),
+        user: object({ login: schemas_string(), type: schemas_string().default('User') }).loose(),
+    })
+        .loose(),
 });
 const TRUSTED_ASSOCIATIONS = new Set(['OWNER', 'MEMBER', 'COLLABORATOR']);
 /** The plan for this run. */
 function planRun(inputs, event, currentRunId) {
     switch (inputs.mode) {
         case 'review':
+            if (event.name === 'issue_comment' && inputs.prNumbers.length === 0)
+                return commentPlan(inputs, event);
             return { job: 'review', target: reviewTarget(inputs, event) ?? missingPr(event) };
         case 'fix':
             return { job: 'fix', target: fixTarget(inputs, event, currentRunId) };
@@ -68666,13 +68674,21 @@ function commentPlan(inputs, event) {
     const parsed = commentPayload.safeParse(event.payload);
     if (!parsed.success || parsed.data.issue.pull_request === undefined)
         return { job: 'skip', reason: 'The comment is not on a pull request.' };
-    const { comment, issue } = parsed.data;
+    const { action, comment, issue } = parsed.data;
+    // Editing or deleting an old comment must not start a new review.
+    if (action !== 'created')
+        return { job: 'skip', reason: `The comment was ${action}, not created.` };
     if (!comment.body.includes(inputs.triggerPhrase))
         return { job: 'skip', reason: `The comment does not mention '${inputs.triggerPhrase}'.` };
     const login = comment.user.login.toLowerCase();
-    const allowed = inputs.allowUsers.some((u) => u.toLowerCase() === login) || TRUSTED_ASSOCIATIONS.has(comment.author_association);
-    if (!allowed)
+    const listed = (logins) => logins.some((u) => u.toLowerCase() === login || `${u.toLowerCase()}[bot]` === login);
+    if (comment.user.type === 'Bot') {
+        if (!listed(inputs.allowBots))
+            return { job: 'skip', reason: `The bot @${comment.user.login} may not trigger a review (not in 'allow-bots').` };
+    }
+    else if (!listed(inputs.allowUsers) && !TRUSTED_ASSOCIATIONS.has(comment.author_association)) {
         return { job: 'skip', reason: `@${comment.user.login} may not trigger a review (not a collaborator and not in 'allow-users').` };
+    }
     return { job: 'review', target: { prNumbers: [issue.number], explicit: true } };
 }
 

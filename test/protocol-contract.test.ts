@@ -14,6 +14,7 @@ import {
   turnStartResult,
   threadResult,
 } from '../src/codex/protocol.js';
+import type { ApprovalDecision } from '../src/codex/app-server.js';
 import { isAfterToolCall } from './support/model-server.js';
 import { CODEX_BINARY, startCodexRig } from './support/codex.js';
 
@@ -167,5 +168,21 @@ test('every field of every message the client sent in a full session exists in t
     if (method === 'initialized') continue;
     const def = resolveSchema(definitions[params.client.get(method)!] ?? {});
     expect({ method, unknown: Object.keys(p).filter((k) => !def.properties?.[k]) }).toEqual({ method, unknown: [] });
+  }
+}, 60_000);
+
+test('the decisions the client answers approvals with exist in the pinned protocol', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'codex-schema-'));
+  try {
+    await execa(CODEX_BINARY, ['app-server', 'generate-json-schema', '--out', dir]);
+    for (const file of ['CommandExecutionRequestApprovalResponse.json', 'FileChangeRequestApprovalResponse.json']) {
+      const doc = JSON.parse(await readFile(join(dir, file), 'utf8')) as JsonSchema & { definitions: Record<string, JsonSchema> };
+      Object.assign(definitions, doc.definitions);
+      const decisions = alternatives(doc.properties!.decision!).flatMap((a) => a.enum ?? []);
+      const answered: ApprovalDecision[] = ['accept', 'decline'];
+      expect({ file, missing: answered.filter((d) => !decisions.includes(d)) }).toEqual({ file, missing: [] });
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 }, 60_000);

@@ -1,4 +1,5 @@
 // The minimal environment for the app-server and for test commands: the agent inherits it, so no secrets.
+import { containsSecret } from '../redact.js';
 
 // Variables a build or test usually needs. Everything else is dropped.
 const ALLOWED = new Set([
@@ -14,7 +15,7 @@ const SECRET_NAME = /TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|COOKIE|API_?KEY|PRI
 
 /**
  * Picks the variables of `base` that are safe to hand to the agent, plus `extra`.
- * A variable whose value contains one of `secrets` is dropped whatever its name.
+ * A variable whose value contains one of `secrets` (raw or base64) is dropped whatever its name.
  */
 export function agentEnvironment(
   base: NodeJS.ProcessEnv,
@@ -22,12 +23,11 @@ export function agentEnvironment(
   extra: Record<string, string> = {},
 ): Record<string, string> {
   const env: Record<string, string> = {};
-  const knownSecrets = secrets.filter((s) => s.length >= 4);
   for (const [name, value] of Object.entries(base)) {
     if (value === undefined) continue;
     if (!ALLOWED.has(name) && !ALLOWED_PATTERNS.some((p) => p.test(name))) continue;
     if (SECRET_NAME.test(name)) continue;
-    if (knownSecrets.some((s) => value.includes(s))) continue;
+    if (containsSecret(value, secrets)) continue;
     env[name] = value;
   }
   return { ...env, ...extra };

@@ -5,13 +5,15 @@ import { join, resolve } from 'node:path';
 import { AppServer, type AppServerOptions } from '../../src/codex/app-server.js';
 import { createCodexHome } from '../../src/codex/codex-home.js';
 import { agentEnvironment } from '../../src/codex/environment.js';
+import { platformPackage } from '../../src/codex/install.js';
 import { startModelProxy, type ModelProxy } from '../../src/codex/model-proxy.js';
 import { ModelServer } from './model-server.js';
 
 /** The real codex binary installed by `npm ci` from the registry (devDependency @openai/codex). */
-export const CODEX_BINARY = resolve(
-  'node_modules/@openai/codex-linux-x64/vendor/x86_64-unknown-linux-musl/bin/codex',
-);
+export const CODEX_BINARY = (() => {
+  const { suffix, triple } = platformPackage();
+  return resolve(`node_modules/@openai/codex-${suffix}/vendor/${triple}/bin/codex${process.platform === 'win32' ? '.exe' : ''}`);
+})();
 
 /** The fake API key tests pass through the proxy. */
 export const TEST_API_KEY = 'sk-test-9f8e7d6c5b4a39281706f5e4d3c2b1a0';
