@@ -60162,7 +60162,8 @@ class AsyncQueue {
         };
     }
     wake() {
-        if (!this.waiter || this.items.length > 0)
+        // A waiting consumer means the buffer is empty: push() hands items straight to it.
+        if (!this.waiter)
             return;
         const { resolve, reject } = this.waiter;
         this.waiter = undefined;
@@ -60299,7 +60300,7 @@ const incomingSchema = object({
     method: schemas_string().optional(),
     params: unknown().optional(),
 });
-/** One JSON-RPC conversation: new → listening → closed; on close every pending request is rejected. */
+/** One JSON-RPC conversation, listening until closed; on close every pending request is rejected. */
 class JsonRpcConnection {
     output;
     log;
@@ -60389,8 +60390,17 @@ class JsonRpcConnection {
     }
     settle(json) {
         const parsed = responseSchema.safeParse(json);
-        if (!parsed.success)
+        if (!parsed.success) {
+            // An answer we cannot read must not leave its request waiting forever.
+            const id = json.id;
+            const p = typeof id === 'number' || typeof id === 'string' ? this.pending.get(id) : undefined;
+            this.log.warning(`codex app-server sent an answer that is not JSON-RPC; ${p ? `failing ${p.method}` : 'skipped'}.`);
+            if (p) {
+                this.pending.delete(id);
+                p.reject(new RpcError(p.method, -32603, 'the answer could not be read'));
+            }
             return;
+        }
         const { id, result, error } = parsed.data;
         const p = this.pending.get(id);
         if (!p) {

@@ -83,3 +83,10 @@ test('a turn that ignores turn/interrupt past its timeout has the server killed,
   // Everything else waiting on the server learns why it died.
   await expect(server.startThread()).rejects.toThrow(/killed by SIGKILL[\s\S]*ran past its/);
 });
+
+test('an answer that is not valid JSON-RPC fails its request instead of leaving it waiting', async () => {
+  const warnings: string[] = [];
+  server = await start({ FAKE_MODE: 'bad-answer' }, warnings);
+  await expect(server.startThread()).rejects.toThrow(/thread\/start failed .*could not be read/);
+  expect(warnings.join('\n')).toContain('failing thread/start');
+});

@@ -40,7 +40,8 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
   }
 
   private wake(): void {
-    if (!this.waiter || this.items.length > 0) return;
+    // A waiting consumer means the buffer is empty: push() hands items straight to it.
+    if (!this.waiter) return;
     const { resolve, reject } = this.waiter;
     this.waiter = undefined;
     if (this.failure) reject(this.failure);

@@ -58,7 +58,7 @@ interface Pending {
   reject: (reason: Error) => void;
 }
 
-/** One JSON-RPC conversation: new → listening → closed; on close every pending request is rejected. */
+/** One JSON-RPC conversation, listening until closed; on close every pending request is rejected. */
 export class JsonRpcConnection {
   private state: 'listening' | 'closed' = 'listening';
   private closeReason: Error | undefined;
@@ -150,7 +150,17 @@ export class JsonRpcConnection {
 
   private settle(json: unknown): void {
     const parsed = responseSchema.safeParse(json);
-    if (!parsed.success) return;
+    if (!parsed.success) {
+      // An answer we cannot read must not leave its request waiting forever.
+      const id = (json as { id?: unknown }).id;
+      const p = typeof id === 'number' || typeof id === 'string' ? this.pending.get(id) : undefined;
+      this.log.warning(`codex app-server sent an answer that is not JSON-RPC; ${p ? `failing ${p.method}` : 'skipped'}.`);
+      if (p) {
+        this.pending.delete(id as RequestId);
+        p.reject(new RpcError(p.method, -32603, 'the answer could not be read'));
+      }
+      return;
+    }
     const { id, result, error } = parsed.data;
     const p = this.pending.get(id);
     if (!p) {
