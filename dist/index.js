@@ -60074,6 +60074,73 @@ function messageOf(error) {
     return error instanceof Error ? error.message : String(error);
 }
 
+;// CONCATENATED MODULE: ./src/redact.ts
+// Keeps the run's secrets out of everything the action posts or commits.
+/** A secret was found in something about to be committed; the commit is refused. */
+class SecretLeakError extends Error {
+    constructor(where) {
+        super(`Refused to commit: ${where} contains one of this run's secrets (an API key or token). Nothing was pushed.`);
+        this.name = 'SecretLeakError';
+    }
+}
+/** The forms a secret can take in text: raw, and base64 (as in `http.extraheader` basic auth). */
+function secretForms(secrets) {
+    const forms = new Set();
+    for (const secret of secrets) {
+        if (secret.length < 4)
+            continue;
+        forms.add(secret);
+        forms.add(Buffer.from(secret).toString('base64'));
+        forms.add(Buffer.from(`x-access-token:${secret}`).toString('base64'));
+    }
+    return [...forms];
+}
+/** Replaces every form of every secret with `***`. */
+function redact(text, secrets) {
+    let out = text;
+    for (const form of secretForms(secrets))
+        out = out.split(form).join('***');
+    return out;
+}
+/** True when `text` carries any form of any secret. */
+function containsSecret(text, secrets) {
+    return secretForms(secrets).some((form) => text.includes(form));
+}
+
+;// CONCATENATED MODULE: ./src/codex/environment.ts
+// The minimal environment for the app-server and for test commands: the agent inherits it, so no secrets.
+
+// Variables a build or test usually needs. Everything else is dropped.
+const ALLOWED = new Set([
+    'PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'LANG', 'LANGUAGE', 'LC_ALL', 'LC_CTYPE', 'TZ', 'TMPDIR', 'TERM',
+    'CI', 'RUNNER_OS', 'RUNNER_ARCH', 'RUNNER_TEMP', 'RUNNER_TOOL_CACHE', 'GITHUB_ACTIONS', 'GITHUB_WORKSPACE',
+    'GITHUB_REPOSITORY', 'GITHUB_SHA', 'GITHUB_REF', 'GITHUB_REF_NAME', 'GITHUB_HEAD_REF', 'GITHUB_BASE_REF',
+    'GITHUB_RUN_ID', 'GITHUB_SERVER_URL', 'PKG_CONFIG_PATH', 'LD_LIBRARY_PATH', 'pythonLocation', 'NODE_OPTIONS',
+]);
+// Toolchain locations set by setup-* actions (JAVA_HOME_17_X64, GOROOT, Python3_ROOT_DIR, …).
+const ALLOWED_PATTERNS = [/_HOME(_|$)/, /^GOROOT/, /^GOPATH$/, /_ROOT_DIR$/, /^CARGO_/, /^RUSTUP_/];
+// Names that smell of credentials are dropped even when a pattern above would keep them.
+const SECRET_NAME = /TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|COOKIE|API_?KEY|PRIVATE|AUTH/i;
+/**
+ * Picks the variables of `base` that are safe to hand to the agent, plus `extra`.
+ * A variable whose value contains one of `secrets` (raw or base64) is dropped whatever its name.
+ */
+function agentEnvironment(base, secrets, extra = {}) {
+    const env = {};
+    for (const [name, value] of Object.entries(base)) {
+        if (value === undefined)
+            continue;
+        if (!ALLOWED.has(name) && !ALLOWED_PATTERNS.some((p) => p.test(name)))
+            continue;
+        if (SECRET_NAME.test(name))
+            continue;
+        if (containsSecret(value, secrets))
+            continue;
+        env[name] = value;
+    }
+    return { ...env, ...extra };
+}
+
 ;// CONCATENATED MODULE: ./src/codex/sandbox.ts
 // The Linux sandbox (bubblewrap) on real runners: lift the AppArmor user-namespace restriction,
 // and recognise a sandbox that still cannot start so the user gets a fix, not a mystery.
@@ -60115,6 +60182,81 @@ function sandboxFailureIn(output, exitCode) {
     if (!output || exitCode === 0)
         return undefined;
     return BWRAP_FAILURE.exec(output)?.[0];
+}
+
+;// CONCATENATED MODULE: ./src/codex/sandbox-exec.ts
+// Runs one of the action's own commands (test-command) inside the Codex sandbox the agent had, through the pinned
+// binary's `codex sandbox` subcommand: the workspace writable but `.git` read-only, no network, a PID namespace
+// (the action's process and its environment are out of sight), and only the environment it is given.
+
+
+
+
+// The built-in permission profiles of codex 0.169.0 that match the thread sandbox modes. `codex sandbox` needs one
+// (`-P`); `-c sandbox_mode=…` alone is refused, and `codex sandbox linux …` panics in this version.
+const PROFILES = {
+    'workspace-write': ':workspace',
+    'read-only': ':read-only',
+};
+/** The sandbox for `sandbox` (the `sandbox` input; unset means workspace-write), or undefined for danger-full-access. */
+function commandSandbox(codexPath, sandbox, homeParent) {
+    if (sandbox === 'danger-full-access')
+        return undefined;
+    return { codexPath, mode: sandbox ?? 'workspace-write', homeParent };
+}
+/** The program and arguments that run `argv` in the sandbox with `cwd` as its (only writable) workspace. */
+function sandboxedArgv(sandbox, cwd, argv) {
+    return { file: sandbox.codexPath, args: ['sandbox', '-P', PROFILES[sandbox.mode], '-C', cwd, '--', ...argv] };
+}
+/**
+ * A private folder for one sandboxed command: an empty CODEX_HOME and the file its output goes to; `remove()`
+ * deletes both. Fresh per command because the command may be able to write there (when it lies under /tmp): nothing
+ * it writes can shape a later run.
+ */
+async function sandboxScratch(sandbox) {
+    await (0,promises_namespaceObject.mkdir)(sandbox.homeParent, { recursive: true });
+    const dir = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)(sandbox.homeParent, 'codex-sandbox-'));
+    await (0,promises_namespaceObject.chmod)(dir, 0o700);
+    const codexHome = (0,external_node_path_namespaceObject.join)(dir, 'home');
+    await (0,promises_namespaceObject.mkdir)(codexHome, { mode: 0o700 });
+    return { codexHome, outputPath: (0,external_node_path_namespaceObject.join)(dir, 'output.log'), remove: () => (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true }) };
+}
+// Codex's own notice when CODEX_HOME is under /tmp (it then skips its PATH helpers); not the command's output.
+const CODEX_NOTICE = /^WARNING: proceeding, even though we could not create PATH aliases: .*\n?/gm;
+/** `output` without the lines `codex sandbox` itself prints. */
+function withoutSandboxNotices(output) {
+    return output.replace(CODEX_NOTICE, '');
+}
+/**
+ * Runs `true` in the sandbox before any model call: a sandbox that cannot start on this runner (or a codex without
+ * the `sandbox` subcommand) is reported with what to do, instead of surfacing later as odd command failures.
+ */
+async function probeSandbox(sandbox, cwd, env) {
+    const scratch = await sandboxScratch(sandbox);
+    try {
+        const { file, args } = sandboxedArgv(sandbox, cwd, ['true']);
+        const result = await execa(file, args, {
+            cwd,
+            env: { ...env, CODEX_HOME: scratch.codexHome },
+            extendEnv: false,
+            stdin: 'ignore',
+            all: true,
+            reject: false,
+            timeout: 60_000,
+        });
+        if (result.exitCode === 0)
+            return;
+        const output = withoutSandboxNotices(result.all ?? '').trim();
+        const failure = sandboxFailureIn(output, result.exitCode ?? 1);
+        if (failure)
+            throw new SandboxUnavailableError(failure);
+        throw new Error(`Could not run a command in the Codex sandbox (\`${sandbox.codexPath} sandbox\`): ` +
+            `${output.slice(0, 500) || `exit code ${result.exitCode ?? 'none'}`}. Use the codex version this action pins, ` +
+            "or set 'sandbox: danger-full-access' to run without the sandbox.");
+    }
+    finally {
+        await scratch.remove();
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/codex/async-queue.ts
@@ -60856,73 +60998,6 @@ function tomlString(value) {
     return JSON.stringify(value);
 }
 
-;// CONCATENATED MODULE: ./src/redact.ts
-// Keeps the run's secrets out of everything the action posts or commits.
-/** A secret was found in something about to be committed; the commit is refused. */
-class SecretLeakError extends Error {
-    constructor(where) {
-        super(`Refused to commit: ${where} contains one of this run's secrets (an API key or token). Nothing was pushed.`);
-        this.name = 'SecretLeakError';
-    }
-}
-/** The forms a secret can take in text: raw, and base64 (as in `http.extraheader` basic auth). */
-function secretForms(secrets) {
-    const forms = new Set();
-    for (const secret of secrets) {
-        if (secret.length < 4)
-            continue;
-        forms.add(secret);
-        forms.add(Buffer.from(secret).toString('base64'));
-        forms.add(Buffer.from(`x-access-token:${secret}`).toString('base64'));
-    }
-    return [...forms];
-}
-/** Replaces every form of every secret with `***`. */
-function redact(text, secrets) {
-    let out = text;
-    for (const form of secretForms(secrets))
-        out = out.split(form).join('***');
-    return out;
-}
-/** True when `text` carries any form of any secret. */
-function containsSecret(text, secrets) {
-    return secretForms(secrets).some((form) => text.includes(form));
-}
-
-;// CONCATENATED MODULE: ./src/codex/environment.ts
-// The minimal environment for the app-server and for test commands: the agent inherits it, so no secrets.
-
-// Variables a build or test usually needs. Everything else is dropped.
-const ALLOWED = new Set([
-    'PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'LANG', 'LANGUAGE', 'LC_ALL', 'LC_CTYPE', 'TZ', 'TMPDIR', 'TERM',
-    'CI', 'RUNNER_OS', 'RUNNER_ARCH', 'RUNNER_TEMP', 'RUNNER_TOOL_CACHE', 'GITHUB_ACTIONS', 'GITHUB_WORKSPACE',
-    'GITHUB_REPOSITORY', 'GITHUB_SHA', 'GITHUB_REF', 'GITHUB_REF_NAME', 'GITHUB_HEAD_REF', 'GITHUB_BASE_REF',
-    'GITHUB_RUN_ID', 'GITHUB_SERVER_URL', 'PKG_CONFIG_PATH', 'LD_LIBRARY_PATH', 'pythonLocation', 'NODE_OPTIONS',
-]);
-// Toolchain locations set by setup-* actions (JAVA_HOME_17_X64, GOROOT, Python3_ROOT_DIR, …).
-const ALLOWED_PATTERNS = [/_HOME(_|$)/, /^GOROOT/, /^GOPATH$/, /_ROOT_DIR$/, /^CARGO_/, /^RUSTUP_/];
-// Names that smell of credentials are dropped even when a pattern above would keep them.
-const SECRET_NAME = /TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|COOKIE|API_?KEY|PRIVATE|AUTH/i;
-/**
- * Picks the variables of `base` that are safe to hand to the agent, plus `extra`.
- * A variable whose value contains one of `secrets` (raw or base64) is dropped whatever its name.
- */
-function agentEnvironment(base, secrets, extra = {}) {
-    const env = {};
-    for (const [name, value] of Object.entries(base)) {
-        if (value === undefined)
-            continue;
-        if (!ALLOWED.has(name) && !ALLOWED_PATTERNS.some((p) => p.test(name)))
-            continue;
-        if (SECRET_NAME.test(name))
-            continue;
-        if (containsSecret(value, secrets))
-            continue;
-        env[name] = value;
-    }
-    return { ...env, ...extra };
-}
-
 // EXTERNAL MODULE: external "node:http"
 var external_node_http_ = __nccwpck_require__(7067);
 ;// CONCATENATED MODULE: ./src/codex/model-proxy.ts
@@ -61046,48 +61121,6 @@ async function openSession(options) {
         await (0,promises_namespaceObject.rm)(codexHome, { recursive: true, force: true });
         throw error;
     }
-}
-
-;// CONCATENATED MODULE: ./src/codex/sandbox-exec.ts
-// Runs one of the action's own commands (test-command) inside the Codex sandbox the agent had, through the pinned
-// binary's `codex sandbox` subcommand: the workspace writable but `.git` read-only, no network, a PID namespace
-// (the action's process and its environment are out of sight), and only the environment it is given.
-
-
-// The built-in permission profiles of codex 0.169.0 that match the thread sandbox modes. `codex sandbox` needs one
-// (`-P`); `-c sandbox_mode=…` alone is refused, and `codex sandbox linux …` panics in this version.
-const PROFILES = {
-    'workspace-write': ':workspace',
-    'read-only': ':read-only',
-};
-/** The sandbox for `sandbox` (the `sandbox` input; unset means workspace-write), or undefined for danger-full-access. */
-function commandSandbox(codexPath, sandbox, homeParent) {
-    if (sandbox === 'danger-full-access')
-        return undefined;
-    return { codexPath, mode: sandbox ?? 'workspace-write', homeParent };
-}
-/** The program and arguments that run `argv` in the sandbox with `cwd` as its (only writable) workspace. */
-function sandboxedArgv(sandbox, cwd, argv) {
-    return { file: sandbox.codexPath, args: ['sandbox', '-P', PROFILES[sandbox.mode], '-C', cwd, '--', ...argv] };
-}
-/**
- * A private folder for one sandboxed command: an empty CODEX_HOME and the file its output goes to; `remove()`
- * deletes both. Fresh per command because the command may be able to write there (when it lies under /tmp): nothing
- * it writes can shape a later run.
- */
-async function sandboxScratch(sandbox) {
-    await (0,promises_namespaceObject.mkdir)(sandbox.homeParent, { recursive: true });
-    const dir = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)(sandbox.homeParent, 'codex-sandbox-'));
-    await (0,promises_namespaceObject.chmod)(dir, 0o700);
-    const codexHome = (0,external_node_path_namespaceObject.join)(dir, 'home');
-    await (0,promises_namespaceObject.mkdir)(codexHome, { mode: 0o700 });
-    return { codexHome, outputPath: (0,external_node_path_namespaceObject.join)(dir, 'output.log'), remove: () => (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true }) };
-}
-// Codex's own notice when CODEX_HOME is under /tmp (it then skips its PATH helpers); not the command's output.
-const CODEX_NOTICE = /^WARNING: proceeding, even though we could not create PATH aliases: .*\n?/gm;
-/** `output` without the lines `codex sandbox` itself prints. */
-function withoutSandboxNotices(output) {
-    return output.replace(CODEX_NOTICE, '');
 }
 
 ;// CONCATENATED MODULE: ./src/git.ts
@@ -62603,8 +62636,6 @@ async function runFix(ctx, target) {
     const testEnv = agentEnvironment(ctx.env, ctx.secrets);
     const sandbox = commandSandbox((await ctx.codex()).path, inputs.sandbox, ctx.tempDir);
     const timeoutMs = inputs.timeoutMinutes * 60_000;
-    if (sandbox)
-        await checkSandbox(sandbox, workspace, testEnv);
     // Untracked files a test run creates (coverage/, junit.xml, …) are its output, not part of the fix.
     const testLeftovers = new Set();
     const runTests = async () => {
@@ -62782,21 +62813,6 @@ function checkoutAdvice(ctx, source, run) {
             "a merge commit by default, which is not the pull request's branch");
     }
     return `actions/checkout with \`ref: ${run.sha}\``;
-}
-/**
- * Runs `true` in the sandbox before anything else: a sandbox that cannot start (or a codex without the `sandbox`
- * subcommand this action uses) would otherwise look like a failing test-command to the agent.
- */
-async function checkSandbox(sandbox, cwd, env) {
-    const probe = await runTestCommand('true', { cwd, env, timeoutMs: 60_000, sandbox });
-    if (probe.passed)
-        return;
-    const failure = sandboxFailureIn(probe.output, probe.exitCode ?? 1);
-    if (failure)
-        throw new SandboxUnavailableError(failure);
-    throw new Error(`Could not run commands in the Codex sandbox (\`${sandbox.codexPath} sandbox\`), where the action runs test-command: ` +
-        `${probe.output.trim().slice(0, 500) || `exit code ${probe.exitCode ?? 'none'}`}. ` +
-        "Use the codex version this action pins, or set 'sandbox: danger-full-access' to run test-command unconfined.");
 }
 function pathList(paths) {
     return `${paths.slice(0, 5).map((p) => `\`${p}\``).join(', ')}${paths.length > 5 ? ', …' : ''}`;
@@ -70378,6 +70394,8 @@ function outputs(conclusion, reports, threadId, secrets) {
 
 
 
+
+
 /** The action's entry: never throws; failures end as `core.setFailed` with what to do. */
 async function run(env = process.env) {
     let secrets = [];
@@ -70396,7 +70414,7 @@ async function run(env = process.env) {
             throw new Error(`Input 'github-token' is empty: the ${plan.job} job needs a token to talk to GitHub (the default is \${{ github.token }}).`);
         }
         const sessions = [];
-        const codex = installOnce(inputs);
+        const codex = installOnce(inputs, plan.job, env, secrets);
         const ctx = context(inputs, event, env, secrets, codex.get, currentRunId, sessions);
         const restoreCredentials = await removePersistedCredentials(inputs.workingDirectory, secrets, ctx.tempDir);
         let outcome;
@@ -70436,7 +70454,7 @@ async function writeFailureSummary(message) {
  * Installs codex the first time a job asks for it: a run that ends up skipped (a draft PR, a loop guard)
  * downloads nothing.
  */
-function installOnce(inputs) {
+function installOnce(inputs, job, env, secrets) {
     let installing;
     let version;
     const get = () => (installing ??= group('Install Codex', async () => {
@@ -70444,13 +70462,17 @@ function installOnce(inputs) {
         version = codex.version;
         setOutput('codex-version', codex.version);
         await prepareSandbox(inputs.sandbox);
+        // The job's sandbox must start here before the agent (or fix mode's test runs) rely on it.
+        const sandbox = commandSandbox(codex.path, inputs.sandbox ?? (job === 'review' ? 'read-only' : 'workspace-write'), tempDirOf(env));
+        if (sandbox)
+            await probeSandbox(sandbox, inputs.workingDirectory, agentEnvironment(env, secrets));
         return codex;
     }));
     return { get, version: () => version };
 }
 function context(inputs, event, env, secrets, codex, currentRunId, sessions) {
     const [owner = '', repo = ''] = (env.GITHUB_REPOSITORY ?? '').split('/');
-    const tempDir = env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)();
+    const tempDir = tempDirOf(env);
     return {
         inputs,
         repo: { owner, repo },
@@ -70481,6 +70503,10 @@ function context(inputs, event, env, secrets, codex, currentRunId, sessions) {
             return session;
         },
     };
+}
+/** RUNNER_TEMP, or the OS temp folder outside Actions. */
+function tempDirOf(env) {
+    return env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)();
 }
 /** The event name and payload the runner wrote; a missing file is an empty payload (local runs). */
 async function readEvent(env) {

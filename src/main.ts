@@ -3,7 +3,9 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as core from '@actions/core';
 import { installCodex, type InstalledCodex } from './codex/install.js';
+import { agentEnvironment } from './codex/environment.js';
 import { prepareSandbox, SandboxUnavailableError } from './codex/sandbox.js';
+import { commandSandbox, probeSandbox } from './codex/sandbox-exec.js';
 import { openSession, type CodexSession } from './codex/session.js';
 import type { JobOutcome, RunContext, WorkflowEvent } from './context.js';
 import { runFix } from './fix/run-fix.js';
@@ -34,7 +36,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     }
 
     const sessions: CodexSession[] = [];
-    const codex = installOnce(inputs);
+    const codex = installOnce(inputs, plan.job, env, secrets);
     const ctx = context(inputs, event, env, secrets, codex.get, currentRunId, sessions);
     const restoreCredentials = await removePersistedCredentials(inputs.workingDirectory, secrets, ctx.tempDir);
     let outcome: JobOutcome;
@@ -73,7 +75,12 @@ async function writeFailureSummary(message: string): Promise<void> {
  * Installs codex the first time a job asks for it: a run that ends up skipped (a draft PR, a loop guard)
  * downloads nothing.
  */
-function installOnce(inputs: Inputs): { get: () => Promise<InstalledCodex>; version: () => string | undefined } {
+function installOnce(
+  inputs: Inputs,
+  job: 'review' | 'fix',
+  env: NodeJS.ProcessEnv,
+  secrets: readonly string[],
+): { get: () => Promise<InstalledCodex>; version: () => string | undefined } {
   let installing: Promise<InstalledCodex> | undefined;
   let version: string | undefined;
   const get = () =>
@@ -82,6 +89,9 @@ function installOnce(inputs: Inputs): { get: () => Promise<InstalledCodex>; vers
       version = codex.version;
       core.setOutput('codex-version', codex.version);
       await prepareSandbox(inputs.sandbox);
+      // The job's sandbox must start here before the agent (or fix mode's test runs) rely on it.
+      const sandbox = commandSandbox(codex.path, inputs.sandbox ?? (job === 'review' ? 'read-only' : 'workspace-write'), tempDirOf(env));
+      if (sandbox) await probeSandbox(sandbox, inputs.workingDirectory, agentEnvironment(env, secrets));
       return codex;
     }));
   return { get, version: () => version };
@@ -97,7 +107,7 @@ function context(
   sessions: CodexSession[],
 ): RunContext {
   const [owner = '', repo = ''] = (env.GITHUB_REPOSITORY ?? '').split('/');
-  const tempDir = env.RUNNER_TEMP || tmpdir();
+  const tempDir = tempDirOf(env);
   return {
     inputs,
     repo: { owner, repo },
@@ -128,6 +138,11 @@ function context(
       return session;
     },
   };
+}
+
+/** RUNNER_TEMP, or the OS temp folder outside Actions. */
+function tempDirOf(env: NodeJS.ProcessEnv): string {
+  return env.RUNNER_TEMP || tmpdir();
 }
 
 /** The event name and payload the runner wrote; a missing file is an empty payload (local runs). */

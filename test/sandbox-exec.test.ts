@@ -1,13 +1,14 @@
 // The action's own test runs inside the Codex sandbox (the real pinned binary): what the confined command can and
 // cannot reach, compared with the same command run directly.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { agentEnvironment } from '../src/codex/environment.js';
-import { commandSandbox, sandboxedArgv, withoutSandboxNotices, type CommandSandbox } from '../src/codex/sandbox-exec.js';
+import { SandboxUnavailableError } from '../src/codex/sandbox.js';
+import { commandSandbox, probeSandbox, sandboxedArgv, withoutSandboxNotices, type CommandSandbox } from '../src/codex/sandbox-exec.js';
 import { runTestCommand, type TestRunOptions } from '../src/fix/test-command.js';
 import { CODEX_BINARY } from './support/codex.js';
 import { createRepo, type TestRepo } from './support/git-repo.js';
@@ -117,4 +118,35 @@ test('background processes a passing sandboxed command leaves behind do not keep
   const run = await runTestCommand('(sleep 30 &); echo ok', options);
   expect(Date.now() - started).toBeLessThan(5_000);
   expect(run).toMatchObject({ passed: true, exitCode: 0, output: 'ok\n' });
+});
+
+describe('probeSandbox', () => {
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp' };
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'probe-'));
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  async function fakeCodex(script: string): Promise<string> {
+    const path = join(dir, 'codex');
+    await writeFile(path, `#!/bin/sh\n${script}\n`, { mode: 0o755 });
+    return path;
+  }
+
+  it('passes with the real binary in both confined modes', async () => {
+    for (const mode of ['read-only', 'workspace-write'] as const) {
+      await expect(probeSandbox(commandSandbox(CODEX_BINARY, mode, dir)!, dir, env)).resolves.toBeUndefined();
+    }
+  });
+
+  it('turns a sandbox that cannot start into the error that says how to fix it', async () => {
+    const codex = await fakeCodex("echo 'bwrap: setting up uid map: Permission denied' >&2; exit 1");
+    await expect(probeSandbox(commandSandbox(codex, 'read-only', dir)!, dir, env)).rejects.toThrow(SandboxUnavailableError);
+  });
+
+  it('says so when codex cannot run sandboxed commands at all', async () => {
+    const codex = await fakeCodex("echo \"error: unrecognized subcommand 'sandbox'\" >&2; exit 2");
+    await expect(probeSandbox(commandSandbox(codex, 'workspace-write', dir)!, dir, env)).rejects.toThrow(/unrecognized subcommand 'sandbox'.*danger-full-access/s);
+  });
 });

@@ -3,7 +3,9 @@
 // (the action's process and its environment are out of sight), and only the environment it is given.
 import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import type { SandboxMode } from '../inputs.js';
+import { sandboxFailureIn, SandboxUnavailableError } from './sandbox.js';
 
 /** Sandbox modes a command can be confined to; `danger-full-access` means "run it directly". */
 export type ConfinedMode = Exclude<SandboxMode, 'danger-full-access'>;
@@ -57,4 +59,35 @@ const CODEX_NOTICE = /^WARNING: proceeding, even though we could not create PATH
 /** `output` without the lines `codex sandbox` itself prints. */
 export function withoutSandboxNotices(output: string): string {
   return output.replace(CODEX_NOTICE, '');
+}
+
+/**
+ * Runs `true` in the sandbox before any model call: a sandbox that cannot start on this runner (or a codex without
+ * the `sandbox` subcommand) is reported with what to do, instead of surfacing later as odd command failures.
+ */
+export async function probeSandbox(sandbox: CommandSandbox, cwd: string, env: Record<string, string>): Promise<void> {
+  const scratch = await sandboxScratch(sandbox);
+  try {
+    const { file, args } = sandboxedArgv(sandbox, cwd, ['true']);
+    const result = await execa(file, args, {
+      cwd,
+      env: { ...env, CODEX_HOME: scratch.codexHome },
+      extendEnv: false,
+      stdin: 'ignore',
+      all: true,
+      reject: false,
+      timeout: 60_000,
+    });
+    if (result.exitCode === 0) return;
+    const output = withoutSandboxNotices(result.all ?? '').trim();
+    const failure = sandboxFailureIn(output, result.exitCode ?? 1);
+    if (failure) throw new SandboxUnavailableError(failure);
+    throw new Error(
+      `Could not run a command in the Codex sandbox (\`${sandbox.codexPath} sandbox\`): ` +
+        `${output.slice(0, 500) || `exit code ${result.exitCode ?? 'none'}`}. Use the codex version this action pins, ` +
+        "or set 'sandbox: danger-full-access' to run without the sandbox.",
+    );
+  } finally {
+    await scratch.remove();
+  }
 }

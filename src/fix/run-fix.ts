@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import * as core from '@actions/core';
 import { agentEnvironment } from '../codex/environment.js';
-import { commandSandbox, type CommandSandbox } from '../codex/sandbox-exec.js';
+import { commandSandbox } from '../codex/sandbox-exec.js';
 import { sandboxFailureIn, SandboxUnavailableError } from '../codex/sandbox.js';
 import type { JobOutcome, RunContext } from '../context.js';
 import { Git } from '../git.js';
@@ -94,7 +94,6 @@ export async function runFix(ctx: RunContext, target: FixTarget): Promise<JobOut
   const testEnv = agentEnvironment(ctx.env, ctx.secrets);
   const sandbox = commandSandbox((await ctx.codex()).path, inputs.sandbox, ctx.tempDir);
   const timeoutMs = inputs.timeoutMinutes * 60_000;
-  if (sandbox) await checkSandbox(sandbox, workspace, testEnv);
   // Untracked files a test run creates (coverage/, junit.xml, …) are its output, not part of the fix.
   const testLeftovers = new Set<string>();
   const runTests = async (): Promise<TestRun> => {
@@ -289,22 +288,6 @@ function checkoutAdvice(ctx: RunContext, source: FixTarget['source'], run: Faili
     );
   }
   return `actions/checkout with \`ref: ${run.sha}\``;
-}
-
-/**
- * Runs `true` in the sandbox before anything else: a sandbox that cannot start (or a codex without the `sandbox`
- * subcommand this action uses) would otherwise look like a failing test-command to the agent.
- */
-async function checkSandbox(sandbox: CommandSandbox, cwd: string, env: Record<string, string>): Promise<void> {
-  const probe = await runTestCommand('true', { cwd, env, timeoutMs: 60_000, sandbox });
-  if (probe.passed) return;
-  const failure = sandboxFailureIn(probe.output, probe.exitCode ?? 1);
-  if (failure) throw new SandboxUnavailableError(failure);
-  throw new Error(
-    `Could not run commands in the Codex sandbox (\`${sandbox.codexPath} sandbox\`), where the action runs test-command: ` +
-      `${probe.output.trim().slice(0, 500) || `exit code ${probe.exitCode ?? 'none'}`}. ` +
-      "Use the codex version this action pins, or set 'sandbox: danger-full-access' to run test-command unconfined.",
-  );
 }
 
 function pathList(paths: readonly string[]): string {
