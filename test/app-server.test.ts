@@ -107,3 +107,22 @@ test('the app-server killed mid-turn gives a clear error', async () => {
   await expect(turn).rejects.toThrow(/codex app-server was killed by SIGKILL/);
   await expect(rig.server.startThread()).rejects.toThrow(/killed by SIGKILL/);
 });
+
+test('the streaming form yields the events of one turn in order and ends after turn/completed', async () => {
+  rig = await startCodexRig();
+  rig.model.respond((req) => (isAfterToolCall(req) ? { message: 'streamed' } : { exec: 'echo streaming' }));
+  const thread = await rig.server.startThread({ sandbox: 'read-only', approvalPolicy: 'never' });
+  const methods: string[] = [];
+  const items: string[] = [];
+  for await (const event of thread.runStreamed('Stream it.')) {
+    methods.push(event.method);
+    if (event.method === 'item/completed') items.push(event.params.item.type);
+  }
+  expect(methods[0]).toBe('turn/started');
+  expect(methods.at(-1)).toBe('turn/completed');
+  expect(methods).toContain('thread/tokenUsage/updated');
+  expect(items).toEqual(expect.arrayContaining(['userMessage', 'commandExecution', 'agentMessage']));
+  expect(items.indexOf('commandExecution')).toBeLessThan(items.indexOf('agentMessage'));
+  // The thread is free again for the next turn.
+  expect((await thread.run('again')).status).toBe('completed');
+});
