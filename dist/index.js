@@ -35656,7 +35656,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2344);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1352);
 // The action's entry point: run() and nothing else.
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
@@ -35666,7 +35666,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2344:
+/***/ 1352:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -35723,8 +35723,6 @@ __nccwpck_require__.d(core_namespaceObject, {
 
 ;// CONCATENATED MODULE: external "node:fs/promises"
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
 ;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
@@ -40953,6 +40951,8 @@ const npmRunPathEnv = ({env = external_node_process_namespaceObject.env, ...opti
 
 ;// CONCATENATED MODULE: external "node:timers/promises"
 const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 ;// CONCATENATED MODULE: ./node_modules/human-signals/build/src/realtime.js
 
 const getRealtimeSignals=()=>{
@@ -60259,870 +60259,6 @@ async function probeSandbox(sandbox, cwd, env) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/codex/async-queue.ts
-// An unbounded async queue: notifications are pushed as they arrive and pulled by one consumer.
-class AsyncQueue {
-    items = [];
-    waiter;
-    ended = false;
-    failure;
-    push(item) {
-        if (this.ended)
-            return;
-        if (this.waiter) {
-            const { resolve } = this.waiter;
-            this.waiter = undefined;
-            resolve({ value: item, done: false });
-        }
-        else
-            this.items.push(item);
-    }
-    /** Ends the queue: the consumer gets what is buffered, then `done`. */
-    end() {
-        this.ended = true;
-        this.wake();
-    }
-    /** Ends the queue with an error the consumer receives after the buffered items. */
-    fail(error) {
-        if (this.ended)
-            return;
-        this.failure = error;
-        this.ended = true;
-        this.wake();
-    }
-    [Symbol.asyncIterator]() {
-        return {
-            next: () => {
-                if (this.items.length > 0)
-                    return Promise.resolve({ value: this.items.shift(), done: false });
-                if (this.failure)
-                    return Promise.reject(this.failure);
-                if (this.ended)
-                    return Promise.resolve({ value: undefined, done: true });
-                return new Promise((resolve, reject) => (this.waiter = { resolve, reject }));
-            },
-        };
-    }
-    wake() {
-        // A waiting consumer means the buffer is empty: push() hands items straight to it.
-        if (!this.waiter)
-            return;
-        const { resolve, reject } = this.waiter;
-        this.waiter = undefined;
-        if (this.failure)
-            reject(this.failure);
-        else
-            resolve({ value: undefined, done: true });
-    }
-}
-
-;// CONCATENATED MODULE: ./src/codex/protocol.ts
-// zod schemas of exactly the app-server messages this action reads (camelCase, as on the wire).
-
-/** Methods the client sends; the contract test checks each exists in the pinned binary's schema. */
-const CLIENT_METHODS = (/* unused pure expression or super */ null && ([
-    'initialize',
-    'thread/start',
-    'thread/resume',
-    'thread/fork',
-    'turn/start',
-    'turn/interrupt',
-]));
-/** Notifications the client reads; the contract test checks each exists in the pinned binary's schema. */
-const SERVER_NOTIFICATIONS = (/* unused pure expression or super */ null && ([
-    'turn/started',
-    'item/started',
-    'item/completed',
-    'thread/tokenUsage/updated',
-    'turn/completed',
-    'error',
-]));
-/** Server → client requests the client answers (the rest get a JSON-RPC error so no turn hangs). */
-const APPROVAL_REQUESTS = {
-    command: 'item/commandExecution/requestApproval',
-    fileChange: 'item/fileChange/requestApproval',
-};
-const initializeResult = object({ userAgent: schemas_string() }).loose();
-/** thread/start, thread/resume and thread/fork all answer with the thread. */
-const threadResult = object({ thread: object({ id: schemas_string() }).loose() }).loose();
-const turnStatus = schemas_enum(['completed', 'interrupted', 'failed', 'inProgress']);
-const turnError = object({ message: schemas_string(), additionalDetails: schemas_string().nullish() }).loose();
-const turn = object({ id: schemas_string(), status: turnStatus, error: turnError.nullish() })
-    .loose();
-const turnStartResult = object({ turn }).loose();
-/** The items this action looks into; every other item type is kept as-is. */
-const agentMessageItem = object({ type: literal('agentMessage'), id: schemas_string(), text: schemas_string() }).loose();
-const commandExecutionItem = object({
-    type: literal('commandExecution'),
-    id: schemas_string(),
-    command: schemas_string(),
-    cwd: schemas_string().nullish(),
-    status: schemas_string(),
-    exitCode: schemas_number().nullish(),
-    aggregatedOutput: schemas_string().nullish(),
-})
-    .loose();
-const fileChangeItem = object({
-    type: literal('fileChange'),
-    id: schemas_string(),
-    changes: array(object({ path: schemas_string() }).loose()),
-    status: schemas_string(),
-})
-    .loose();
-const otherItem = object({ type: schemas_string(), id: schemas_string() }).loose();
-const threadItem = union([agentMessageItem, commandExecutionItem, fileChangeItem, otherItem]);
-const tokenBreakdown = object({
-    totalTokens: schemas_number(),
-    inputTokens: schemas_number(),
-    cachedInputTokens: schemas_number(),
-    outputTokens: schemas_number(),
-    reasoningOutputTokens: schemas_number(),
-})
-    .loose();
-/** Notifications of one turn, keyed by method; `threadId` routes them to the turn's stream. */
-const turnNotifications = {
-    'turn/started': object({ threadId: schemas_string(), turn }).loose(),
-    'item/started': object({ threadId: schemas_string(), turnId: schemas_string(), item: threadItem }).loose(),
-    'item/completed': object({ threadId: schemas_string(), turnId: schemas_string(), item: threadItem }).loose(),
-    'thread/tokenUsage/updated': object({
-        threadId: schemas_string(),
-        turnId: schemas_string(),
-        tokenUsage: object({ total: tokenBreakdown, last: tokenBreakdown }).loose(),
-    })
-        .loose(),
-    'turn/completed': object({ threadId: schemas_string(), turn }).loose(),
-    error: object({ threadId: schemas_string(), turnId: schemas_string(), error: turnError, willRetry: schemas_boolean() }).loose(),
-};
-const commandApprovalParams = object({
-    threadId: schemas_string(),
-    turnId: schemas_string(),
-    itemId: schemas_string(),
-    command: schemas_string().nullish(),
-    cwd: schemas_string().nullish(),
-    reason: schemas_string().nullish(),
-})
-    .loose();
-const fileChangeApprovalParams = object({ threadId: schemas_string(), turnId: schemas_string(), itemId: schemas_string(), reason: schemas_string().nullish() })
-    .loose();
-
-;// CONCATENATED MODULE: external "node:readline"
-const external_node_readline_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:readline");
-;// CONCATENATED MODULE: ./src/codex/rpc.ts
-// A JSON-RPC connection over newline-delimited JSON on a child process's stdio (no Codex knowledge).
-
-
-/** A JSON-RPC error answered by the other side; keeps its code and data. */
-class RpcError extends Error {
-    method;
-    code;
-    data;
-    constructor(method, code, message, data) {
-        super(`${method} failed (${code}): ${message}`);
-        this.method = method;
-        this.code = code;
-        this.data = data;
-        this.name = 'RpcError';
-    }
-}
-/** The connection closed while a request was pending; `cause` says why. */
-class ConnectionClosedError extends Error {
-    constructor(method, cause) {
-        super(`${method} got no answer: ${cause.message}`, { cause });
-        this.name = 'ConnectionClosedError';
-    }
-}
-// The three message shapes we read: a response, a request from the server, a notification.
-const responseSchema = object({
-    id: union([schemas_number(), schemas_string()]),
-    result: unknown().optional(),
-    error: object({ code: schemas_number(), message: schemas_string(), data: unknown().optional() }).optional(),
-});
-const incomingSchema = object({
-    id: union([schemas_number(), schemas_string()]).optional(),
-    method: schemas_string().optional(),
-    params: unknown().optional(),
-});
-/** One JSON-RPC conversation, listening until closed; on close every pending request is rejected. */
-class JsonRpcConnection {
-    output;
-    log;
-    state = 'listening';
-    closeReason;
-    nextId = 1;
-    pending = new Map();
-    notificationHandlers = new Set();
-    requestHandler;
-    constructor(input, output, log) {
-        this.output = output;
-        this.log = log;
-        const lines = (0,external_node_readline_namespaceObject.createInterface)({ input, crlfDelay: Infinity });
-        lines.on('line', (line) => this.onLine(line));
-        // A write to a dead child fails asynchronously; the exit handler reports the real cause.
-        output.on('error', (error) => this.log.debug(`rpc: write failed: ${error.message}`));
-    }
-    /** Sends a request and resolves with its result, or rejects with RpcError / ConnectionClosedError. */
-    request(method, params) {
-        if (this.state === 'closed')
-            return Promise.reject(new ConnectionClosedError(method, this.closeReason));
-        const id = this.nextId++;
-        return new Promise((resolve, reject) => {
-            this.pending.set(id, { method, resolve, reject });
-            this.send({ id, method, params });
-        });
-    }
-    /** Sends a notification (no answer expected). */
-    notify(method, params) {
-        if (this.state === 'closed')
-            return;
-        this.send(params === undefined ? { method } : { method, params });
-    }
-    /** Registers a handler for every notification. */
-    onNotification(handler) {
-        this.notificationHandlers.add(handler);
-        return { dispose: () => this.notificationHandlers.delete(handler) };
-    }
-    /** Sets the one handler for requests the other side sends. */
-    onRequest(handler) {
-        this.requestHandler = handler;
-    }
-    /** Closes the connection and rejects every pending request with `reason`. */
-    close(reason) {
-        if (this.state === 'closed')
-            return;
-        this.state = 'closed';
-        this.closeReason = reason;
-        for (const [id, p] of this.pending) {
-            this.pending.delete(id);
-            p.reject(new ConnectionClosedError(p.method, reason));
-        }
-    }
-    get isClosed() {
-        return this.state === 'closed';
-    }
-    send(message) {
-        const text = JSON.stringify(message);
-        this.log.debug(`rpc → ${text.length > 2000 ? `${text.slice(0, 2000)}…` : text}`);
-        this.output.write(`${text}\n`);
-    }
-    onLine(line) {
-        if (!line.trim())
-            return;
-        let json;
-        try {
-            json = JSON.parse(line);
-        }
-        catch {
-            // The server may print stray text; one bad line must not end the session.
-            this.log.warning(`codex app-server printed a line that is not JSON; skipped: ${line.slice(0, 200)}`);
-            return;
-        }
-        this.log.debug(`rpc ← ${line.length > 2000 ? `${line.slice(0, 2000)}…` : line}`);
-        const message = incomingSchema.safeParse(json);
-        if (!message.success) {
-            this.log.warning(`codex app-server sent a message that is not JSON-RPC; skipped: ${line.slice(0, 200)}`);
-            return;
-        }
-        const { id, method, params } = message.data;
-        if (method !== undefined && id !== undefined)
-            void this.answer(id, method, params);
-        else if (method !== undefined)
-            this.dispatchNotification(method, params);
-        else if (id !== undefined)
-            this.settle(json);
-    }
-    settle(json) {
-        const parsed = responseSchema.safeParse(json);
-        if (!parsed.success) {
-            // An answer we cannot read must not leave its request waiting forever.
-            const id = json.id;
-            const p = typeof id === 'number' || typeof id === 'string' ? this.pending.get(id) : undefined;
-            this.log.warning(`codex app-server sent an answer that is not JSON-RPC; ${p ? `failing ${p.method}` : 'skipped'}.`);
-            if (p) {
-                this.pending.delete(id);
-                p.reject(new RpcError(p.method, -32603, 'the answer could not be read'));
-            }
-            return;
-        }
-        const { id, result, error } = parsed.data;
-        const p = this.pending.get(id);
-        if (!p) {
-            this.log.debug(`rpc: answer for unknown request ${id}`);
-            return;
-        }
-        this.pending.delete(id);
-        if (error)
-            p.reject(new RpcError(p.method, error.code, error.message, error.data));
-        else
-            p.resolve(result);
-    }
-    dispatchNotification(method, params) {
-        for (const handler of this.notificationHandlers) {
-            try {
-                handler(method, params);
-            }
-            catch (error) {
-                this.log.warning(`handler for ${method} failed: ${error.message}`);
-            }
-        }
-    }
-    async answer(id, method, params) {
-        try {
-            if (!this.requestHandler)
-                throw new RpcError(method, -32601, 'no handler for server requests');
-            const result = await this.requestHandler(method, params);
-            if (this.state !== 'closed')
-                this.send({ id, result });
-        }
-        catch (error) {
-            const code = error instanceof RpcError ? error.code : -32603;
-            if (this.state !== 'closed')
-                this.send({ id, error: { code, message: error.message } });
-        }
-    }
-}
-
-;// CONCATENATED MODULE: ./src/codex/app-server.ts
-// One `codex app-server` process: spawn, initialize, threads, forks and turns → TurnResult.
-
-
-
-
-
-
-/** The app-server process ended; carries its exit code and the tail of its stderr. */
-class AppServerExitedError extends Error {
-    exitCode;
-    signal;
-    stderrTail;
-    constructor(exitCode, signal, stderrTail, cause) {
-        const how = signal ? `was killed by ${signal}` : `exited with code ${exitCode}`;
-        const tail = stderrTail.trim() ? `\nLast lines of its stderr:\n${stderrTail.trim()}` : ' (no stderr output)';
-        super(`codex app-server ${how}.${tail}`, { cause });
-        this.exitCode = exitCode;
-        this.signal = signal;
-        this.stderrTail = stderrTail;
-        this.name = 'AppServerExitedError';
-    }
-}
-/** A turn ran past its time limit and did not stop after `turn/interrupt`. */
-class TurnTimeoutError extends Error {
-    constructor(threadId, timeoutMs) {
-        super(`The turn on thread ${threadId} ran past its ${Math.round(timeoutMs / 1000)} s limit and did not stop ` +
-            `when interrupted, so the app-server was stopped. Raise 'timeout-minutes' if the task needs longer.`);
-        this.name = 'TurnTimeoutError';
-    }
-}
-const OVERLOADED = -32001;
-const STDERR_TAIL_BYTES = 4096;
-/** A running app-server: one per action run, serving many threads. */
-class AppServer {
-    child;
-    rpc;
-    options;
-    turns = new Map();
-    stderrTail = '';
-    sandboxError;
-    /** Why the action itself killed the process, for the error every waiting turn gets. */
-    killReason;
-    exited;
-    exitPromise;
-    constructor(child, rpc, options) {
-        this.child = child;
-        this.rpc = rpc;
-        this.options = options;
-        // With `reject: false` the execa promise settles once, however the process ended (spawn errors included).
-        this.exitPromise = child.then((result) => {
-            const spawnError = result.exitCode === undefined && !result.signal ? `\n${result.originalMessage ?? ''}` : '';
-            const reason = this.killReason ? `\n${this.killReason}` : '';
-            this.onExit(new AppServerExitedError(result.exitCode ?? null, result.signal ?? null, this.stderrTail + spawnError + reason));
-        });
-        child.stderr?.on('data', (chunk) => {
-            const text = chunk.toString('utf8');
-            this.stderrTail = (this.stderrTail + text).slice(-STDERR_TAIL_BYTES);
-            for (const line of text.split('\n'))
-                if (line.trim())
-                    this.log.debug(`codex: ${line}`);
-        });
-        rpc.onNotification((method, params) => this.onNotification(method, params));
-        rpc.onRequest((method, params) => this.onServerRequest(method, params));
-    }
-    /** Spawns `codex app-server` and completes the initialize handshake. */
-    static async start(options) {
-        const args = [...(options.configOverrides ?? []).flatMap((c) => ['-c', c]), 'app-server'];
-        const child = execa(options.codexPath, args, {
-            cwd: options.cwd,
-            env: options.env,
-            extendEnv: false,
-            stdin: 'pipe',
-            stdout: 'pipe',
-            stderr: 'pipe',
-            buffer: false,
-            reject: false,
-            cleanup: true,
-        });
-        const log = options.logger ?? silentLogger;
-        const rpc = new JsonRpcConnection(child.stdout, child.stdin, log);
-        const server = new AppServer(child, rpc, options);
-        try {
-            initializeResult.parse(await server.call('initialize', {
-                clientInfo: { name: 'codex-ci-action', title: 'Codex CI Action', version: '0.1.0' },
-                capabilities: null,
-            }));
-            rpc.notify('initialized');
-        }
-        catch (error) {
-            // A process that died explains itself through its exit; any other failure (an RPC error, a bad answer) is the news.
-            const died = error instanceof ConnectionClosedError;
-            await server.close();
-            throw died ? (server.exited ?? error) : error;
-        }
-        return server;
-    }
-    /** Starts a new thread. */
-    async startThread(options = {}) {
-        const result = threadResult.parse(await this.call('thread/start', compact({ ...options })));
-        return new Thread(this, result.thread.id);
-    }
-    /** Resumes a thread this server knows (from its rollout on disk). */
-    async resumeThread(threadId, options = {}) {
-        const result = threadResult.parse(await this.call('thread/resume', compact({ threadId, excludeTurns: true, ...options })));
-        return new Thread(this, result.thread.id);
-    }
-    /** Forks a thread: the new thread starts with the parent's whole history. */
-    async forkThread(threadId, options = {}) {
-        const result = threadResult.parse(await this.call('thread/fork', compact({ threadId, excludeTurns: true, ...options })));
-        return new Thread(this, result.thread.id);
-    }
-    /** Starts a turn and returns its event stream, which ends after `turn/completed`. */
-    streamTurn(threadId, prompt, options = {}) {
-        const active = { queue: new AsyncQueue(), timedOut: false };
-        // The turn starts (and is registered) when the stream is first read, so an unread stream holds nothing.
-        const events = this.turnEvents(threadId, prompt, options, active);
-        return {
-            threadId,
-            get timedOut() {
-                return active.timedOut;
-            },
-            [Symbol.asyncIterator]: () => events,
-        };
-    }
-    /** Runs one turn to its end and collects the result. */
-    async runTurn(threadId, prompt, options = {}) {
-        const startedAt = Date.now();
-        const stream = this.streamTurn(threadId, prompt, options);
-        const items = [];
-        let usage = { inputTokens: 0, cachedInputTokens: 0, outputTokens: 0, reasoningOutputTokens: 0 };
-        let finalResponse = null;
-        let turnId = '';
-        let status = 'failed';
-        let error = null;
-        for await (const event of stream) {
-            switch (event.method) {
-                case 'turn/started':
-                    turnId = event.params.turn.id;
-                    break;
-                case 'item/completed':
-                    items.push(event.params.item);
-                    if (event.params.item.type === 'agentMessage')
-                        finalResponse = event.params.item.text;
-                    break;
-                case 'thread/tokenUsage/updated': {
-                    // `total` is the thread's running total (a fork starts from its parent's); sum `last` per turn instead.
-                    const last = event.params.tokenUsage.last;
-                    usage = {
-                        inputTokens: usage.inputTokens + last.inputTokens,
-                        cachedInputTokens: usage.cachedInputTokens + last.cachedInputTokens,
-                        outputTokens: usage.outputTokens + last.outputTokens,
-                        reasoningOutputTokens: usage.reasoningOutputTokens + last.reasoningOutputTokens,
-                    };
-                    break;
-                }
-                case 'error':
-                    if (!event.params.willRetry)
-                        error = event.params.error.message;
-                    break;
-                case 'turn/completed': {
-                    const turn = event.params.turn;
-                    turnId = turn.id;
-                    status = turn.status === 'inProgress' ? 'failed' : turn.status;
-                    error = turn.error?.message ?? error;
-                    break;
-                }
-            }
-        }
-        return {
-            threadId,
-            turnId,
-            status,
-            finalResponse,
-            items,
-            usage,
-            timing: { startedAt, durationMs: Date.now() - startedAt },
-            error,
-            timedOut: stream.timedOut,
-        };
-    }
-    /** Asks the server to stop a running turn; it ends with status `interrupted`. */
-    async interruptTurn(threadId, turnId) {
-        await this.call('turn/interrupt', { threadId, turnId });
-    }
-    /** The bubblewrap error seen in a command's output, when the sandbox could not start. */
-    get sandboxFailure() {
-        return this.sandboxError;
-    }
-    /** The process id (for diagnostics and tests). */
-    get pid() {
-        return this.child.pid;
-    }
-    /** The last few KB the process wrote to stderr. */
-    get stderr() {
-        return this.stderrTail;
-    }
-    /** Ends the process: closes stdin, then SIGTERM, then SIGKILL if it lingers. */
-    async close() {
-        if (!this.exited) {
-            this.child.stdin?.end();
-            const stopped = await Promise.race([this.exitPromise.then(() => true), delay(2000).then(() => false)]);
-            if (!stopped) {
-                this.child.kill('SIGTERM');
-                const terminated = await Promise.race([this.exitPromise.then(() => true), delay(3000).then(() => false)]);
-                if (!terminated)
-                    this.child.kill('SIGKILL');
-            }
-        }
-        await this.exitPromise;
-    }
-    /** Sends a request; a server that says it is overloaded (-32001) is asked again with backoff. */
-    async call(method, params) {
-        const retries = this.options.overloadRetries ?? 4;
-        for (let attempt = 0;; attempt++) {
-            try {
-                return await this.rpc.request(method, params);
-            }
-            catch (error) {
-                if (!(error instanceof RpcError) || error.code !== OVERLOADED || attempt >= retries)
-                    throw error;
-                const wait = 250 * 2 ** attempt + Math.random() * 100;
-                this.log.info(`codex app-server is overloaded; asking again in ${Math.round(wait)} ms (${method}).`);
-                await delay(wait);
-            }
-        }
-    }
-    get log() {
-        return this.options.logger ?? silentLogger;
-    }
-    async *turnEvents(threadId, prompt, options, active) {
-        if (this.turns.has(threadId))
-            throw new Error(`Thread ${threadId} already has a turn running.`);
-        if (this.exited)
-            throw this.exited;
-        this.turns.set(threadId, active);
-        let timer;
-        let killTimer;
-        let turnId;
-        let completed = false;
-        try {
-            const started = turnStartResult.parse(await this.call('turn/start', compact({
-                threadId,
-                input: [{ type: 'text', text: prompt }],
-                outputSchema: options.outputSchema,
-                effort: options.effort,
-                model: options.model,
-            })));
-            turnId = started.turn.id;
-            const ownTurn = turnId;
-            if (options.timeoutMs !== undefined) {
-                timer = setTimeout(() => {
-                    active.timedOut = true;
-                    this.log.warning(`The turn on thread ${threadId} ran past its time limit; interrupting it.`);
-                    this.interruptTurn(threadId, ownTurn).catch((e) => this.log.debug(`interrupt failed: ${e.message}`));
-                    killTimer = setTimeout(() => {
-                        const error = new TurnTimeoutError(threadId, options.timeoutMs);
-                        active.queue.fail(error);
-                        this.killReason = error.message;
-                        this.child.kill('SIGKILL');
-                    }, this.options.interruptGraceMs ?? 15_000);
-                }, options.timeoutMs);
-            }
-            for await (const event of active.queue) {
-                // A late event of an earlier turn on this thread (one that was interrupted) is not this turn's.
-                if (turnIdOf(event) !== ownTurn)
-                    continue;
-                yield event;
-                if (event.method === 'turn/completed') {
-                    completed = true;
-                    return;
-                }
-            }
-        }
-        finally {
-            clearTimeout(timer);
-            clearTimeout(killTimer);
-            this.turns.delete(threadId);
-            // A consumer that stops reading early must not leave the turn running (and spending tokens).
-            if (turnId && !completed && !this.exited) {
-                this.interruptTurn(threadId, turnId).catch((e) => this.log.debug(`interrupt failed: ${e.message}`));
-            }
-        }
-    }
-    onNotification(method, params) {
-        if (!(method in turnNotifications))
-            return;
-        const schema = turnNotifications[method];
-        const parsed = schema.safeParse(params);
-        if (!parsed.success) {
-            this.log.warning(`Skipped a ${method} notification that did not match the expected shape: ${prettifyError(parsed.error)}`);
-            return;
-        }
-        const threadId = parsed.data.threadId;
-        if (method === 'item/completed')
-            this.noticeSandboxFailure(parsed.data.item);
-        this.turns.get(threadId)?.queue.push({ method, params: parsed.data });
-    }
-    async onServerRequest(method, params) {
-        const handler = this.options.onApproval ?? declineAll(this.log);
-        if (method === APPROVAL_REQUESTS.command) {
-            const p = commandApprovalParams.parse(params);
-            const decision = await handler({
-                kind: 'command',
-                threadId: p.threadId,
-                turnId: p.turnId,
-                command: p.command ?? null,
-                cwd: p.cwd ?? null,
-                reason: p.reason ?? null,
-            });
-            return { decision };
-        }
-        if (method === APPROVAL_REQUESTS.fileChange) {
-            const p = fileChangeApprovalParams.parse(params);
-            const decision = await handler({ kind: 'fileChange', threadId: p.threadId, turnId: p.turnId, reason: p.reason ?? null });
-            return { decision };
-        }
-        // Answer everything else with an error: an unanswered request would block the turn forever.
-        this.log.warning(`codex asked for '${method}', which a CI run cannot answer; declined.`);
-        throw new RpcError(method, -32601, `codex-ci-action does not handle ${method}`);
-    }
-    noticeSandboxFailure(item) {
-        if (item.type !== 'commandExecution' || this.sandboxError)
-            return;
-        const command = item;
-        const failure = sandboxFailureIn(command.aggregatedOutput, command.exitCode);
-        if (failure) {
-            this.sandboxError = failure;
-            this.log.warning(`The sandbox failed to start a command: ${failure}`);
-        }
-    }
-    onExit(error) {
-        if (this.exited)
-            return;
-        this.exited = error;
-        this.rpc.close(error);
-        for (const turn of this.turns.values())
-            turn.queue.fail(error);
-    }
-}
-/** A thread on an app-server. */
-class Thread {
-    server;
-    id;
-    constructor(server, id) {
-        this.server = server;
-        this.id = id;
-    }
-    /** Runs one turn and waits for its result. */
-    run(prompt, options) {
-        return this.server.runTurn(this.id, prompt, options);
-    }
-    /** Runs one turn, streaming its events. */
-    runStreamed(prompt, options) {
-        return this.server.streamTurn(this.id, prompt, options);
-    }
-    /** Forks this thread; the fork carries this thread's history. */
-    fork(options) {
-        return this.server.forkThread(this.id, options);
-    }
-}
-/** The turn an event belongs to. */
-function turnIdOf(event) {
-    return event.method === 'turn/started' || event.method === 'turn/completed' ? event.params.turn.id : event.params.turnId;
-}
-const silentLogger = { info: () => { }, debug: () => { }, warning: () => { } };
-function declineAll(log) {
-    return (request) => {
-        const what = request.kind === 'command' ? `run \`${request.command ?? '?'}\`` : 'change files';
-        log.warning(`The agent asked to ${what} outside its sandbox; declined (no one can approve in CI).`);
-        return 'decline';
-    };
-}
-function compact(value) {
-    return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined));
-}
-function delay(ms) {
-    return new Promise((resolve) => setTimeout(resolve, ms).unref());
-}
-
-;// CONCATENATED MODULE: ./src/codex/codex-home.ts
-// The private CODEX_HOME of one run: a config.toml that points Codex at the model proxy, and
-// (ChatGPT-plan auth only) the user's auth.json.
-
-
-/** The provider id written to config.toml. */
-const PROVIDER_ID = 'codex-ci-action';
-/** Creates the folder and its files; returns its path. */
-async function createCodexHome(options) {
-    await (0,promises_namespaceObject.mkdir)(options.parent, { recursive: true });
-    const home = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)(options.parent, 'codex-home-'));
-    await (0,promises_namespaceObject.chmod)(home, 0o700);
-    await (0,promises_namespaceObject.writeFile)((0,external_node_path_namespaceObject.join)(home, 'config.toml'), configToml(options), { mode: 0o600 });
-    if (options.authJson !== undefined) {
-        await (0,promises_namespaceObject.writeFile)((0,external_node_path_namespaceObject.join)(home, 'auth.json'), options.authJson, { mode: 0o600 });
-    }
-    return home;
-}
-/** The config.toml text. No secret is ever part of it. */
-function configToml(options) {
-    const lines = ['# Written by codex-ci-action for one run; holds no secrets.'];
-    if (options.model)
-        lines.push(`model = ${tomlString(options.model)}`);
-    lines.push(...(options.extraToml ?? []));
-    if (options.providerUrl) {
-        lines.push(`model_provider = ${tomlString(PROVIDER_ID)}`, '', `[model_providers.${PROVIDER_ID}]`, `name = ${tomlString('codex-ci-action (loopback proxy)')}`, `base_url = ${tomlString(options.providerUrl)}`, 'wire_api = "responses"');
-        if (options.requestRetries !== undefined) {
-            lines.push(`request_max_retries = ${options.requestRetries}`, `stream_max_retries = ${options.requestRetries}`);
-        }
-    }
-    return `${lines.join('\n')}\n`;
-}
-// JSON string escapes are valid TOML basic-string escapes.
-function tomlString(value) {
-    return JSON.stringify(value);
-}
-
-// EXTERNAL MODULE: external "node:http"
-var external_node_http_ = __nccwpck_require__(7067);
-;// CONCATENATED MODULE: ./src/codex/model-proxy.ts
-// A loopback proxy in the action's own process that adds the API key to model requests, so
-// the key never enters the app-server's environment, CODEX_HOME or anything the agent can read.
-
-
-
-// Hop-by-hop headers and the ones the proxy sets itself are not forwarded.
-const DROPPED_REQUEST_HEADERS = new Set(['host', 'connection', 'content-length', 'authorization', 'keep-alive', 'transfer-encoding']);
-const DROPPED_RESPONSE_HEADERS = new Set(['connection', 'content-length', 'keep-alive', 'transfer-encoding', 'content-encoding']);
-const RESPONSES_PATH = /^\/v1\/responses(?:[/?]|$)/;
-/** Starts the proxy: `POST <url>/…` is forwarded to `<upstream>/…` with `Authorization: Bearer <apiKey>`. */
-async function startModelProxy(upstream, apiKey) {
-    const base = upstream.replace(/\/+$/, '');
-    let forwarded = 0;
-    const server = (0,external_node_http_.createServer)((req, res) => {
-        // The key is lent to model calls only: any other method or endpoint (files, admin, …) is refused.
-        if (req.method !== 'POST' || !RESPONSES_PATH.test(req.url ?? '')) {
-            res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"message":"codex-ci-action model proxy serves POST /v1/responses only"}}');
-            return;
-        }
-        forwarded++;
-        forward(req, res, base, apiKey).catch((error) => {
-            // Never echo request headers here: they could carry the key.
-            if (!res.headersSent)
-                res.writeHead(502, { 'content-type': 'application/json' });
-            res.end(JSON.stringify({ error: { message: `codex-ci-action model proxy: ${error.message}` } }));
-        });
-    });
-    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address();
-    return {
-        url: `http://127.0.0.1:${port}/v1`,
-        get forwarded() {
-            return forwarded;
-        },
-        close: async () => {
-            server.closeAllConnections();
-            await new Promise((resolve) => server.close(() => resolve()));
-        },
-    };
-}
-async function forward(req, res, base, apiKey) {
-    const path = (req.url ?? '/').replace(/^\/v1(?=\/|$)/, '');
-    const headers = new Headers();
-    for (const [name, value] of Object.entries(req.headers)) {
-        if (value === undefined || DROPPED_REQUEST_HEADERS.has(name))
-            continue;
-        headers.set(name, Array.isArray(value) ? value.join(', ') : value);
-    }
-    headers.set('authorization', `Bearer ${apiKey}`);
-    const chunks = [];
-    for await (const chunk of req)
-        chunks.push(chunk);
-    const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
-    const controller = new AbortController();
-    // The client went away (turn interrupted): stop the upstream request too.
-    res.on('close', () => controller.abort());
-    const upstream = await fetch(`${base}${path}`, {
-        method: req.method,
-        headers,
-        body: hasBody ? Buffer.concat(chunks) : undefined,
-        signal: controller.signal,
-    });
-    const out = {};
-    upstream.headers.forEach((value, name) => {
-        if (!DROPPED_RESPONSE_HEADERS.has(name))
-            out[name] = value;
-    });
-    res.writeHead(upstream.status, out);
-    if (upstream.body)
-        await (0,external_node_stream_promises_namespaceObject.pipeline)(external_node_stream_.Readable.fromWeb(upstream.body), res);
-    else
-        res.end();
-}
-
-;// CONCATENATED MODULE: ./src/codex/session.ts
-// Opens the run's one app-server: private CODEX_HOME, key-adding proxy, minimal environment.
-
-
-
-
-
-
-/** Starts the proxy (API-key auth) and the app-server; `close()` undoes both and deletes CODEX_HOME. */
-async function openSession(options) {
-    let proxy;
-    if (options.apiKey)
-        proxy = await startModelProxy(options.baseUrl, options.apiKey);
-    const codexHome = await createCodexHome({
-        parent: options.tempDir,
-        providerUrl: proxy?.url,
-        model: options.model,
-        authJson: options.apiKey ? undefined : options.authJson,
-        requestRetries: options.requestRetries,
-        extraToml: options.extraToml,
-    });
-    const env = agentEnvironment(options.env, options.secrets, { CODEX_HOME: codexHome });
-    try {
-        const server = await AppServer.start({
-            codexPath: options.codexPath,
-            cwd: options.cwd,
-            env,
-            configOverrides: options.configOverrides,
-            onApproval: options.onApproval,
-            logger: core_namespaceObject,
-        });
-        return {
-            server,
-            codexHome,
-            close: async () => {
-                await server.close();
-                await proxy?.close();
-                await (0,promises_namespaceObject.rm)(codexHome, { recursive: true, force: true });
-            },
-        };
-    }
-    catch (error) {
-        await proxy?.close();
-        await (0,promises_namespaceObject.rm)(codexHome, { recursive: true, force: true });
-        throw error;
-    }
-}
-
 ;// CONCATENATED MODULE: ./src/git.ts
 // The git commands fix mode needs, as argv arrays through execa: no shell, a minimal environment, no hooks, and the
 // token only ever in the environment of the git processes that talk to the remote.
@@ -62928,6 +62064,1374 @@ async function holdsCredentials(path) {
 async function restore(dir, entries) {
     for (const { key, value } of entries) {
         await execa('git', ['config', '--local', '--add', key, value], { cwd: dir, reject: false });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/inputs.ts
+// Parses and validates every action input (see action.yml) into one typed config, reporting all mistakes at once.
+
+
+
+const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'];
+const MODES = ['auto', 'review', 'fix'];
+const EFFORTS = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh'];
+const SANDBOX_MODES = ['read-only', 'workspace-write', 'danger-full-access'];
+// 'on-failure' is still accepted so older workflows keep working; it is mapped below.
+const APPROVAL_POLICIES = ['never', 'on-request', 'untrusted', 'on-failure'];
+const APPROVALS_REVIEWERS = ['user', 'auto_review'];
+const REVIEW_EVENTS = ['COMMENT', 'REQUEST_CHANGES'];
+const FIX_DELIVERIES = ['pull-request', 'push', 'patch'];
+/** Bad action inputs; the message is meant for the workflow author, one line per problem. */
+class InputError extends Error {
+    name = 'InputError';
+}
+// Their values must never reach a log line, not even inside an error message.
+const SECRET_INPUTS = new Set(['openai-api-key', 'github-token', 'codex-auth-json']);
+// ---- field schemas: each takes the trimmed raw string (undefined when not given) ----
+function oneOf(values, normalize = (v) => v.toLowerCase()) {
+    return schemas_string()
+        .transform(normalize)
+        .pipe(schemas_enum(values, { error: `expected one of ${values.join(', ')}` }));
+}
+function inputs_integer(min, max) {
+    return schemas_string()
+        .refine((v) => /^\d+$/.test(v) && Number(v) >= min && Number(v) <= max, {
+        error: `expected an integer from ${min} to ${max}`,
+    })
+        .transform(Number);
+}
+// Like core.getBooleanInput (YAML 1.2 core schema), but any letter case.
+function inputs_boolean() {
+    return schemas_string()
+        .refine((v) => /^(true|false)$/i.test(v), { error: 'expected true or false' })
+        .transform((v) => v.toLowerCase() === 'true');
+}
+/** Splits on newlines and commas, but not on commas inside `{a,b}` glob braces. */
+function splitGlobs(value) {
+    const out = [];
+    let depth = 0;
+    let current = '';
+    for (const ch of value) {
+        if (ch === '{')
+            depth++;
+        else if (ch === '}')
+            depth = Math.max(0, depth - 1);
+        if (ch === '\n' || ch === '\r' || (ch === ',' && depth === 0)) {
+            out.push(current);
+            current = '';
+        }
+        else {
+            current += ch;
+        }
+    }
+    out.push(current);
+    return out.map((s) => s.trim()).filter((s) => s.length > 0);
+}
+function splitWords(value) {
+    return value.split(/[\s,]+/).filter((s) => s.length > 0);
+}
+const globList = () => schemas_string().transform(splitGlobs).default(() => []);
+const loginList = () => schemas_string()
+    // A leading @ is how people write logins in prose; GitHub's login fields do not have it.
+    .transform((v) => splitWords(v).map((login) => login.replace(/^@/, '')))
+    .refine((logins) => logins.every((l) => /^[A-Za-z0-9][A-Za-z0-9-]*(\[bot\])?$/.test(l)), {
+    error: 'expected GitHub logins (letters, digits and hyphens, bots may end in [bot]) separated by commas or newlines',
+})
+    .default(() => []);
+function isHttpUrl(value) {
+    try {
+        const url = new URL(value);
+        return url.protocol === 'http:' || url.protocol === 'https:';
+    }
+    catch {
+        return false;
+    }
+}
+function isJsonObject(value) {
+    try {
+        const parsed = JSON.parse(value);
+        return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed);
+    }
+    catch {
+        // JSON.parse's own message quotes the text, which here is a secret.
+        return false;
+    }
+}
+// The fragment becomes the start of branch names, so it follows `git check-ref-format`.
+function isRefFragment(value) {
+    return (
+    // Control characters are checked by code point: a regex range of them trips the linter.
+    ![...value].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f) &&
+        !/[\s~^:?*[\\]/.test(value) &&
+        !value.includes('..') &&
+        !value.includes('@{') &&
+        !value.includes('//') &&
+        !value.includes('/.') &&
+        !/^[/.-]/.test(value));
+}
+const codexConfig = schemas_string()
+    .transform((value, ctx) => {
+    const overrides = [];
+    const problems = [];
+    value.split(/\r?\n/).forEach((raw, index) => {
+        const line = raw.trim();
+        if (line === '' || line.startsWith('#'))
+            return;
+        const eq = line.indexOf('=');
+        const key = eq < 0 ? '' : line.slice(0, eq).trim();
+        if (eq < 0)
+            problems.push(`line ${index + 1} has no '='`);
+        else if (key === '')
+            problems.push(`line ${index + 1} has an empty key`);
+        else
+            overrides.push(`${key}=${line.slice(eq + 1).trim()}`);
+    });
+    if (problems.length > 0) {
+        ctx.issues.push({
+            code: 'custom',
+            input: value,
+            message: `expected one key=value TOML override per line (${problems.join(', ')})`,
+        });
+        return NEVER;
+    }
+    return overrides;
+})
+    .default(() => []);
+const prNumbers = schemas_string()
+    .transform((value, ctx) => {
+    const tokens = splitWords(value);
+    // "#142" is how people write pull requests; accept it.
+    const bad = tokens.filter((t) => !/^#?\d+$/.test(t) || !Number.isSafeInteger(Number(t.replace('#', ''))) || Number(t.replace('#', '')) < 1);
+    if (bad.length > 0) {
+        ctx.issues.push({
+            code: 'custom',
+            input: value,
+            message: `expected pull request numbers (positive integers) separated by commas, spaces or newlines, not ${bad.map((b) => JSON.stringify(b)).join(', ')}`,
+        });
+        return NEVER;
+    }
+    return [...new Set(tokens.map((t) => Number(t.replace('#', ''))))];
+})
+    .default(() => []);
+const severity = () => oneOf(SEVERITIES);
+// Keys are the input names from action.yml, so every issue's path names the input the user wrote.
+const inputFields = {
+    mode: oneOf(MODES).default('auto'),
+    'openai-api-key': schemas_string().optional(),
+    'openai-base-url': schemas_string()
+        .refine(isHttpUrl, { error: 'expected an http:// or https:// URL' })
+        .transform((v) => v.replace(/\/+$/, ''))
+        .default('https://api.openai.com/v1'),
+    'codex-auth-json': schemas_string()
+        .refine(isJsonObject, { error: 'expected a JSON object (the contents of ~/.codex/auth.json)' })
+        .optional(),
+    model: schemas_string().optional(),
+    effort: oneOf(EFFORTS).optional(),
+    'codex-version': schemas_string()
+        .regex(/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/, { error: 'expected a version like 0.169.0, or empty for the pinned version' })
+        .optional(),
+    'codex-path': schemas_string().optional(),
+    'codex-config': codexConfig,
+    sandbox: oneOf(SANDBOX_MODES).optional(),
+    'approval-policy': oneOf(APPROVAL_POLICIES)
+        .transform((v) => {
+        if (v !== 'on-failure')
+            return v;
+        warning("approval-policy 'on-failure' is no longer supported by the codex app-server; using 'on-request' instead.");
+        return 'on-request';
+    })
+        .default('never'),
+    'approvals-reviewer': oneOf(APPROVALS_REVIEWERS).default('user'),
+    'github-token': schemas_string().optional(),
+    'working-directory': schemas_string().default('.'),
+    prompt: schemas_string().optional(),
+    'prompt-file': schemas_string().optional(),
+    'timeout-minutes': schemas_string()
+        .refine((v) => /^(\d+(\.\d*)?|\.\d+)$/.test(v) && Number(v) > 0 && Number(v) <= 360, {
+        error: 'expected a number of minutes greater than 0 and at most 360',
+    })
+        .transform(Number)
+        .default(30),
+    'pr-number': prNumbers,
+    'max-parallel': inputs_integer(1, 16).default(4),
+    'min-severity': severity().default('low'),
+    'fail-on-severity': severity().optional(),
+    'max-comments': inputs_integer(0, 100).default(25),
+    'review-event': schemas_string()
+        .transform((v) => v.toUpperCase().replace(/[-\s]/g, '_'))
+        .refine((v) => v !== 'APPROVE', {
+        error: 'expected COMMENT or REQUEST_CHANGES; this action never approves pull requests',
+    })
+        .pipe(schemas_enum(REVIEW_EVENTS, { error: 'expected one of COMMENT, REQUEST_CHANGES' }))
+        .default('COMMENT'),
+    paths: globList(),
+    'paths-ignore': globList(),
+    'test-command': schemas_string().optional(),
+    'run-id': schemas_string()
+        .refine((v) => /^\d+$/.test(v) && Number.isSafeInteger(Number(v)) && Number(v) > 0, {
+        error: 'expected a workflow run id (a positive integer)',
+    })
+        .transform(Number)
+        .optional(),
+    'fix-branch-prefix': schemas_string()
+        .refine(isRefFragment, {
+        error: "expected the start of a git branch name (no spaces or control characters, none of ~ ^ : ? * [ \\, no '..', '@{', '//' or '/.', and not starting with '/', '-' or '.')",
+    })
+        .default('codex/fix/'),
+    'fix-delivery': oneOf(FIX_DELIVERIES).default('pull-request'),
+    'base-branch': schemas_string().optional(),
+    draft: inputs_boolean().default(true),
+    'max-attempts': inputs_integer(1, 5).default(2),
+    'open-unverified': inputs_boolean().default(false),
+    'allow-forks': inputs_boolean().default(false),
+    'trigger-phrase': schemas_string().default('@codex'),
+    'allow-users': loginList(),
+    'allow-bots': loginList(),
+};
+const INPUT_NAMES = Object.keys(inputFields);
+const NO_CREDENTIALS = "No credentials: set the 'openai-api-key' input (or OPENAI_API_KEY / CODEX_API_KEY in the environment), or 'codex-auth-json'.";
+const inputsSchema = object({
+    ...inputFields,
+    // Not inputs: the parts of the environment the config depends on, so the one schema sees everything.
+    env: object({
+        OPENAI_API_KEY: schemas_string().optional(),
+        CODEX_API_KEY: schemas_string().optional(),
+        GITHUB_WORKSPACE: schemas_string().optional(),
+    }),
+})
+    .superRefine((raw, ctx) => {
+    // Runs even when fields failed (`when`), so these problems are reported together with the others;
+    // it only reads fields that have no validation of their own.
+    if (raw.prompt !== undefined && raw['prompt-file'] !== undefined) {
+        ctx.addIssue({ code: 'custom', message: "Inputs 'prompt' and 'prompt-file' are both set: use only one." });
+    }
+    const apiKey = raw['openai-api-key'] ?? raw.env.OPENAI_API_KEY ?? raw.env.CODEX_API_KEY;
+    if (apiKey === undefined && raw['codex-auth-json'] === undefined) {
+        ctx.addIssue({ code: 'custom', message: NO_CREDENTIALS });
+    }
+}, { when: () => true })
+    .transform((raw) => {
+    const workingDirectory = (0,external_node_path_namespaceObject.resolve)(raw.env.GITHUB_WORKSPACE ?? process.cwd(), raw['working-directory']);
+    const promptFile = raw['prompt-file'];
+    return {
+        mode: raw.mode,
+        openaiApiKey: raw['openai-api-key'] ?? raw.env.OPENAI_API_KEY ?? raw.env.CODEX_API_KEY,
+        openaiBaseUrl: raw['openai-base-url'],
+        codexAuthJson: raw['codex-auth-json'],
+        model: raw.model,
+        effort: raw.effort,
+        codexVersion: raw['codex-version'],
+        codexPath: raw['codex-path'],
+        codexConfig: raw['codex-config'],
+        sandbox: raw.sandbox,
+        approvalPolicy: raw['approval-policy'],
+        approvalsReviewer: raw['approvals-reviewer'],
+        githubToken: raw['github-token'],
+        workingDirectory,
+        prompt: raw.prompt,
+        promptFile: promptFile === undefined ? undefined : (0,external_node_path_namespaceObject.resolve)(workingDirectory, promptFile),
+        timeoutMinutes: raw['timeout-minutes'],
+        prNumbers: raw['pr-number'],
+        maxParallel: raw['max-parallel'],
+        minSeverity: raw['min-severity'],
+        failOnSeverity: raw['fail-on-severity'],
+        maxComments: raw['max-comments'],
+        reviewEvent: raw['review-event'],
+        paths: raw.paths,
+        pathsIgnore: raw['paths-ignore'],
+        testCommand: raw['test-command'],
+        runId: raw['run-id'],
+        fixBranchPrefix: raw['fix-branch-prefix'],
+        fixDelivery: raw['fix-delivery'],
+        baseBranch: raw['base-branch'],
+        draft: raw.draft,
+        maxAttempts: raw['max-attempts'],
+        openUnverified: raw['open-unverified'],
+        allowForks: raw['allow-forks'],
+        triggerPhrase: raw['trigger-phrase'],
+        allowUsers: raw['allow-users'],
+        allowBots: raw['allow-bots'],
+    };
+});
+/** Trimmed; an empty value counts as not given, as with core.getInput. */
+function readValue(env, key) {
+    const value = env[key]?.trim();
+    return value === undefined || value === '' ? undefined : value;
+}
+// Tokens inside auth.json are secrets in their own right: a log line may show one without the rest of the file.
+function stringsIn(value) {
+    if (typeof value === 'string')
+        return [value];
+    if (Array.isArray(value))
+        return value.flatMap(stringsIn);
+    if (typeof value === 'object' && value !== null)
+        return Object.values(value).flatMap(stringsIn);
+    return [];
+}
+function authJsonSecrets(authJson) {
+    if (authJson === undefined)
+        return [];
+    try {
+        return stringsIn(JSON.parse(authJson)).filter((s) => s.length > 8);
+    }
+    catch {
+        // Invalid JSON is reported by the schema; the whole value is masked on its own.
+        return [];
+    }
+}
+function maskSecrets(raw, envKeys) {
+    const secrets = [raw['openai-api-key'], raw['github-token'], raw['codex-auth-json'], ...envKeys, ...authJsonSecrets(raw['codex-auth-json'])];
+    for (const secret of secrets)
+        if (secret !== undefined)
+            setSecret(secret);
+}
+/**
+ * Every secret of the run, for redacting what the action posts and keeping it out of the agent's environment:
+ * the API key, the token, the auth.json text and each token inside it (a reply may quote one alone).
+ */
+function secretsOf(inputs) {
+    const all = [inputs.openaiApiKey, inputs.githubToken, inputs.codexAuthJson, ...authJsonSecrets(inputs.codexAuthJson)];
+    return [...new Set(all.filter((s) => !!s))];
+}
+function quote(value) {
+    const shown = value.length > 200 ? `${value.slice(0, 200)}…` : value;
+    return JSON.stringify(shown);
+}
+/** One line per bad input (its problems joined), then the problems that belong to no single input. */
+function describeIssues(issues, raw) {
+    const byInput = new Map();
+    const general = [];
+    for (const issue of issues) {
+        const name = issue.path[0];
+        if (typeof name === 'string' && name in raw) {
+            byInput.set(name, [...(byInput.get(name) ?? []), issue.message]);
+        }
+        else {
+            general.push(issue.message);
+        }
+    }
+    const lines = [...byInput].map(([name, messages]) => {
+        const value = raw[name];
+        const shown = value === undefined ? '(empty)' : SECRET_INPUTS.has(name) ? '(hidden)' : quote(value);
+        return `Input '${name}' has value ${shown}: ${messages.join('; ')}.`;
+    });
+    return [...lines, ...general].join('\n');
+}
+/**
+ * Reads the action's inputs from `env` (INPUT_<NAME> with hyphens kept, as the runner sets them).
+ * Masks every secret first, then validates; throws one InputError listing every problem.
+ */
+function readInputs(env = process.env) {
+    const raw = {};
+    for (const name of INPUT_NAMES)
+        raw[name] = readValue(env, `INPUT_${name.replace(/ /g, '_').toUpperCase()}`);
+    const envPart = {
+        OPENAI_API_KEY: readValue(env, 'OPENAI_API_KEY'),
+        CODEX_API_KEY: readValue(env, 'CODEX_API_KEY'),
+        GITHUB_WORKSPACE: readValue(env, 'GITHUB_WORKSPACE'),
+    };
+    maskSecrets(raw, [envPart.OPENAI_API_KEY, envPart.CODEX_API_KEY]);
+    const result = inputsSchema.safeParse({ ...raw, env: envPart });
+    if (!result.success)
+        throw new InputError(describeIssues(result.error.issues, raw));
+    return result.data;
+}
+
+;// CONCATENATED MODULE: ./src/plan.ts
+// Decides what this run does from the event and the inputs: review PRs, fix a run, or skip (with why).
+
+/** The mode cannot work with this event and these inputs. */
+class PlanError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'PlanError';
+    }
+}
+const PR_EVENTS = new Set(['pull_request', 'pull_request_target']);
+// Only the fields the plan reads; the payload is untrusted.
+const prPayload = object({ pull_request: object({ number: schemas_number().int().positive() }).loose() }).loose();
+const runPayload = object({
+    workflow_run: object({ id: schemas_number().int().positive(), conclusion: schemas_string().nullish() }).loose(),
+});
+const commentPayload = object({
+    action: schemas_string().default('created'),
+    issue: object({ number: schemas_number().int().positive(), pull_request: unknown().optional() }).loose(),
+    comment: object({
+        body: schemas_string().default(''),
+        author_association: schemas_string().default('NONE'),
+        user: object({ login: schemas_string(), type: schemas_string().default('User') }).loose(),
+    })
+        .loose(),
+});
+const TRUSTED_ASSOCIATIONS = new Set(['OWNER', 'MEMBER', 'COLLABORATOR']);
+/** The plan for this run. */
+function planRun(inputs, event, currentRunId) {
+    switch (inputs.mode) {
+        case 'review':
+            if (event.name === 'issue_comment' && inputs.prNumbers.length === 0)
+                return commentPlan(inputs, event);
+            return { job: 'review', target: reviewTarget(inputs, event) ?? missingPr(event) };
+        case 'fix':
+            return { job: 'fix', target: fixTarget(inputs, event, currentRunId) };
+        case 'auto':
+            return autoPlan(inputs, event, currentRunId);
+    }
+}
+function autoPlan(inputs, event, currentRunId) {
+    if (event.name === 'workflow_run') {
+        const run = runPayload.safeParse(event.payload);
+        if (!run.success)
+            throw new PlanError('The workflow_run event has no workflow_run.id.');
+        const conclusion = run.data.workflow_run.conclusion ?? 'unknown';
+        if (conclusion !== 'failure')
+            return { job: 'skip', reason: `The triggering run concluded '${conclusion}', not 'failure': nothing to fix.` };
+        return { job: 'fix', target: fixTarget(inputs, event, currentRunId) };
+    }
+    if (event.name === 'issue_comment')
+        return commentPlan(inputs, event);
+    if (inputs.runId !== undefined)
+        return { job: 'fix', target: { runId: inputs.runId, source: 'input' } };
+    const review = reviewTarget(inputs, event);
+    if (review)
+        return { job: 'review', target: review };
+    return {
+        job: 'skip',
+        reason: `Mode 'auto' found nothing to do for a '${event.name}' event: it reviews pull_request events or 'pr-number', ` +
+            `and fixes failed workflow_run events or 'run-id'. Set 'mode: fix' for a step after a failing step.`,
+    };
+}
+function reviewTarget(inputs, event) {
+    if (inputs.prNumbers.length > 0)
+        return { prNumbers: inputs.prNumbers, explicit: true };
+    if (PR_EVENTS.has(event.name)) {
+        const pr = prPayload.safeParse(event.payload);
+        if (pr.success)
+            return { prNumbers: [pr.data.pull_request.number], explicit: false };
+    }
+    return undefined;
+}
+function missingPr(event) {
+    throw new PlanError(`Mode 'review' needs a pull request, but the '${event.name}' event has none. ` +
+        `Run on pull_request, or set 'pr-number' (e.g. from a workflow_dispatch input).`);
+}
+function fixTarget(inputs, event, currentRunId) {
+    if (inputs.runId !== undefined)
+        return { runId: inputs.runId, source: 'input' };
+    const run = runPayload.safeParse(event.payload);
+    if (event.name === 'workflow_run' && run.success)
+        return { runId: run.data.workflow_run.id, source: 'workflow_run' };
+    return { runId: currentRunId, source: 'in-job' };
+}
+// A comment that mentions the trigger phrase on a PR, by someone trusted, asks for a review.
+function commentPlan(inputs, event) {
+    const parsed = commentPayload.safeParse(event.payload);
+    if (!parsed.success || parsed.data.issue.pull_request === undefined)
+        return { job: 'skip', reason: 'The comment is not on a pull request.' };
+    const { action, comment, issue } = parsed.data;
+    // Editing or deleting an old comment must not start a new review.
+    if (action !== 'created')
+        return { job: 'skip', reason: `The comment was ${action}, not created.` };
+    if (!comment.body.includes(inputs.triggerPhrase))
+        return { job: 'skip', reason: `The comment does not mention '${inputs.triggerPhrase}'.` };
+    const login = comment.user.login.toLowerCase();
+    const listed = (logins) => logins.some((u) => u.toLowerCase() === login || `${u.toLowerCase()}[bot]` === login);
+    if (comment.user.type === 'Bot') {
+        if (!listed(inputs.allowBots))
+            return { job: 'skip', reason: `The bot @${comment.user.login} may not trigger a review (not in 'allow-bots').` };
+    }
+    else if (!listed(inputs.allowUsers) && !TRUSTED_ASSOCIATIONS.has(comment.author_association)) {
+        return { job: 'skip', reason: `@${comment.user.login} may not trigger a review (not a collaborator and not in 'allow-users').` };
+    }
+    return { job: 'review', target: { prNumbers: [issue.number], explicit: true } };
+}
+
+;// CONCATENATED MODULE: ./src/report.ts
+// Writes what a job produced where the user sees it: step outputs, the job summary, the step's status.
+
+
+/** Sets outputs (always every token count), appends the summary, and fails the step when asked to. */
+async function report(outcome, secrets, codexVersion) {
+    const usage = outcome.usage ?? { inputTokens: 0, cachedInputTokens: 0, outputTokens: 0 };
+    const outputs = {
+        ...outcome.outputs,
+        conclusion: outcome.conclusion,
+        'input-tokens': String(usage.inputTokens),
+        'cached-input-tokens': String(usage.cachedInputTokens),
+        'output-tokens': String(usage.outputTokens),
+    };
+    if (codexVersion)
+        outputs['codex-version'] = codexVersion;
+    for (const [name, value] of Object.entries(outputs))
+        setOutput(name, redact(value, secrets));
+    if (outcome.summary && process.env.GITHUB_STEP_SUMMARY) {
+        await summary.addRaw(redact(outcome.summary, secrets), true).write();
+    }
+    core_info(`Conclusion: ${outcome.conclusion}`);
+    if (outcome.failure)
+        setFailed(redact(outcome.failure, secrets));
+}
+
+;// CONCATENATED MODULE: ./src/codex/async-queue.ts
+// An unbounded async queue: notifications are pushed as they arrive and pulled by one consumer.
+class AsyncQueue {
+    items = [];
+    waiter;
+    ended = false;
+    failure;
+    push(item) {
+        if (this.ended)
+            return;
+        if (this.waiter) {
+            const { resolve } = this.waiter;
+            this.waiter = undefined;
+            resolve({ value: item, done: false });
+        }
+        else
+            this.items.push(item);
+    }
+    /** Ends the queue: the consumer gets what is buffered, then `done`. */
+    end() {
+        this.ended = true;
+        this.wake();
+    }
+    /** Ends the queue with an error the consumer receives after the buffered items. */
+    fail(error) {
+        if (this.ended)
+            return;
+        this.failure = error;
+        this.ended = true;
+        this.wake();
+    }
+    [Symbol.asyncIterator]() {
+        return {
+            next: () => {
+                if (this.items.length > 0)
+                    return Promise.resolve({ value: this.items.shift(), done: false });
+                if (this.failure)
+                    return Promise.reject(this.failure);
+                if (this.ended)
+                    return Promise.resolve({ value: undefined, done: true });
+                return new Promise((resolve, reject) => (this.waiter = { resolve, reject }));
+            },
+        };
+    }
+    wake() {
+        // A waiting consumer means the buffer is empty: push() hands items straight to it.
+        if (!this.waiter)
+            return;
+        const { resolve, reject } = this.waiter;
+        this.waiter = undefined;
+        if (this.failure)
+            reject(this.failure);
+        else
+            resolve({ value: undefined, done: true });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/codex/protocol.ts
+// zod schemas of exactly the app-server messages this action reads (camelCase, as on the wire).
+
+/** Methods the client sends; the contract test checks each exists in the pinned binary's schema. */
+const CLIENT_METHODS = (/* unused pure expression or super */ null && ([
+    'initialize',
+    'thread/start',
+    'thread/resume',
+    'thread/fork',
+    'turn/start',
+    'turn/interrupt',
+]));
+/** Notifications the client reads; the contract test checks each exists in the pinned binary's schema. */
+const SERVER_NOTIFICATIONS = (/* unused pure expression or super */ null && ([
+    'turn/started',
+    'item/started',
+    'item/completed',
+    'thread/tokenUsage/updated',
+    'turn/completed',
+    'error',
+]));
+/** Server → client requests the client answers (the rest get a JSON-RPC error so no turn hangs). */
+const APPROVAL_REQUESTS = {
+    command: 'item/commandExecution/requestApproval',
+    fileChange: 'item/fileChange/requestApproval',
+};
+const initializeResult = object({ userAgent: schemas_string() }).loose();
+/** thread/start, thread/resume and thread/fork all answer with the thread. */
+const threadResult = object({ thread: object({ id: schemas_string() }).loose() }).loose();
+const turnStatus = schemas_enum(['completed', 'interrupted', 'failed', 'inProgress']);
+const turnError = object({ message: schemas_string(), additionalDetails: schemas_string().nullish() }).loose();
+const turn = object({ id: schemas_string(), status: turnStatus, error: turnError.nullish() })
+    .loose();
+const turnStartResult = object({ turn }).loose();
+/** The items this action looks into; every other item type is kept as-is. */
+const agentMessageItem = object({ type: literal('agentMessage'), id: schemas_string(), text: schemas_string() }).loose();
+const commandExecutionItem = object({
+    type: literal('commandExecution'),
+    id: schemas_string(),
+    command: schemas_string(),
+    cwd: schemas_string().nullish(),
+    status: schemas_string(),
+    exitCode: schemas_number().nullish(),
+    aggregatedOutput: schemas_string().nullish(),
+})
+    .loose();
+const fileChangeItem = object({
+    type: literal('fileChange'),
+    id: schemas_string(),
+    changes: array(object({ path: schemas_string() }).loose()),
+    status: schemas_string(),
+})
+    .loose();
+const otherItem = object({ type: schemas_string(), id: schemas_string() }).loose();
+const threadItem = union([agentMessageItem, commandExecutionItem, fileChangeItem, otherItem]);
+const tokenBreakdown = object({
+    totalTokens: schemas_number(),
+    inputTokens: schemas_number(),
+    cachedInputTokens: schemas_number(),
+    outputTokens: schemas_number(),
+    reasoningOutputTokens: schemas_number(),
+})
+    .loose();
+/** Notifications of one turn, keyed by method; `threadId` routes them to the turn's stream. */
+const turnNotifications = {
+    'turn/started': object({ threadId: schemas_string(), turn }).loose(),
+    'item/started': object({ threadId: schemas_string(), turnId: schemas_string(), item: threadItem }).loose(),
+    'item/completed': object({ threadId: schemas_string(), turnId: schemas_string(), item: threadItem }).loose(),
+    'thread/tokenUsage/updated': object({
+        threadId: schemas_string(),
+        turnId: schemas_string(),
+        tokenUsage: object({ total: tokenBreakdown, last: tokenBreakdown }).loose(),
+    })
+        .loose(),
+    'turn/completed': object({ threadId: schemas_string(), turn }).loose(),
+    error: object({ threadId: schemas_string(), turnId: schemas_string(), error: turnError, willRetry: schemas_boolean() }).loose(),
+};
+const commandApprovalParams = object({
+    threadId: schemas_string(),
+    turnId: schemas_string(),
+    itemId: schemas_string(),
+    command: schemas_string().nullish(),
+    cwd: schemas_string().nullish(),
+    reason: schemas_string().nullish(),
+})
+    .loose();
+const fileChangeApprovalParams = object({ threadId: schemas_string(), turnId: schemas_string(), itemId: schemas_string(), reason: schemas_string().nullish() })
+    .loose();
+
+;// CONCATENATED MODULE: external "node:readline"
+const external_node_readline_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:readline");
+;// CONCATENATED MODULE: ./src/codex/rpc.ts
+// A JSON-RPC connection over newline-delimited JSON on a child process's stdio (no Codex knowledge).
+
+
+/** A JSON-RPC error answered by the other side; keeps its code and data. */
+class RpcError extends Error {
+    method;
+    code;
+    data;
+    constructor(method, code, message, data) {
+        super(`${method} failed (${code}): ${message}`);
+        this.method = method;
+        this.code = code;
+        this.data = data;
+        this.name = 'RpcError';
+    }
+}
+/** The connection closed while a request was pending; `cause` says why. */
+class ConnectionClosedError extends Error {
+    constructor(method, cause) {
+        super(`${method} got no answer: ${cause.message}`, { cause });
+        this.name = 'ConnectionClosedError';
+    }
+}
+// The three message shapes we read: a response, a request from the server, a notification.
+const responseSchema = object({
+    id: union([schemas_number(), schemas_string()]),
+    result: unknown().optional(),
+    error: object({ code: schemas_number(), message: schemas_string(), data: unknown().optional() }).optional(),
+});
+const incomingSchema = object({
+    id: union([schemas_number(), schemas_string()]).optional(),
+    method: schemas_string().optional(),
+    params: unknown().optional(),
+});
+/** One JSON-RPC conversation, listening until closed; on close every pending request is rejected. */
+class JsonRpcConnection {
+    output;
+    log;
+    state = 'listening';
+    closeReason;
+    nextId = 1;
+    pending = new Map();
+    notificationHandlers = new Set();
+    requestHandler;
+    constructor(input, output, log) {
+        this.output = output;
+        this.log = log;
+        const lines = (0,external_node_readline_namespaceObject.createInterface)({ input, crlfDelay: Infinity });
+        lines.on('line', (line) => this.onLine(line));
+        // A write to a dead child fails asynchronously; the exit handler reports the real cause.
+        output.on('error', (error) => this.log.debug(`rpc: write failed: ${error.message}`));
+    }
+    /** Sends a request and resolves with its result, or rejects with RpcError / ConnectionClosedError. */
+    request(method, params) {
+        if (this.state === 'closed')
+            return Promise.reject(new ConnectionClosedError(method, this.closeReason));
+        const id = this.nextId++;
+        return new Promise((resolve, reject) => {
+            this.pending.set(id, { method, resolve, reject });
+            this.send({ id, method, params });
+        });
+    }
+    /** Sends a notification (no answer expected). */
+    notify(method, params) {
+        if (this.state === 'closed')
+            return;
+        this.send(params === undefined ? { method } : { method, params });
+    }
+    /** Registers a handler for every notification. */
+    onNotification(handler) {
+        this.notificationHandlers.add(handler);
+        return { dispose: () => this.notificationHandlers.delete(handler) };
+    }
+    /** Sets the one handler for requests the other side sends. */
+    onRequest(handler) {
+        this.requestHandler = handler;
+    }
+    /** Closes the connection and rejects every pending request with `reason`. */
+    close(reason) {
+        if (this.state === 'closed')
+            return;
+        this.state = 'closed';
+        this.closeReason = reason;
+        for (const [id, p] of this.pending) {
+            this.pending.delete(id);
+            p.reject(new ConnectionClosedError(p.method, reason));
+        }
+    }
+    get isClosed() {
+        return this.state === 'closed';
+    }
+    send(message) {
+        const text = JSON.stringify(message);
+        this.log.debug(`rpc → ${text.length > 2000 ? `${text.slice(0, 2000)}…` : text}`);
+        this.output.write(`${text}\n`);
+    }
+    onLine(line) {
+        if (!line.trim())
+            return;
+        let json;
+        try {
+            json = JSON.parse(line);
+        }
+        catch {
+            // The server may print stray text; one bad line must not end the session.
+            this.log.warning(`codex app-server printed a line that is not JSON; skipped: ${line.slice(0, 200)}`);
+            return;
+        }
+        this.log.debug(`rpc ← ${line.length > 2000 ? `${line.slice(0, 2000)}…` : line}`);
+        const message = incomingSchema.safeParse(json);
+        if (!message.success) {
+            this.log.warning(`codex app-server sent a message that is not JSON-RPC; skipped: ${line.slice(0, 200)}`);
+            return;
+        }
+        const { id, method, params } = message.data;
+        if (method !== undefined && id !== undefined)
+            void this.answer(id, method, params);
+        else if (method !== undefined)
+            this.dispatchNotification(method, params);
+        else if (id !== undefined)
+            this.settle(json);
+    }
+    settle(json) {
+        const parsed = responseSchema.safeParse(json);
+        if (!parsed.success) {
+            // An answer we cannot read must not leave its request waiting forever.
+            const id = json.id;
+            const p = typeof id === 'number' || typeof id === 'string' ? this.pending.get(id) : undefined;
+            this.log.warning(`codex app-server sent an answer that is not JSON-RPC; ${p ? `failing ${p.method}` : 'skipped'}.`);
+            if (p) {
+                this.pending.delete(id);
+                p.reject(new RpcError(p.method, -32603, 'the answer could not be read'));
+            }
+            return;
+        }
+        const { id, result, error } = parsed.data;
+        const p = this.pending.get(id);
+        if (!p) {
+            this.log.debug(`rpc: answer for unknown request ${id}`);
+            return;
+        }
+        this.pending.delete(id);
+        if (error)
+            p.reject(new RpcError(p.method, error.code, error.message, error.data));
+        else
+            p.resolve(result);
+    }
+    dispatchNotification(method, params) {
+        for (const handler of this.notificationHandlers) {
+            try {
+                handler(method, params);
+            }
+            catch (error) {
+                this.log.warning(`handler for ${method} failed: ${error.message}`);
+            }
+        }
+    }
+    async answer(id, method, params) {
+        try {
+            if (!this.requestHandler)
+                throw new RpcError(method, -32601, 'no handler for server requests');
+            const result = await this.requestHandler(method, params);
+            if (this.state !== 'closed')
+                this.send({ id, result });
+        }
+        catch (error) {
+            const code = error instanceof RpcError ? error.code : -32603;
+            if (this.state !== 'closed')
+                this.send({ id, error: { code, message: error.message } });
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/codex/app-server.ts
+// One `codex app-server` process: spawn, initialize, threads, forks and turns → TurnResult.
+
+
+
+
+
+
+/** The app-server process ended; carries its exit code and the tail of its stderr. */
+class AppServerExitedError extends Error {
+    exitCode;
+    signal;
+    stderrTail;
+    constructor(exitCode, signal, stderrTail, cause) {
+        const how = signal ? `was killed by ${signal}` : `exited with code ${exitCode}`;
+        const tail = stderrTail.trim() ? `\nLast lines of its stderr:\n${stderrTail.trim()}` : ' (no stderr output)';
+        super(`codex app-server ${how}.${tail}`, { cause });
+        this.exitCode = exitCode;
+        this.signal = signal;
+        this.stderrTail = stderrTail;
+        this.name = 'AppServerExitedError';
+    }
+}
+/** A turn ran past its time limit and did not stop after `turn/interrupt`. */
+class TurnTimeoutError extends Error {
+    constructor(threadId, timeoutMs) {
+        super(`The turn on thread ${threadId} ran past its ${Math.round(timeoutMs / 1000)} s limit and did not stop ` +
+            `when interrupted, so the app-server was stopped. Raise 'timeout-minutes' if the task needs longer.`);
+        this.name = 'TurnTimeoutError';
+    }
+}
+const OVERLOADED = -32001;
+const STDERR_TAIL_BYTES = 4096;
+/** A running app-server: one per action run, serving many threads. */
+class AppServer {
+    child;
+    rpc;
+    options;
+    turns = new Map();
+    stderrTail = '';
+    sandboxError;
+    /** Why the action itself killed the process, for the error every waiting turn gets. */
+    killReason;
+    exited;
+    exitPromise;
+    constructor(child, rpc, options) {
+        this.child = child;
+        this.rpc = rpc;
+        this.options = options;
+        // With `reject: false` the execa promise settles once, however the process ended (spawn errors included).
+        this.exitPromise = child.then((result) => {
+            const spawnError = result.exitCode === undefined && !result.signal ? `\n${result.originalMessage ?? ''}` : '';
+            const reason = this.killReason ? `\n${this.killReason}` : '';
+            this.onExit(new AppServerExitedError(result.exitCode ?? null, result.signal ?? null, this.stderrTail + spawnError + reason));
+        });
+        child.stderr?.on('data', (chunk) => {
+            const text = chunk.toString('utf8');
+            this.stderrTail = (this.stderrTail + text).slice(-STDERR_TAIL_BYTES);
+            for (const line of text.split('\n'))
+                if (line.trim())
+                    this.log.debug(`codex: ${line}`);
+        });
+        rpc.onNotification((method, params) => this.onNotification(method, params));
+        rpc.onRequest((method, params) => this.onServerRequest(method, params));
+    }
+    /** Spawns `codex app-server` and completes the initialize handshake. */
+    static async start(options) {
+        const args = [...(options.configOverrides ?? []).flatMap((c) => ['-c', c]), 'app-server'];
+        const child = execa(options.codexPath, args, {
+            cwd: options.cwd,
+            env: options.env,
+            extendEnv: false,
+            stdin: 'pipe',
+            stdout: 'pipe',
+            stderr: 'pipe',
+            buffer: false,
+            reject: false,
+            cleanup: true,
+        });
+        const log = options.logger ?? silentLogger;
+        const rpc = new JsonRpcConnection(child.stdout, child.stdin, log);
+        const server = new AppServer(child, rpc, options);
+        try {
+            initializeResult.parse(await server.call('initialize', {
+                clientInfo: { name: 'codex-ci-action', title: 'Codex CI Action', version: '0.1.0' },
+                capabilities: null,
+            }));
+            rpc.notify('initialized');
+        }
+        catch (error) {
+            // A process that died explains itself through its exit; any other failure (an RPC error, a bad answer) is the news.
+            const died = error instanceof ConnectionClosedError;
+            await server.close();
+            throw died ? (server.exited ?? error) : error;
+        }
+        return server;
+    }
+    /** Starts a new thread. */
+    async startThread(options = {}) {
+        const result = threadResult.parse(await this.call('thread/start', compact({ ...options })));
+        return new Thread(this, result.thread.id);
+    }
+    /** Resumes a thread this server knows (from its rollout on disk). */
+    async resumeThread(threadId, options = {}) {
+        const result = threadResult.parse(await this.call('thread/resume', compact({ threadId, excludeTurns: true, ...options })));
+        return new Thread(this, result.thread.id);
+    }
+    /** Forks a thread: the new thread starts with the parent's whole history. */
+    async forkThread(threadId, options = {}) {
+        const result = threadResult.parse(await this.call('thread/fork', compact({ threadId, excludeTurns: true, ...options })));
+        return new Thread(this, result.thread.id);
+    }
+    /** Starts a turn and returns its event stream, which ends after `turn/completed`. */
+    streamTurn(threadId, prompt, options = {}) {
+        const active = { queue: new AsyncQueue(), timedOut: false };
+        // The turn starts (and is registered) when the stream is first read, so an unread stream holds nothing.
+        const events = this.turnEvents(threadId, prompt, options, active);
+        return {
+            threadId,
+            get timedOut() {
+                return active.timedOut;
+            },
+            [Symbol.asyncIterator]: () => events,
+        };
+    }
+    /** Runs one turn to its end and collects the result. */
+    async runTurn(threadId, prompt, options = {}) {
+        const startedAt = Date.now();
+        const stream = this.streamTurn(threadId, prompt, options);
+        const items = [];
+        let usage = { inputTokens: 0, cachedInputTokens: 0, outputTokens: 0, reasoningOutputTokens: 0 };
+        let finalResponse = null;
+        let turnId = '';
+        let status = 'failed';
+        let error = null;
+        for await (const event of stream) {
+            switch (event.method) {
+                case 'turn/started':
+                    turnId = event.params.turn.id;
+                    break;
+                case 'item/completed':
+                    items.push(event.params.item);
+                    if (event.params.item.type === 'agentMessage')
+                        finalResponse = event.params.item.text;
+                    break;
+                case 'thread/tokenUsage/updated': {
+                    // `total` is the thread's running total (a fork starts from its parent's); sum `last` per turn instead.
+                    const last = event.params.tokenUsage.last;
+                    usage = {
+                        inputTokens: usage.inputTokens + last.inputTokens,
+                        cachedInputTokens: usage.cachedInputTokens + last.cachedInputTokens,
+                        outputTokens: usage.outputTokens + last.outputTokens,
+                        reasoningOutputTokens: usage.reasoningOutputTokens + last.reasoningOutputTokens,
+                    };
+                    break;
+                }
+                case 'error':
+                    if (!event.params.willRetry)
+                        error = event.params.error.message;
+                    break;
+                case 'turn/completed': {
+                    const turn = event.params.turn;
+                    turnId = turn.id;
+                    status = turn.status === 'inProgress' ? 'failed' : turn.status;
+                    error = turn.error?.message ?? error;
+                    break;
+                }
+            }
+        }
+        return {
+            threadId,
+            turnId,
+            status,
+            finalResponse,
+            items,
+            usage,
+            timing: { startedAt, durationMs: Date.now() - startedAt },
+            error,
+            timedOut: stream.timedOut,
+        };
+    }
+    /** Asks the server to stop a running turn; it ends with status `interrupted`. */
+    async interruptTurn(threadId, turnId) {
+        await this.call('turn/interrupt', { threadId, turnId });
+    }
+    /** The bubblewrap error seen in a command's output, when the sandbox could not start. */
+    get sandboxFailure() {
+        return this.sandboxError;
+    }
+    /** The process id (for diagnostics and tests). */
+    get pid() {
+        return this.child.pid;
+    }
+    /** The last few KB the process wrote to stderr. */
+    get stderr() {
+        return this.stderrTail;
+    }
+    /** Ends the process: closes stdin, then SIGTERM, then SIGKILL if it lingers. */
+    async close() {
+        if (!this.exited) {
+            this.child.stdin?.end();
+            const stopped = await Promise.race([this.exitPromise.then(() => true), delay(2000).then(() => false)]);
+            if (!stopped) {
+                this.child.kill('SIGTERM');
+                const terminated = await Promise.race([this.exitPromise.then(() => true), delay(3000).then(() => false)]);
+                if (!terminated)
+                    this.child.kill('SIGKILL');
+            }
+        }
+        await this.exitPromise;
+    }
+    /** Sends a request; a server that says it is overloaded (-32001) is asked again with backoff. */
+    async call(method, params) {
+        const retries = this.options.overloadRetries ?? 4;
+        for (let attempt = 0;; attempt++) {
+            try {
+                return await this.rpc.request(method, params);
+            }
+            catch (error) {
+                if (!(error instanceof RpcError) || error.code !== OVERLOADED || attempt >= retries)
+                    throw error;
+                const wait = 250 * 2 ** attempt + Math.random() * 100;
+                this.log.info(`codex app-server is overloaded; asking again in ${Math.round(wait)} ms (${method}).`);
+                await delay(wait);
+            }
+        }
+    }
+    get log() {
+        return this.options.logger ?? silentLogger;
+    }
+    async *turnEvents(threadId, prompt, options, active) {
+        if (this.turns.has(threadId))
+            throw new Error(`Thread ${threadId} already has a turn running.`);
+        if (this.exited)
+            throw this.exited;
+        this.turns.set(threadId, active);
+        let timer;
+        let killTimer;
+        let turnId;
+        let completed = false;
+        try {
+            const started = turnStartResult.parse(await this.call('turn/start', compact({
+                threadId,
+                input: [{ type: 'text', text: prompt }],
+                outputSchema: options.outputSchema,
+                effort: options.effort,
+                model: options.model,
+            })));
+            turnId = started.turn.id;
+            const ownTurn = turnId;
+            if (options.timeoutMs !== undefined) {
+                timer = setTimeout(() => {
+                    active.timedOut = true;
+                    this.log.warning(`The turn on thread ${threadId} ran past its time limit; interrupting it.`);
+                    this.interruptTurn(threadId, ownTurn).catch((e) => this.log.debug(`interrupt failed: ${e.message}`));
+                    killTimer = setTimeout(() => {
+                        const error = new TurnTimeoutError(threadId, options.timeoutMs);
+                        active.queue.fail(error);
+                        this.killReason = error.message;
+                        this.child.kill('SIGKILL');
+                    }, this.options.interruptGraceMs ?? 15_000);
+                }, options.timeoutMs);
+            }
+            for await (const event of active.queue) {
+                // A late event of an earlier turn on this thread (one that was interrupted) is not this turn's.
+                if (turnIdOf(event) !== ownTurn)
+                    continue;
+                yield event;
+                if (event.method === 'turn/completed') {
+                    completed = true;
+                    return;
+                }
+            }
+        }
+        finally {
+            clearTimeout(timer);
+            clearTimeout(killTimer);
+            this.turns.delete(threadId);
+            // A consumer that stops reading early must not leave the turn running (and spending tokens).
+            if (turnId && !completed && !this.exited) {
+                this.interruptTurn(threadId, turnId).catch((e) => this.log.debug(`interrupt failed: ${e.message}`));
+            }
+        }
+    }
+    onNotification(method, params) {
+        if (!(method in turnNotifications))
+            return;
+        const schema = turnNotifications[method];
+        const parsed = schema.safeParse(params);
+        if (!parsed.success) {
+            this.log.warning(`Skipped a ${method} notification that did not match the expected shape: ${prettifyError(parsed.error)}`);
+            return;
+        }
+        const threadId = parsed.data.threadId;
+        if (method === 'item/completed')
+            this.noticeSandboxFailure(parsed.data.item);
+        this.turns.get(threadId)?.queue.push({ method, params: parsed.data });
+    }
+    async onServerRequest(method, params) {
+        const handler = this.options.onApproval ?? declineAll(this.log);
+        if (method === APPROVAL_REQUESTS.command) {
+            const p = commandApprovalParams.parse(params);
+            const decision = await handler({
+                kind: 'command',
+                threadId: p.threadId,
+                turnId: p.turnId,
+                command: p.command ?? null,
+                cwd: p.cwd ?? null,
+                reason: p.reason ?? null,
+            });
+            return { decision };
+        }
+        if (method === APPROVAL_REQUESTS.fileChange) {
+            const p = fileChangeApprovalParams.parse(params);
+            const decision = await handler({ kind: 'fileChange', threadId: p.threadId, turnId: p.turnId, reason: p.reason ?? null });
+            return { decision };
+        }
+        // Answer everything else with an error: an unanswered request would block the turn forever.
+        this.log.warning(`codex asked for '${method}', which a CI run cannot answer; declined.`);
+        throw new RpcError(method, -32601, `codex-ci-action does not handle ${method}`);
+    }
+    noticeSandboxFailure(item) {
+        if (item.type !== 'commandExecution' || this.sandboxError)
+            return;
+        const command = item;
+        const failure = sandboxFailureIn(command.aggregatedOutput, command.exitCode);
+        if (failure) {
+            this.sandboxError = failure;
+            this.log.warning(`The sandbox failed to start a command: ${failure}`);
+        }
+    }
+    onExit(error) {
+        if (this.exited)
+            return;
+        this.exited = error;
+        this.rpc.close(error);
+        for (const turn of this.turns.values())
+            turn.queue.fail(error);
+    }
+}
+/** A thread on an app-server. */
+class Thread {
+    server;
+    id;
+    constructor(server, id) {
+        this.server = server;
+        this.id = id;
+    }
+    /** Runs one turn and waits for its result. */
+    run(prompt, options) {
+        return this.server.runTurn(this.id, prompt, options);
+    }
+    /** Runs one turn, streaming its events. */
+    runStreamed(prompt, options) {
+        return this.server.streamTurn(this.id, prompt, options);
+    }
+    /** Forks this thread; the fork carries this thread's history. */
+    fork(options) {
+        return this.server.forkThread(this.id, options);
+    }
+}
+/** The turn an event belongs to. */
+function turnIdOf(event) {
+    return event.method === 'turn/started' || event.method === 'turn/completed' ? event.params.turn.id : event.params.turnId;
+}
+const silentLogger = { info: () => { }, debug: () => { }, warning: () => { } };
+function declineAll(log) {
+    return (request) => {
+        const what = request.kind === 'command' ? `run \`${request.command ?? '?'}\`` : 'change files';
+        log.warning(`The agent asked to ${what} outside its sandbox; declined (no one can approve in CI).`);
+        return 'decline';
+    };
+}
+function compact(value) {
+    return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined));
+}
+function delay(ms) {
+    return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+;// CONCATENATED MODULE: ./src/codex/codex-home.ts
+// The private CODEX_HOME of one run: a config.toml that points Codex at the model proxy, and
+// (ChatGPT-plan auth only) the user's auth.json.
+
+
+/** The provider id written to config.toml. */
+const PROVIDER_ID = 'codex-ci-action';
+/** Creates the folder and its files; returns its path. */
+async function createCodexHome(options) {
+    await (0,promises_namespaceObject.mkdir)(options.parent, { recursive: true });
+    const home = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)(options.parent, 'codex-home-'));
+    await (0,promises_namespaceObject.chmod)(home, 0o700);
+    await (0,promises_namespaceObject.writeFile)((0,external_node_path_namespaceObject.join)(home, 'config.toml'), configToml(options), { mode: 0o600 });
+    if (options.authJson !== undefined) {
+        await (0,promises_namespaceObject.writeFile)((0,external_node_path_namespaceObject.join)(home, 'auth.json'), options.authJson, { mode: 0o600 });
+    }
+    return home;
+}
+/** The config.toml text. No secret is ever part of it. */
+function configToml(options) {
+    const lines = ['# Written by codex-ci-action for one run; holds no secrets.'];
+    if (options.model)
+        lines.push(`model = ${tomlString(options.model)}`);
+    lines.push(...(options.extraToml ?? []));
+    if (options.providerUrl) {
+        lines.push(`model_provider = ${tomlString(PROVIDER_ID)}`, '', `[model_providers.${PROVIDER_ID}]`, `name = ${tomlString('codex-ci-action (loopback proxy)')}`, `base_url = ${tomlString(options.providerUrl)}`, 'wire_api = "responses"');
+        if (options.requestRetries !== undefined) {
+            lines.push(`request_max_retries = ${options.requestRetries}`, `stream_max_retries = ${options.requestRetries}`);
+        }
+    }
+    return `${lines.join('\n')}\n`;
+}
+// JSON string escapes are valid TOML basic-string escapes.
+function tomlString(value) {
+    return JSON.stringify(value);
+}
+
+// EXTERNAL MODULE: external "node:http"
+var external_node_http_ = __nccwpck_require__(7067);
+;// CONCATENATED MODULE: ./src/codex/model-proxy.ts
+// A loopback proxy in the action's own process that adds the API key to model requests, so
+// the key never enters the app-server's environment, CODEX_HOME or anything the agent can read.
+
+
+
+// Hop-by-hop headers and the ones the proxy sets itself are not forwarded.
+const DROPPED_REQUEST_HEADERS = new Set(['host', 'connection', 'content-length', 'authorization', 'keep-alive', 'transfer-encoding']);
+const DROPPED_RESPONSE_HEADERS = new Set(['connection', 'content-length', 'keep-alive', 'transfer-encoding', 'content-encoding']);
+const RESPONSES_PATH = /^\/v1\/responses(?:[/?]|$)/;
+/** Starts the proxy: `POST <url>/…` is forwarded to `<upstream>/…` with `Authorization: Bearer <apiKey>`. */
+async function startModelProxy(upstream, apiKey) {
+    const base = upstream.replace(/\/+$/, '');
+    let forwarded = 0;
+    const server = (0,external_node_http_.createServer)((req, res) => {
+        // The key is lent to model calls only: any other method or endpoint (files, admin, …) is refused.
+        if (req.method !== 'POST' || !RESPONSES_PATH.test(req.url ?? '')) {
+            res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"message":"codex-ci-action model proxy serves POST /v1/responses only"}}');
+            return;
+        }
+        forwarded++;
+        forward(req, res, base, apiKey).catch((error) => {
+            // Never echo request headers here: they could carry the key.
+            if (!res.headersSent)
+                res.writeHead(502, { 'content-type': 'application/json' });
+            res.end(JSON.stringify({ error: { message: `codex-ci-action model proxy: ${error.message}` } }));
+        });
+    });
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address();
+    return {
+        url: `http://127.0.0.1:${port}/v1`,
+        get forwarded() {
+            return forwarded;
+        },
+        close: async () => {
+            server.closeAllConnections();
+            await new Promise((resolve) => server.close(() => resolve()));
+        },
+    };
+}
+async function forward(req, res, base, apiKey) {
+    const path = (req.url ?? '/').replace(/^\/v1(?=\/|$)/, '');
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(req.headers)) {
+        if (value === undefined || DROPPED_REQUEST_HEADERS.has(name))
+            continue;
+        headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+    }
+    headers.set('authorization', `Bearer ${apiKey}`);
+    const chunks = [];
+    for await (const chunk of req)
+        chunks.push(chunk);
+    const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
+    const controller = new AbortController();
+    // The client went away (turn interrupted): stop the upstream request too.
+    res.on('close', () => controller.abort());
+    const upstream = await fetch(`${base}${path}`, {
+        method: req.method,
+        headers,
+        body: hasBody ? Buffer.concat(chunks) : undefined,
+        signal: controller.signal,
+    });
+    const out = {};
+    upstream.headers.forEach((value, name) => {
+        if (!DROPPED_RESPONSE_HEADERS.has(name))
+            out[name] = value;
+    });
+    res.writeHead(upstream.status, out);
+    if (upstream.body)
+        await (0,external_node_stream_promises_namespaceObject.pipeline)(external_node_stream_.Readable.fromWeb(upstream.body), res);
+    else
+        res.end();
+}
+
+;// CONCATENATED MODULE: ./src/codex/session.ts
+// Opens the run's one app-server: private CODEX_HOME, key-adding proxy, minimal environment.
+
+
+
+
+
+
+/** Starts the proxy (API-key auth) and the app-server; `close()` undoes both and deletes CODEX_HOME. */
+async function openSession(options) {
+    let proxy;
+    if (options.apiKey)
+        proxy = await startModelProxy(options.baseUrl, options.apiKey);
+    const codexHome = await createCodexHome({
+        parent: options.tempDir,
+        providerUrl: proxy?.url,
+        model: options.model,
+        authJson: options.apiKey ? undefined : options.authJson,
+        requestRetries: options.requestRetries,
+        extraToml: options.extraToml,
+    });
+    const env = agentEnvironment(options.env, options.secrets, { CODEX_HOME: codexHome });
+    try {
+        const server = await AppServer.start({
+            codexPath: options.codexPath,
+            cwd: options.cwd,
+            env,
+            configOverrides: options.configOverrides,
+            onApproval: options.onApproval,
+            logger: core_namespaceObject,
+        });
+        return {
+            server,
+            codexHome,
+            close: async () => {
+                await server.close();
+                await proxy?.close();
+                await (0,promises_namespaceObject.rm)(codexHome, { recursive: true, force: true });
+            },
+        };
+    }
+    catch (error) {
+        await proxy?.close();
+        await (0,promises_namespaceObject.rm)(codexHome, { recursive: true, force: true });
+        throw error;
     }
 }
 
@@ -68240,508 +68744,50 @@ function pacedGroup(minTimeMs) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/inputs.ts
-// Parses and validates every action input (see action.yml) into one typed config, reporting all mistakes at once.
+;// CONCATENATED MODULE: ./src/run-context.ts
+// Builds the RunContext every job receives, from the inputs, the event and the runner's environment.
 
 
 
-const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'];
-const MODES = ['auto', 'review', 'fix'];
-const EFFORTS = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh'];
-const SANDBOX_MODES = ['read-only', 'workspace-write', 'danger-full-access'];
-// 'on-failure' is still accepted so older workflows keep working; it is mapped below.
-const APPROVAL_POLICIES = ['never', 'on-request', 'untrusted', 'on-failure'];
-const APPROVALS_REVIEWERS = ['user', 'auto_review'];
-const REVIEW_EVENTS = ['COMMENT', 'REQUEST_CHANGES'];
-const FIX_DELIVERIES = ['pull-request', 'push', 'patch'];
-/** Bad action inputs; the message is meant for the workflow author, one line per problem. */
-class InputError extends Error {
-    name = 'InputError';
-}
-// Their values must never reach a log line, not even inside an error message.
-const SECRET_INPUTS = new Set(['openai-api-key', 'github-token', 'codex-auth-json']);
-// ---- field schemas: each takes the trimmed raw string (undefined when not given) ----
-function oneOf(values, normalize = (v) => v.toLowerCase()) {
-    return schemas_string()
-        .transform(normalize)
-        .pipe(schemas_enum(values, { error: `expected one of ${values.join(', ')}` }));
-}
-function inputs_integer(min, max) {
-    return schemas_string()
-        .refine((v) => /^\d+$/.test(v) && Number(v) >= min && Number(v) <= max, {
-        error: `expected an integer from ${min} to ${max}`,
-    })
-        .transform(Number);
-}
-// Like core.getBooleanInput (YAML 1.2 core schema), but any letter case.
-function inputs_boolean() {
-    return schemas_string()
-        .refine((v) => /^(true|false)$/i.test(v), { error: 'expected true or false' })
-        .transform((v) => v.toLowerCase() === 'true');
-}
-/** Splits on newlines and commas, but not on commas inside `{a,b}` glob braces. */
-function splitGlobs(value) {
-    const out = [];
-    let depth = 0;
-    let current = '';
-    for (const ch of value) {
-        if (ch === '{')
-            depth++;
-        else if (ch === '}')
-            depth = Math.max(0, depth - 1);
-        if (ch === '\n' || ch === '\r' || (ch === ',' && depth === 0)) {
-            out.push(current);
-            current = '';
-        }
-        else {
-            current += ch;
-        }
-    }
-    out.push(current);
-    return out.map((s) => s.trim()).filter((s) => s.length > 0);
-}
-function splitWords(value) {
-    return value.split(/[\s,]+/).filter((s) => s.length > 0);
-}
-const globList = () => schemas_string().transform(splitGlobs).default(() => []);
-const loginList = () => schemas_string()
-    // A leading @ is how people write logins in prose; GitHub's login fields do not have it.
-    .transform((v) => splitWords(v).map((login) => login.replace(/^@/, '')))
-    .refine((logins) => logins.every((l) => /^[A-Za-z0-9][A-Za-z0-9-]*(\[bot\])?$/.test(l)), {
-    error: 'expected GitHub logins (letters, digits and hyphens, bots may end in [bot]) separated by commas or newlines',
-})
-    .default(() => []);
-function isHttpUrl(value) {
-    try {
-        const url = new URL(value);
-        return url.protocol === 'http:' || url.protocol === 'https:';
-    }
-    catch {
-        return false;
-    }
-}
-function isJsonObject(value) {
-    try {
-        const parsed = JSON.parse(value);
-        return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed);
-    }
-    catch {
-        // JSON.parse's own message quotes the text, which here is a secret.
-        return false;
-    }
-}
-// The fragment becomes the start of branch names, so it follows `git check-ref-format`.
-function isRefFragment(value) {
-    return (
-    // Control characters are checked by code point: a regex range of them trips the linter.
-    ![...value].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f) &&
-        !/[\s~^:?*[\\]/.test(value) &&
-        !value.includes('..') &&
-        !value.includes('@{') &&
-        !value.includes('//') &&
-        !value.includes('/.') &&
-        !/^[/.-]/.test(value));
-}
-const codexConfig = schemas_string()
-    .transform((value, ctx) => {
-    const overrides = [];
-    const problems = [];
-    value.split(/\r?\n/).forEach((raw, index) => {
-        const line = raw.trim();
-        if (line === '' || line.startsWith('#'))
-            return;
-        const eq = line.indexOf('=');
-        const key = eq < 0 ? '' : line.slice(0, eq).trim();
-        if (eq < 0)
-            problems.push(`line ${index + 1} has no '='`);
-        else if (key === '')
-            problems.push(`line ${index + 1} has an empty key`);
-        else
-            overrides.push(`${key}=${line.slice(eq + 1).trim()}`);
-    });
-    if (problems.length > 0) {
-        ctx.issues.push({
-            code: 'custom',
-            input: value,
-            message: `expected one key=value TOML override per line (${problems.join(', ')})`,
-        });
-        return NEVER;
-    }
-    return overrides;
-})
-    .default(() => []);
-const prNumbers = schemas_string()
-    .transform((value, ctx) => {
-    const tokens = splitWords(value);
-    // "#142" is how people write pull requests; accept it.
-    const bad = tokens.filter((t) => !/^#?\d+$/.test(t) || !Number.isSafeInteger(Number(t.replace('#', ''))) || Number(t.replace('#', '')) < 1);
-    if (bad.length > 0) {
-        ctx.issues.push({
-            code: 'custom',
-            input: value,
-            message: `expected pull request numbers (positive integers) separated by commas, spaces or newlines, not ${bad.map((b) => JSON.stringify(b)).join(', ')}`,
-        });
-        return NEVER;
-    }
-    return [...new Set(tokens.map((t) => Number(t.replace('#', ''))))];
-})
-    .default(() => []);
-const severity = () => oneOf(SEVERITIES);
-// Keys are the input names from action.yml, so every issue's path names the input the user wrote.
-const inputFields = {
-    mode: oneOf(MODES).default('auto'),
-    'openai-api-key': schemas_string().optional(),
-    'openai-base-url': schemas_string()
-        .refine(isHttpUrl, { error: 'expected an http:// or https:// URL' })
-        .transform((v) => v.replace(/\/+$/, ''))
-        .default('https://api.openai.com/v1'),
-    'codex-auth-json': schemas_string()
-        .refine(isJsonObject, { error: 'expected a JSON object (the contents of ~/.codex/auth.json)' })
-        .optional(),
-    model: schemas_string().optional(),
-    effort: oneOf(EFFORTS).optional(),
-    'codex-version': schemas_string()
-        .regex(/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/, { error: 'expected a version like 0.169.0, or empty for the pinned version' })
-        .optional(),
-    'codex-path': schemas_string().optional(),
-    'codex-config': codexConfig,
-    sandbox: oneOf(SANDBOX_MODES).optional(),
-    'approval-policy': oneOf(APPROVAL_POLICIES)
-        .transform((v) => {
-        if (v !== 'on-failure')
-            return v;
-        warning("approval-policy 'on-failure' is no longer supported by the codex app-server; using 'on-request' instead.");
-        return 'on-request';
-    })
-        .default('never'),
-    'approvals-reviewer': oneOf(APPROVALS_REVIEWERS).default('user'),
-    'github-token': schemas_string().optional(),
-    'working-directory': schemas_string().default('.'),
-    prompt: schemas_string().optional(),
-    'prompt-file': schemas_string().optional(),
-    'timeout-minutes': schemas_string()
-        .refine((v) => /^(\d+(\.\d*)?|\.\d+)$/.test(v) && Number(v) > 0 && Number(v) <= 360, {
-        error: 'expected a number of minutes greater than 0 and at most 360',
-    })
-        .transform(Number)
-        .default(30),
-    'pr-number': prNumbers,
-    'max-parallel': inputs_integer(1, 16).default(4),
-    'min-severity': severity().default('low'),
-    'fail-on-severity': severity().optional(),
-    'max-comments': inputs_integer(0, 100).default(25),
-    'review-event': schemas_string()
-        .transform((v) => v.toUpperCase().replace(/[-\s]/g, '_'))
-        .refine((v) => v !== 'APPROVE', {
-        error: 'expected COMMENT or REQUEST_CHANGES; this action never approves pull requests',
-    })
-        .pipe(schemas_enum(REVIEW_EVENTS, { error: 'expected one of COMMENT, REQUEST_CHANGES' }))
-        .default('COMMENT'),
-    paths: globList(),
-    'paths-ignore': globList(),
-    'test-command': schemas_string().optional(),
-    'run-id': schemas_string()
-        .refine((v) => /^\d+$/.test(v) && Number.isSafeInteger(Number(v)) && Number(v) > 0, {
-        error: 'expected a workflow run id (a positive integer)',
-    })
-        .transform(Number)
-        .optional(),
-    'fix-branch-prefix': schemas_string()
-        .refine(isRefFragment, {
-        error: "expected the start of a git branch name (no spaces or control characters, none of ~ ^ : ? * [ \\, no '..', '@{', '//' or '/.', and not starting with '/', '-' or '.')",
-    })
-        .default('codex/fix/'),
-    'fix-delivery': oneOf(FIX_DELIVERIES).default('pull-request'),
-    'base-branch': schemas_string().optional(),
-    draft: inputs_boolean().default(true),
-    'max-attempts': inputs_integer(1, 5).default(2),
-    'open-unverified': inputs_boolean().default(false),
-    'allow-forks': inputs_boolean().default(false),
-    'trigger-phrase': schemas_string().default('@codex'),
-    'allow-users': loginList(),
-    'allow-bots': loginList(),
-};
-const INPUT_NAMES = Object.keys(inputFields);
-const NO_CREDENTIALS = "No credentials: set the 'openai-api-key' input (or OPENAI_API_KEY / CODEX_API_KEY in the environment), or 'codex-auth-json'.";
-const inputsSchema = object({
-    ...inputFields,
-    // Not inputs: the parts of the environment the config depends on, so the one schema sees everything.
-    env: object({
-        OPENAI_API_KEY: schemas_string().optional(),
-        CODEX_API_KEY: schemas_string().optional(),
-        GITHUB_WORKSPACE: schemas_string().optional(),
-    }),
-})
-    .superRefine((raw, ctx) => {
-    // Runs even when fields failed (`when`), so these problems are reported together with the others;
-    // it only reads fields that have no validation of their own.
-    if (raw.prompt !== undefined && raw['prompt-file'] !== undefined) {
-        ctx.addIssue({ code: 'custom', message: "Inputs 'prompt' and 'prompt-file' are both set: use only one." });
-    }
-    const apiKey = raw['openai-api-key'] ?? raw.env.OPENAI_API_KEY ?? raw.env.CODEX_API_KEY;
-    if (apiKey === undefined && raw['codex-auth-json'] === undefined) {
-        ctx.addIssue({ code: 'custom', message: NO_CREDENTIALS });
-    }
-}, { when: () => true })
-    .transform((raw) => {
-    const workingDirectory = (0,external_node_path_namespaceObject.resolve)(raw.env.GITHUB_WORKSPACE ?? process.cwd(), raw['working-directory']);
-    const promptFile = raw['prompt-file'];
+/** The context of one run; `openSession` starts the run's app-server in the working directory. */
+function createRunContext(parts) {
+    const { inputs, env, secrets, codex, sessions } = parts;
+    const [owner = '', repo = ''] = (env.GITHUB_REPOSITORY ?? '').split('/');
+    const tempDir = tempDirOf(env);
     return {
-        mode: raw.mode,
-        openaiApiKey: raw['openai-api-key'] ?? raw.env.OPENAI_API_KEY ?? raw.env.CODEX_API_KEY,
-        openaiBaseUrl: raw['openai-base-url'],
-        codexAuthJson: raw['codex-auth-json'],
-        model: raw.model,
-        effort: raw.effort,
-        codexVersion: raw['codex-version'],
-        codexPath: raw['codex-path'],
-        codexConfig: raw['codex-config'],
-        sandbox: raw.sandbox,
-        approvalPolicy: raw['approval-policy'],
-        approvalsReviewer: raw['approvals-reviewer'],
-        githubToken: raw['github-token'],
-        workingDirectory,
-        prompt: raw.prompt,
-        promptFile: promptFile === undefined ? undefined : (0,external_node_path_namespaceObject.resolve)(workingDirectory, promptFile),
-        timeoutMinutes: raw['timeout-minutes'],
-        prNumbers: raw['pr-number'],
-        maxParallel: raw['max-parallel'],
-        minSeverity: raw['min-severity'],
-        failOnSeverity: raw['fail-on-severity'],
-        maxComments: raw['max-comments'],
-        reviewEvent: raw['review-event'],
-        paths: raw.paths,
-        pathsIgnore: raw['paths-ignore'],
-        testCommand: raw['test-command'],
-        runId: raw['run-id'],
-        fixBranchPrefix: raw['fix-branch-prefix'],
-        fixDelivery: raw['fix-delivery'],
-        baseBranch: raw['base-branch'],
-        draft: raw.draft,
-        maxAttempts: raw['max-attempts'],
-        openUnverified: raw['open-unverified'],
-        allowForks: raw['allow-forks'],
-        triggerPhrase: raw['trigger-phrase'],
-        allowUsers: raw['allow-users'],
-        allowBots: raw['allow-bots'],
-    };
-});
-/** Trimmed; an empty value counts as not given, as with core.getInput. */
-function readValue(env, key) {
-    const value = env[key]?.trim();
-    return value === undefined || value === '' ? undefined : value;
-}
-// Tokens inside auth.json are secrets in their own right: a log line may show one without the rest of the file.
-function stringsIn(value) {
-    if (typeof value === 'string')
-        return [value];
-    if (Array.isArray(value))
-        return value.flatMap(stringsIn);
-    if (typeof value === 'object' && value !== null)
-        return Object.values(value).flatMap(stringsIn);
-    return [];
-}
-function authJsonSecrets(authJson) {
-    if (authJson === undefined)
-        return [];
-    try {
-        return stringsIn(JSON.parse(authJson)).filter((s) => s.length > 8);
-    }
-    catch {
-        // Invalid JSON is reported by the schema; the whole value is masked on its own.
-        return [];
-    }
-}
-function maskSecrets(raw, envKeys) {
-    const secrets = [raw['openai-api-key'], raw['github-token'], raw['codex-auth-json'], ...envKeys, ...authJsonSecrets(raw['codex-auth-json'])];
-    for (const secret of secrets)
-        if (secret !== undefined)
-            setSecret(secret);
-}
-/**
- * Every secret of the run, for redacting what the action posts and keeping it out of the agent's environment:
- * the API key, the token, the auth.json text and each token inside it (a reply may quote one alone).
- */
-function secretsOf(inputs) {
-    const all = [inputs.openaiApiKey, inputs.githubToken, inputs.codexAuthJson, ...authJsonSecrets(inputs.codexAuthJson)];
-    return [...new Set(all.filter((s) => !!s))];
-}
-function quote(value) {
-    const shown = value.length > 200 ? `${value.slice(0, 200)}…` : value;
-    return JSON.stringify(shown);
-}
-/** One line per bad input (its problems joined), then the problems that belong to no single input. */
-function describeIssues(issues, raw) {
-    const byInput = new Map();
-    const general = [];
-    for (const issue of issues) {
-        const name = issue.path[0];
-        if (typeof name === 'string' && name in raw) {
-            byInput.set(name, [...(byInput.get(name) ?? []), issue.message]);
-        }
-        else {
-            general.push(issue.message);
-        }
-    }
-    const lines = [...byInput].map(([name, messages]) => {
-        const value = raw[name];
-        const shown = value === undefined ? '(empty)' : SECRET_INPUTS.has(name) ? '(hidden)' : quote(value);
-        return `Input '${name}' has value ${shown}: ${messages.join('; ')}.`;
-    });
-    return [...lines, ...general].join('\n');
-}
-/**
- * Reads the action's inputs from `env` (INPUT_<NAME> with hyphens kept, as the runner sets them).
- * Masks every secret first, then validates; throws one InputError listing every problem.
- */
-function readInputs(env = process.env) {
-    const raw = {};
-    for (const name of INPUT_NAMES)
-        raw[name] = readValue(env, `INPUT_${name.replace(/ /g, '_').toUpperCase()}`);
-    const envPart = {
-        OPENAI_API_KEY: readValue(env, 'OPENAI_API_KEY'),
-        CODEX_API_KEY: readValue(env, 'CODEX_API_KEY'),
-        GITHUB_WORKSPACE: readValue(env, 'GITHUB_WORKSPACE'),
-    };
-    maskSecrets(raw, [envPart.OPENAI_API_KEY, envPart.CODEX_API_KEY]);
-    const result = inputsSchema.safeParse({ ...raw, env: envPart });
-    if (!result.success)
-        throw new InputError(describeIssues(result.error.issues, raw));
-    return result.data;
-}
-
-;// CONCATENATED MODULE: ./src/plan.ts
-// Decides what this run does from the event and the inputs: review PRs, fix a run, or skip (with why).
-
-/** The mode cannot work with this event and these inputs. */
-class PlanError extends Error {
-    constructor(message) {
-        super(message);
-        this.name = 'PlanError';
-    }
-}
-const PR_EVENTS = new Set(['pull_request', 'pull_request_target']);
-// Only the fields the plan reads; the payload is untrusted.
-const prPayload = object({ pull_request: object({ number: schemas_number().int().positive() }).loose() }).loose();
-const runPayload = object({
-    workflow_run: object({ id: schemas_number().int().positive(), conclusion: schemas_string().nullish() }).loose(),
-});
-const commentPayload = object({
-    action: schemas_string().default('created'),
-    issue: object({ number: schemas_number().int().positive(), pull_request: unknown().optional() }).loose(),
-    comment: object({
-        body: schemas_string().default(''),
-        author_association: schemas_string().default('NONE'),
-        user: object({ login: schemas_string(), type: schemas_string().default('User') }).loose(),
-    })
-        .loose(),
-});
-const TRUSTED_ASSOCIATIONS = new Set(['OWNER', 'MEMBER', 'COLLABORATOR']);
-/** The plan for this run. */
-function planRun(inputs, event, currentRunId) {
-    switch (inputs.mode) {
-        case 'review':
-            if (event.name === 'issue_comment' && inputs.prNumbers.length === 0)
-                return commentPlan(inputs, event);
-            return { job: 'review', target: reviewTarget(inputs, event) ?? missingPr(event) };
-        case 'fix':
-            return { job: 'fix', target: fixTarget(inputs, event, currentRunId) };
-        case 'auto':
-            return autoPlan(inputs, event, currentRunId);
-    }
-}
-function autoPlan(inputs, event, currentRunId) {
-    if (event.name === 'workflow_run') {
-        const run = runPayload.safeParse(event.payload);
-        if (!run.success)
-            throw new PlanError('The workflow_run event has no workflow_run.id.');
-        const conclusion = run.data.workflow_run.conclusion ?? 'unknown';
-        if (conclusion !== 'failure')
-            return { job: 'skip', reason: `The triggering run concluded '${conclusion}', not 'failure': nothing to fix.` };
-        return { job: 'fix', target: fixTarget(inputs, event, currentRunId) };
-    }
-    if (event.name === 'issue_comment')
-        return commentPlan(inputs, event);
-    if (inputs.runId !== undefined)
-        return { job: 'fix', target: { runId: inputs.runId, source: 'input' } };
-    const review = reviewTarget(inputs, event);
-    if (review)
-        return { job: 'review', target: review };
-    return {
-        job: 'skip',
-        reason: `Mode 'auto' found nothing to do for a '${event.name}' event: it reviews pull_request events or 'pr-number', ` +
-            `and fixes failed workflow_run events or 'run-id'. Set 'mode: fix' for a step after a failing step.`,
+        inputs,
+        repo: { owner, repo },
+        event: parts.event,
+        github: createOctokit(inputs.githubToken, { baseUrl: env.GITHUB_API_URL }),
+        githubToken: inputs.githubToken,
+        codex,
+        secrets,
+        tempDir,
+        env,
+        serverUrl: env.GITHUB_SERVER_URL ?? 'https://github.com',
+        currentRunId: parts.currentRunId,
+        openSession: async (request = {}) => {
+            const session = await openSession({
+                codexPath: (await codex()).path,
+                cwd: inputs.workingDirectory,
+                tempDir,
+                apiKey: inputs.openaiApiKey,
+                baseUrl: inputs.openaiBaseUrl,
+                authJson: inputs.codexAuthJson,
+                model: inputs.model,
+                configOverrides: inputs.codexConfig,
+                secrets,
+                env,
+                extraToml: request.extraToml,
+            });
+            sessions.push(session);
+            return session;
+        },
     };
 }
-function reviewTarget(inputs, event) {
-    if (inputs.prNumbers.length > 0)
-        return { prNumbers: inputs.prNumbers, explicit: true };
-    if (PR_EVENTS.has(event.name)) {
-        const pr = prPayload.safeParse(event.payload);
-        if (pr.success)
-            return { prNumbers: [pr.data.pull_request.number], explicit: false };
-    }
-    return undefined;
-}
-function missingPr(event) {
-    throw new PlanError(`Mode 'review' needs a pull request, but the '${event.name}' event has none. ` +
-        `Run on pull_request, or set 'pr-number' (e.g. from a workflow_dispatch input).`);
-}
-function fixTarget(inputs, event, currentRunId) {
-    if (inputs.runId !== undefined)
-        return { runId: inputs.runId, source: 'input' };
-    const run = runPayload.safeParse(event.payload);
-    if (event.name === 'workflow_run' && run.success)
-        return { runId: run.data.workflow_run.id, source: 'workflow_run' };
-    return { runId: currentRunId, source: 'in-job' };
-}
-// A comment that mentions the trigger phrase on a PR, by someone trusted, asks for a review.
-function commentPlan(inputs, event) {
-    const parsed = commentPayload.safeParse(event.payload);
-    if (!parsed.success || parsed.data.issue.pull_request === undefined)
-        return { job: 'skip', reason: 'The comment is not on a pull request.' };
-    const { action, comment, issue } = parsed.data;
-    // Editing or deleting an old comment must not start a new review.
-    if (action !== 'created')
-        return { job: 'skip', reason: `The comment was ${action}, not created.` };
-    if (!comment.body.includes(inputs.triggerPhrase))
-        return { job: 'skip', reason: `The comment does not mention '${inputs.triggerPhrase}'.` };
-    const login = comment.user.login.toLowerCase();
-    const listed = (logins) => logins.some((u) => u.toLowerCase() === login || `${u.toLowerCase()}[bot]` === login);
-    if (comment.user.type === 'Bot') {
-        if (!listed(inputs.allowBots))
-            return { job: 'skip', reason: `The bot @${comment.user.login} may not trigger a review (not in 'allow-bots').` };
-    }
-    else if (!listed(inputs.allowUsers) && !TRUSTED_ASSOCIATIONS.has(comment.author_association)) {
-        return { job: 'skip', reason: `@${comment.user.login} may not trigger a review (not a collaborator and not in 'allow-users').` };
-    }
-    return { job: 'review', target: { prNumbers: [issue.number], explicit: true } };
-}
-
-;// CONCATENATED MODULE: ./src/report.ts
-// Writes what a job produced where the user sees it: step outputs, the job summary, the step's status.
-
-
-/** Sets outputs (always every token count), appends the summary, and fails the step when asked to. */
-async function report(outcome, secrets, codexVersion) {
-    const usage = outcome.usage ?? { inputTokens: 0, cachedInputTokens: 0, outputTokens: 0 };
-    const outputs = {
-        ...outcome.outputs,
-        conclusion: outcome.conclusion,
-        'input-tokens': String(usage.inputTokens),
-        'cached-input-tokens': String(usage.cachedInputTokens),
-        'output-tokens': String(usage.outputTokens),
-    };
-    if (codexVersion)
-        outputs['codex-version'] = codexVersion;
-    for (const [name, value] of Object.entries(outputs))
-        setOutput(name, redact(value, secrets));
-    if (outcome.summary && process.env.GITHUB_STEP_SUMMARY) {
-        await summary.addRaw(redact(outcome.summary, secrets), true).write();
-    }
-    core_info(`Conclusion: ${outcome.conclusion}`);
-    if (outcome.failure)
-        setFailed(redact(outcome.failure, secrets));
+/** RUNNER_TEMP, or the OS temp folder outside Actions. */
+function tempDirOf(env) {
+    return env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)();
 }
 
 ;// CONCATENATED MODULE: ./src/github/pulls.ts
@@ -70394,8 +70440,6 @@ function outputs(conclusion, reports, threadId, secrets) {
 
 
 
-
-
 /** The action's entry: never throws; failures end as `core.setFailed` with what to do. */
 async function run(env = process.env) {
     let secrets = [];
@@ -70415,7 +70459,7 @@ async function run(env = process.env) {
         }
         const sessions = [];
         const codex = installOnce(inputs, plan.job, env, secrets);
-        const ctx = context(inputs, event, env, secrets, codex.get, currentRunId, sessions);
+        const ctx = createRunContext({ inputs, event, env, secrets, codex: codex.get, currentRunId, sessions });
         const restoreCredentials = await removePersistedCredentials(inputs.workingDirectory, secrets, ctx.tempDir);
         let outcome;
         try {
@@ -70469,44 +70513,6 @@ function installOnce(inputs, job, env, secrets) {
         return codex;
     }));
     return { get, version: () => version };
-}
-function context(inputs, event, env, secrets, codex, currentRunId, sessions) {
-    const [owner = '', repo = ''] = (env.GITHUB_REPOSITORY ?? '').split('/');
-    const tempDir = tempDirOf(env);
-    return {
-        inputs,
-        repo: { owner, repo },
-        event,
-        github: createOctokit(inputs.githubToken, { baseUrl: env.GITHUB_API_URL }),
-        githubToken: inputs.githubToken,
-        codex,
-        secrets,
-        tempDir,
-        env,
-        serverUrl: env.GITHUB_SERVER_URL ?? 'https://github.com',
-        currentRunId,
-        openSession: async (request = {}) => {
-            const session = await openSession({
-                codexPath: (await codex()).path,
-                cwd: inputs.workingDirectory,
-                tempDir,
-                apiKey: inputs.openaiApiKey,
-                baseUrl: inputs.openaiBaseUrl,
-                authJson: inputs.codexAuthJson,
-                model: inputs.model,
-                configOverrides: inputs.codexConfig,
-                secrets,
-                env,
-                extraToml: request.extraToml,
-            });
-            sessions.push(session);
-            return session;
-        },
-    };
-}
-/** RUNNER_TEMP, or the OS temp folder outside Actions. */
-function tempDirOf(env) {
-    return env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)();
 }
 /** The event name and payload the runner wrote; a missing file is an empty payload (local runs). */
 async function readEvent(env) {

@@ -1,20 +1,19 @@
 // run(): inputs → plan → job (codex installed when the job first needs it) → report. The one place errors fail the step.
 import { readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import * as core from '@actions/core';
 import { installCodex, type InstalledCodex } from './codex/install.js';
 import { agentEnvironment } from './codex/environment.js';
 import { prepareSandbox, SandboxUnavailableError } from './codex/sandbox.js';
 import { commandSandbox, probeSandbox } from './codex/sandbox-exec.js';
-import { openSession, type CodexSession } from './codex/session.js';
-import type { JobOutcome, RunContext, WorkflowEvent } from './context.js';
+import type { CodexSession } from './codex/session.js';
+import type { JobOutcome, WorkflowEvent } from './context.js';
 import { runFix } from './fix/run-fix.js';
 import { removePersistedCredentials } from './git-credentials.js';
-import { createOctokit } from './github/octokit.js';
 import { readInputs, secretsOf, type Inputs } from './inputs.js';
 import { planRun } from './plan.js';
 import { redact } from './redact.js';
 import { report } from './report.js';
+import { createRunContext, tempDirOf } from './run-context.js';
 import { runReview } from './review/run-review.js';
 
 /** The action's entry: never throws; failures end as `core.setFailed` with what to do. */
@@ -37,7 +36,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
 
     const sessions: CodexSession[] = [];
     const codex = installOnce(inputs, plan.job, env, secrets);
-    const ctx = context(inputs, event, env, secrets, codex.get, currentRunId, sessions);
+    const ctx = createRunContext({ inputs, event, env, secrets, codex: codex.get, currentRunId, sessions });
     const restoreCredentials = await removePersistedCredentials(inputs.workingDirectory, secrets, ctx.tempDir);
     let outcome: JobOutcome;
     try {
@@ -95,54 +94,6 @@ function installOnce(
       return codex;
     }));
   return { get, version: () => version };
-}
-
-function context(
-  inputs: Inputs,
-  event: WorkflowEvent,
-  env: NodeJS.ProcessEnv,
-  secrets: string[],
-  codex: () => Promise<InstalledCodex>,
-  currentRunId: number | undefined,
-  sessions: CodexSession[],
-): RunContext {
-  const [owner = '', repo = ''] = (env.GITHUB_REPOSITORY ?? '').split('/');
-  const tempDir = tempDirOf(env);
-  return {
-    inputs,
-    repo: { owner, repo },
-    event,
-    github: createOctokit(inputs.githubToken!, { baseUrl: env.GITHUB_API_URL }),
-    githubToken: inputs.githubToken,
-    codex,
-    secrets,
-    tempDir,
-    env,
-    serverUrl: env.GITHUB_SERVER_URL ?? 'https://github.com',
-    currentRunId,
-    openSession: async (request = {}) => {
-      const session = await openSession({
-        codexPath: (await codex()).path,
-        cwd: inputs.workingDirectory,
-        tempDir,
-        apiKey: inputs.openaiApiKey,
-        baseUrl: inputs.openaiBaseUrl,
-        authJson: inputs.codexAuthJson,
-        model: inputs.model,
-        configOverrides: inputs.codexConfig,
-        secrets,
-        env,
-        extraToml: request.extraToml,
-      });
-      sessions.push(session);
-      return session;
-    },
-  };
-}
-
-/** RUNNER_TEMP, or the OS temp folder outside Actions. */
-function tempDirOf(env: NodeJS.ProcessEnv): string {
-  return env.RUNNER_TEMP || tmpdir();
 }
 
 /** The event name and payload the runner wrote; a missing file is an empty payload (local runs). */

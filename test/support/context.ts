@@ -3,10 +3,13 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunContext, WorkflowEvent } from '../../src/context.js';
-import { openSession } from '../../src/codex/session.js';
-import { createOctokit } from '../../src/github/octokit.js';
-import { readInputs, type Inputs } from '../../src/inputs.js';
+import { TIME_UNIT_ENV } from '../../src/github/octokit.js';
+import { readInputs, secretsOf, type Inputs } from '../../src/inputs.js';
+import { createRunContext } from '../../src/run-context.js';
 import { CODEX_BINARY, TEST_API_KEY } from './codex.js';
+
+// GitHub's prescribed waits (retry-after, write spacing) take no time against the fake server.
+process.env[TIME_UNIT_ENV] = '0';
 
 /** The fake GitHub token tests use. */
 export const TEST_GITHUB_TOKEN = 'ghs_testtoken0123456789abcdefABCDEF0123';
@@ -24,45 +27,34 @@ export interface TestContextOptions {
   repo?: { owner: string; repo: string };
 }
 
-/** A RunContext wired to the fake servers; the session uses the real pinned codex binary. */
+/** A RunContext wired to the fake servers, built by the action's own createRunContext; codex is the pinned binary. */
 export async function testContext(options: TestContextOptions): Promise<RunContext & { inputs: Inputs }> {
+  const tempDir = await mkdtemp(join(tmpdir(), 'job-'));
+  const repo = options.repo ?? { owner: 'octo', repo: 'demo' };
   const env: NodeJS.ProcessEnv = {
+    // The test process's own environment plus the secrets a real runner has, to prove they are filtered.
+    ...process.env,
+    OPENAI_API_KEY: TEST_API_KEY,
+    GITHUB_TOKEN: TEST_GITHUB_TOKEN,
     GITHUB_WORKSPACE: options.workdir,
+    GITHUB_REPOSITORY: `${repo.owner}/${repo.repo}`,
+    GITHUB_API_URL: options.githubUrl,
+    GITHUB_SERVER_URL: 'https://github.example',
+    RUNNER_TEMP: tempDir,
     'INPUT_OPENAI-API-KEY': TEST_API_KEY,
     'INPUT_OPENAI-BASE-URL': options.modelUrl,
     'INPUT_GITHUB-TOKEN': TEST_GITHUB_TOKEN,
+    INPUT_MODEL: 'gpt-5.4',
   };
   for (const [name, value] of Object.entries(options.inputs ?? {})) env[`INPUT_${name.toUpperCase()}`] = value;
   const inputs = readInputs(env);
-  const tempDir = await mkdtemp(join(tmpdir(), 'job-'));
-  const secrets = [TEST_API_KEY, TEST_GITHUB_TOKEN];
-  return {
+  return createRunContext({
     inputs,
-    repo: options.repo ?? { owner: 'octo', repo: 'demo' },
     event: options.event ?? { name: 'workflow_dispatch', payload: {} },
-    github: createOctokit(TEST_GITHUB_TOKEN, { baseUrl: options.githubUrl, timeUnitMs: 0 }),
-    githubToken: TEST_GITHUB_TOKEN,
-    codex: async () => ({ path: CODEX_BINARY, version: '0.169.0' }),
-    secrets,
-    tempDir,
-    // The test process's own environment plus the secrets a real runner would have, to prove they are filtered.
-    env: { ...process.env, OPENAI_API_KEY: TEST_API_KEY, GITHUB_TOKEN: TEST_GITHUB_TOKEN },
-    serverUrl: 'https://github.example',
+    env,
+    secrets: secretsOf(inputs),
+    codex: async () => ({ path: CODEX_BINARY, version: '0.169.0', fromCache: true }),
     currentRunId: 9000,
-    openSession: (request = {}) =>
-      openSession({
-        codexPath: CODEX_BINARY,
-        cwd: inputs.workingDirectory,
-        tempDir,
-        apiKey: inputs.openaiApiKey,
-        baseUrl: inputs.openaiBaseUrl,
-        authJson: inputs.codexAuthJson,
-        model: inputs.model ?? 'gpt-5.4',
-        configOverrides: inputs.codexConfig,
-        secrets,
-        env: { ...process.env, OPENAI_API_KEY: TEST_API_KEY, GITHUB_TOKEN: TEST_GITHUB_TOKEN },
-        extraToml: request.extraToml,
-        requestRetries: 0,
-      }),
-  };
+    sessions: [],
+  }) as RunContext & { inputs: Inputs };
 }

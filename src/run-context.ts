@@ -1,0 +1,62 @@
+// Builds the RunContext every job receives, from the inputs, the event and the runner's environment.
+import { tmpdir } from 'node:os';
+import type { InstalledCodex } from './codex/install.js';
+import { openSession, type CodexSession } from './codex/session.js';
+import type { RunContext, WorkflowEvent } from './context.js';
+import { createOctokit } from './github/octokit.js';
+import type { Inputs } from './inputs.js';
+
+export interface RunContextParts {
+  inputs: Inputs;
+  event: WorkflowEvent;
+  /** The runner's environment (GITHUB_REPOSITORY, GITHUB_API_URL, RUNNER_TEMP, …); filtered before any child gets it. */
+  env: NodeJS.ProcessEnv;
+  secrets: readonly string[];
+  /** Installs codex on first call. */
+  codex: () => Promise<InstalledCodex>;
+  currentRunId: number | undefined;
+  /** Every session opened is added here, so main.ts can close what a failing job left open. */
+  sessions: CodexSession[];
+}
+
+/** The context of one run; `openSession` starts the run's app-server in the working directory. */
+export function createRunContext(parts: RunContextParts): RunContext {
+  const { inputs, env, secrets, codex, sessions } = parts;
+  const [owner = '', repo = ''] = (env.GITHUB_REPOSITORY ?? '').split('/');
+  const tempDir = tempDirOf(env);
+  return {
+    inputs,
+    repo: { owner, repo },
+    event: parts.event,
+    github: createOctokit(inputs.githubToken!, { baseUrl: env.GITHUB_API_URL }),
+    githubToken: inputs.githubToken,
+    codex,
+    secrets,
+    tempDir,
+    env,
+    serverUrl: env.GITHUB_SERVER_URL ?? 'https://github.com',
+    currentRunId: parts.currentRunId,
+    openSession: async (request = {}) => {
+      const session = await openSession({
+        codexPath: (await codex()).path,
+        cwd: inputs.workingDirectory,
+        tempDir,
+        apiKey: inputs.openaiApiKey,
+        baseUrl: inputs.openaiBaseUrl,
+        authJson: inputs.codexAuthJson,
+        model: inputs.model,
+        configOverrides: inputs.codexConfig,
+        secrets,
+        env,
+        extraToml: request.extraToml,
+      });
+      sessions.push(session);
+      return session;
+    },
+  };
+}
+
+/** RUNNER_TEMP, or the OS temp folder outside Actions. */
+export function tempDirOf(env: NodeJS.ProcessEnv): string {
+  return env.RUNNER_TEMP || tmpdir();
+}
