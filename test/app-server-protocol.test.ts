@@ -90,3 +90,10 @@ test('an answer that is not valid JSON-RPC fails its request instead of leaving 
   await expect(server.startThread()).rejects.toThrow(/thread\/start failed .*could not be read/);
   expect(warnings.join('\n')).toContain('failing thread/start');
 });
+
+test('a server that never answers turn/start is stopped by the turn timeout too', async () => {
+  server = await start({ FAKE_MODE: 'silent-start' });
+  const thread = await server.startThread();
+  const error = await thread.run('x', { timeoutMs: 200 }).catch((e: unknown) => e);
+  expect((error as Error).message).toMatch(/turn\/start got no answer[\s\S]*ran past its/);
+});

@@ -357,6 +357,22 @@ export class AppServer {
     let killTimer: NodeJS.Timeout | undefined;
     let turnId: string | undefined;
     let completed = false;
+    const kill = () => {
+      const error = new TurnTimeoutError(threadId, options.timeoutMs!);
+      active.queue.fail(error);
+      this.killReason = error.message;
+      this.child.kill('SIGKILL');
+    };
+    // The clock starts before turn/start: a server that never answers it is stopped too.
+    if (options.timeoutMs !== undefined) {
+      timer = setTimeout(() => {
+        active.timedOut = true;
+        if (!turnId) return kill();
+        this.log.warning(`The turn on thread ${threadId} ran past its time limit; interrupting it.`);
+        this.interruptTurn(threadId, turnId).catch((e: Error) => this.log.debug(`interrupt failed: ${e.message}`));
+        killTimer = setTimeout(kill, this.options.interruptGraceMs ?? 15_000);
+      }, options.timeoutMs);
+    }
     try {
       const started = turnStartResult.parse(
         await this.call(
@@ -372,19 +388,6 @@ export class AppServer {
       );
       turnId = started.turn.id;
       const ownTurn = turnId;
-      if (options.timeoutMs !== undefined) {
-        timer = setTimeout(() => {
-          active.timedOut = true;
-          this.log.warning(`The turn on thread ${threadId} ran past its time limit; interrupting it.`);
-          this.interruptTurn(threadId, ownTurn).catch((e: Error) => this.log.debug(`interrupt failed: ${e.message}`));
-          killTimer = setTimeout(() => {
-            const error = new TurnTimeoutError(threadId, options.timeoutMs!);
-            active.queue.fail(error);
-            this.killReason = error.message;
-            this.child.kill('SIGKILL');
-          }, this.options.interruptGraceMs ?? 15_000);
-        }, options.timeoutMs);
-      }
       for await (const event of active.queue) {
         // A late event of an earlier turn on this thread (one that was interrupted) is not this turn's.
         if (turnIdOf(event) !== ownTurn) continue;
