@@ -16,6 +16,18 @@ export interface RecordedRequest {
   body: unknown;
   /** The status answered; undefined while the handler is still running. */
   status?: number;
+  /** When the request arrived and when its answer was sent (Date.now()), for benchmarks' timelines. */
+  receivedAt: number;
+  finishedAt?: number;
+}
+
+/** Options of FakeGitHub.start. */
+export interface FakeGitHubOptions {
+  /**
+   * Milliseconds every request waits before it is answered, like a real API's round trip (benchmarks only;
+   * default 0, so tests run as fast as loopback allows).
+   */
+  latencyMs?: number;
 }
 
 /** What a route handler receives. */
@@ -260,18 +272,20 @@ export class FakeGitHub {
   private readonly reviewRejections: Array<(comment: ReviewCommentInput) => boolean> = [];
   private seq = 0;
   private nextId = 1000;
+  private readonly latencyMs: number;
 
-  private constructor(server: Server, url: string) {
+  private constructor(server: Server, url: string, latencyMs: number) {
     this.server = server;
     this.url = url;
+    this.latencyMs = latencyMs;
     this.installStateRoutes();
   }
 
   /** Starts a server on 127.0.0.1 with an ephemeral port. */
-  static async start(): Promise<FakeGitHub> {
+  static async start(options: FakeGitHubOptions = {}): Promise<FakeGitHub> {
     const server = createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const fake = new FakeGitHub(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    const fake = new FakeGitHub(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`, options.latencyMs ?? 0);
     // Nobody knows the port before start() returns, so no request can arrive before this listener.
     server.on('request', (req: IncomingMessage, res: ServerResponse) => void fake.handle(req, res));
     return fake;
@@ -385,7 +399,7 @@ export class FakeGitHub {
     const rawSegments = splitPath(parsed.pathname);
     const path = safeDecode(parsed.pathname);
     const query = Object.fromEntries(parsed.searchParams);
-    const record: RecordedRequest = { method, path, query, headers: req.headers, body: undefined };
+    const record: RecordedRequest = { method, path, query, headers: req.headers, body: undefined, receivedAt: Date.now() };
     this.requests.push(record);
 
     let answer: FakeResponse;
@@ -420,6 +434,7 @@ export class FakeGitHub {
     } catch (err) {
       answer = { status: 500, body: { message: `fake-github handler failed: ${String(err)}` } };
     }
+    if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
     this.send(res, record, answer);
   }
 
@@ -440,6 +455,7 @@ export class FakeGitHub {
     for (const [k, v] of Object.entries(answer.headers ?? {})) headers[k.toLowerCase()] = v;
     headers['content-length'] = String(Buffer.byteLength(payload));
     res.writeHead(status, headers).end(payload);
+    record.finishedAt = Date.now();
   }
 
   private takeFailure(method: string, segments: string[]): FakeResponse | undefined {

@@ -3,10 +3,10 @@ import { rm } from 'node:fs/promises';
 import { execa } from 'execa';
 import type { RunContext, WorkflowEvent } from '../../src/context.js';
 import { testContext, TEST_GITHUB_TOKEN } from './context.js';
-import { FakeGitHub } from './fake-github.js';
+import { FakeGitHub, type FakeGitHubOptions } from './fake-github.js';
 import { startGitHttpServer, type GitHttpServer } from './fix-git-http.js';
 import { createRepo, type TestRepo } from './git-repo.js';
-import { ModelServer } from './model-server.js';
+import { ModelServer, type ModelServerOptions } from './model-server.js';
 
 export const OWNER = 'octo';
 export const REPO = 'demo';
@@ -73,12 +73,17 @@ export interface FixScenario {
   close(): Promise<void>;
 }
 
-/** Builds the scenario; `branch` is the failing branch (default feature/math). */
-export async function startFixScenario(options: { branch?: string; headRepo?: string } = {}): Promise<FixScenario> {
+/**
+ * Builds the scenario; `branch` is the failing branch (default feature/math). `github` and `model` are passed to
+ * the fakes (benchmarks give them latency).
+ */
+export async function startFixScenario(
+  options: { branch?: string; headRepo?: string; github?: FakeGitHubOptions; model?: ModelServerOptions } = {},
+): Promise<FixScenario> {
   const branch = options.branch ?? FAILING_BRANCH;
   const repo = await createRepo(FAILING_FILES, { branch });
-  const github = await FakeGitHub.start();
-  const model = await ModelServer.start();
+  const github = await FakeGitHub.start(options.github);
+  const model = await ModelServer.start(options.model);
   const remote = await startGitHttpServer(repo.origin, TEST_GITHUB_TOKEN);
   await repo.git('remote', 'set-url', 'origin', remote.url);
   github.addWorkflowRun({

@@ -33,6 +33,15 @@ export type ModelReply =
 /** Chooses a reply for a request; gets the request and its index among all requests. */
 export type ReplyFn = (req: ModelRequest, index: number) => ModelReply | Promise<ModelReply>;
 
+/** Options of ModelServer.start. */
+export interface ModelServerOptions {
+  /**
+   * Milliseconds each request waits before it is answered, on top of a reply's own `delayMs`: a model's time to
+   * answer (benchmarks only; default 0). A function of the request gives different turns different times.
+   */
+  latencyMs?: number | ((req: ModelRequest) => number);
+}
+
 /** The scripted Responses server. */
 export class ModelServer {
   readonly requests: ModelRequest[] = [];
@@ -44,14 +53,15 @@ export class ModelServer {
     private readonly server: Server,
     /** Base URL to configure as the provider's `base_url` (ends in /v1). */
     readonly url: string,
+    private readonly latency: ModelServerOptions['latencyMs'],
   ) {}
 
   /** Starts the server on 127.0.0.1 with an ephemeral port. */
-  static async start(): Promise<ModelServer> {
+  static async start(options: ModelServerOptions = {}): Promise<ModelServer> {
     const server = createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    const self = new ModelServer(server, `http://127.0.0.1:${port}/v1`);
+    const self = new ModelServer(server, `http://127.0.0.1:${port}/v1`, options.latencyMs);
     server.on('request', (req, res) => void self.handle(req, res));
     return self;
   }
@@ -103,7 +113,9 @@ export class ModelServer {
       return;
     }
     reply ??= { message: 'No more scripted replies.' };
-    if (reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs).unref());
+    const latency = typeof this.latency === 'function' ? this.latency(record) : (this.latency ?? 0);
+    const delayMs = (reply.delayMs ?? 0) + latency;
+    if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs).unref());
     if ('httpStatus' in reply) {
       res.writeHead(reply.httpStatus, { 'content-type': 'application/json' }).end(reply.body ?? '{}');
       record.finishedAt = Date.now();
