@@ -54,7 +54,7 @@ beforeAll(async () => {
   bundle = await prepareBundle();
   // Review mode needs no checkout of the pull request; a plain repository stands for the workspace.
   workspace = await createRepo({ 'README.md': '# demo\n' });
-}, 120_000);
+}, 600_000);
 
 afterAll(async () => {
   await workspace?.cleanup();

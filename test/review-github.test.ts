@@ -6,7 +6,7 @@ import { readConventions } from '../src/review/conventions.js';
 import { parsePatch } from '../src/review/diff.js';
 import { gatherPull } from '../src/review/gather.js';
 import { postReview } from '../src/review/post.js';
-import { BOT_USER, FakeGitHub, type FakeReview } from './support/fake-github.js';
+import { BOT_USER, FakeGitHub, paginate, type FakeReview } from './support/fake-github.js';
 import { captureStdout, createReviewThen502Once, finding, serveContents } from './support/review-fixtures.js';
 
 const repo = { owner: 'octo', repo: 'demo' };
@@ -37,6 +37,26 @@ describe('gatherPull', () => {
     if (pull.kind === 'review') expect(pull.files).toHaveLength(3000);
     expect(fake.requestsTo('GET', '/repos/:o/:r/pulls/:n/files')).toHaveLength(30);
     expect(fake.requestsTo('GET', '/repos/:o/:r/pulls/:n')).toHaveLength(1);
+  });
+
+  it('asks for every page of files at once when the pull request says how many files it changes', async () => {
+    const files = Array.from({ length: 250 }, (_, i) => ({ filename: `f${i}.ts`, status: 'added', patch: '@@ -0,0 +1 @@\n+x' }));
+    fake.addPullRequest({ ...repo, number: 4, head: { ref: 'h', sha: HEAD }, base: { ref: 'main', sha: BASE }, files });
+    // Each page is held until all three were asked for (or a second passed): one after another, only one is ever waiting.
+    let waiting = 0;
+    let peak = 0;
+    const release: Array<() => void> = [];
+    fake.route('GET', '/repos/:owner/:repo/pulls/:pull_number/files', async ({ query, url }) => {
+      peak = Math.max(peak, ++waiting);
+      if (waiting === 3) release.splice(0).forEach((go) => go());
+      else await new Promise<void>((resolve) => release.push(resolve) && setTimeout(resolve, 1000));
+      waiting--;
+      return paginate(files, query, url);
+    });
+    const pull = await gatherPull(gh, repo, 4, options);
+    expect(pull.kind === 'review' && pull.allPaths).toEqual(files.map((f) => f.filename));
+    expect(peak).toBe(3);
+    expect(fake.requestsTo('GET', '/repos/:o/:r/pulls/:n/files')).toHaveLength(3);
   });
 
   it('skips drafts unless named explicitly', async () => {

@@ -6,7 +6,7 @@ import type { ReviewTarget } from '../src/plan.js';
 import { runReview } from '../src/review/run-review.js';
 import { TEST_API_KEY } from './support/codex.js';
 import { testContext } from './support/context.js';
-import { FakeGitHub, type AddPullRequestInput } from './support/fake-github.js';
+import { FakeGitHub, paginate, type AddPullRequestInput } from './support/fake-github.js';
 import { createRepo, type TestRepo } from './support/git-repo.js';
 import { assistantText, lastUserText, ModelServer, userText, type ModelRequest } from './support/model-server.js';
 import {
@@ -568,6 +568,55 @@ function instructionsOf(req: ModelRequest): string {
 }
 
 /** The most requests the model server was answering at the same moment. */
+test('codex is started while the pull request\'s files are still being read', async () => {
+  const files = [{ filename: 'src/app.ts', status: 'modified', patch: APP_PATCH }];
+  addPr(30, files);
+  scriptReviewModel(model, { chunk: () => findingsReply([]) });
+  const ctx = await context();
+  let opening = false;
+  const openSession = ctx.openSession.bind(ctx);
+  ctx.openSession = (request) => {
+    opening = true;
+    return openSession(request);
+  };
+  // The file list is answered once the app-server is being opened (or after 5 s, so that the other order cannot hang).
+  const openedFirst: boolean[] = [];
+  fake.route('GET', '/repos/:owner/:repo/pulls/:pull_number/files', async ({ query, url }) => {
+    openedFirst.push(await eventually(() => opening, 5000));
+    return paginate(files, query, url);
+  });
+  const outcome = await runReview(ctx, target(30));
+  expect(openedFirst).toEqual([true]);
+  expect(outcome.conclusion).toBe('success');
+  expect(fake.requestsTo('GET', '/repos/:o/:r/pulls/:n')).toHaveLength(1);
+});
+
+test('in a batch, a pull request whose chunks are done is posted while the others are still being reviewed', async () => {
+  addPr(31, [{ filename: 'src/one.ts', status: 'added', patch: addedPatch(['a', 'b']) }]);
+  addPr(32, [{ filename: 'src/two.ts', status: 'added', patch: addedPatch(['c', 'd']) }]);
+  // #32's chunk is answered once #31's review is on GitHub (or after 5 s, so that the other order cannot hang).
+  let postedFirst: boolean | undefined;
+  model.respond(async (req) => {
+    if (turnKind(req) === 'setup') return { message: SETUP_ACK };
+    const file = lastUserText(req).includes('src/two.ts') ? 'src/two.ts' : 'src/one.ts';
+    if (file === 'src/two.ts') postedFirst = await eventually(() => fake.reviews.some((r) => r.pull_number === 31), 5000);
+    return findingsReply([finding({ path: file, line: 1, title: `Problem in ${file}` })]);
+  });
+  const outcome = await runReview(await context(), { prNumbers: [31, 32], explicit: true });
+  expect(postedFirst).toBe(true);
+  expect(fake.reviews.map((r) => r.pull_number)).toEqual([31, 32]);
+  expect(stickies()).toHaveLength(2);
+  expect(outcome.outputs['review-url']!.split('\n')).toEqual(fake.reviews.map((r) => r.html_url));
+});
+
+/** Resolves true as soon as `condition()` holds, false if it still does not after `limitMs`. */
+async function eventually(condition: () => boolean, limitMs: number): Promise<boolean> {
+  for (const end = Date.now() + limitMs; Date.now() < end; await new Promise((resolve) => setTimeout(resolve, 10))) {
+    if (condition()) return true;
+  }
+  return condition();
+}
+
 function maxInFlight(requests: readonly ModelRequest[]): number {
   const events = requests.flatMap((r) => [
     [r.receivedAt, 1],

@@ -5,6 +5,8 @@ import type { GitHub } from './octokit.js';
 
 /** GitHub's pulls.listFiles stops at this many files, however many the pull request changes. */
 export const LIST_FILES_LIMIT = 3000;
+// The most pulls.listFiles gives per page.
+const FILES_PER_PAGE = 100;
 
 const pullSchema = z.object({
   number: z.number(),
@@ -73,7 +75,20 @@ export async function listPullFiles(
   number: number,
   changedFiles?: number,
 ): Promise<{ files: PullFile[]; truncated: boolean }> {
-  const raw = await github.paginate(github.rest.pulls.listFiles, { ...repo, pull_number: number, per_page: 100 });
+  const params = { ...repo, pull_number: number, per_page: FILES_PER_PAGE };
+  let raw: unknown[];
+  if (changedFiles === undefined || changedFiles <= FILES_PER_PAGE) {
+    raw = await github.paginate(github.rest.pulls.listFiles, params);
+  } else {
+    // The count is known, so every page is asked for at once instead of one after another along the Link headers.
+    const pages = Math.ceil(Math.min(changedFiles, LIST_FILES_LIMIT) / FILES_PER_PAGE);
+    const answers = await Promise.all(Array.from({ length: pages }, (_, i) => github.rest.pulls.listFiles({ ...params, page: i + 1 })));
+    raw = answers.flatMap((a) => a.data);
+    // A push between reading the pull request and its files can add files: the rest is read along the Link header.
+    if (/\brel="next"/.test(answers.at(-1)!.headers.link ?? '')) {
+      for await (const page of github.paginate.iterator(github.rest.pulls.listFiles, { ...params, page: pages + 1 })) raw.push(...page.data);
+    }
+  }
   const files = z.array(pullFileSchema).parse(raw);
   const truncated = files.length >= LIST_FILES_LIMIT || (changedFiles !== undefined && changedFiles > files.length);
   return { files, truncated };

@@ -37,6 +37,17 @@ export interface GatherOptions {
 
 /** Reads one pull request and its files (each once) and decides which files are reviewed. */
 export async function gatherPull(github: GitHub, repo: Repo, number: number, options: GatherOptions): Promise<GatheredPull | SkippedPull> {
+  const pull = await readPull(github, repo, number, options);
+  return pull.kind === 'skipped' ? pull : readPullFiles(github, repo, pull.pr, options);
+}
+
+/** Reads one pull request and decides whether it is reviewed at all (drafts and closed ones only when named). */
+export async function readPull(
+  github: GitHub,
+  repo: Repo,
+  number: number,
+  options: Pick<GatherOptions, 'explicit'>,
+): Promise<{ kind: 'open'; pr: PullRequest } | SkippedPull> {
   const pr = await getPullRequest(github, repo, number);
   if (pr.draft && !options.explicit) {
     return { kind: 'skipped', number, pr, reason: 'draft pull request (name it in `pr-number` to review it anyway)' };
@@ -44,7 +55,12 @@ export async function gatherPull(github: GitHub, repo: Repo, number: number, opt
   if (pr.state !== 'open' && !options.explicit) {
     return { kind: 'skipped', number, pr, reason: `the pull request is ${pr.state}` };
   }
-  const { files, truncated } = await listPullFiles(github, repo, number, pr.changedFiles);
+  return { kind: 'open', pr };
+}
+
+/** Reads a pull request's files and decides which are reviewed. */
+export async function readPullFiles(github: GitHub, repo: Repo, pr: PullRequest, options: GatherOptions): Promise<GatheredPull> {
+  const { files, truncated } = await listPullFiles(github, repo, pr.number, pr.changedFiles);
   const selected = selectFiles(files, options.paths, options.pathsIgnore);
   return { kind: 'review', pr, allPaths: files.map((f) => f.filename), truncated, ...selected };
 }

@@ -7,13 +7,14 @@ import type { JobOutcome, RunContext } from '../context.js';
 import { readFileAt } from '../github/pulls.js';
 import { githubErrorInfo, tokenLogin } from '../github/reviews.js';
 import { atLeast } from './findings.js';
+import { startReviewAgent, type ReviewAgent } from './agent.js';
 import { chunkFiles, DEFAULT_CHUNK_TOKENS } from './chunks.js';
-import { placeFindings, planPost, selectFindings, stickyBody } from './compose.js';
-import { readConventions } from './conventions.js';
-import { addUsage, reviewChunks, ZERO_USAGE, type ChunkOutcome, type ChunkTask, type TokenUsage } from './forks.js';
-import { gatherPull, TRUNCATED_NOTE, type GatheredPull } from './gather.js';
+import { placeFindings, planPost, selectFindings, stickyBody, type AlreadyPosted } from './compose.js';
+import { readConventions, type ConventionFile } from './conventions.js';
+import { ZERO_USAGE, type ChunkOutcome, type ChunkTask } from './forks.js';
+import { readPull, readPullFiles, TRUNCATED_NOTE, type GatheredPull } from './gather.js';
 import { postReview, postSticky, readPosted, reviewMarkdown, type PostResult } from './post.js';
-import { REVIEW_INSTRUCTIONS, setupPrompt } from './prompts.js';
+import { setupPrompt } from './prompts.js';
 import type { ReviewTarget } from '../plan.js';
 import { annotate, findingsOutput, jobSummary, type PullReport, type SkippedReport } from './report.js';
 
@@ -38,9 +39,6 @@ export class PromptFileError extends Error {
   override name = 'PromptFileError';
 }
 
-// Codex loads AGENTS.md from its working directory by itself; the workspace holds the PR's head, whose AGENTS.md
-// must not set the rules it is reviewed by. The base branch's copy is given in the setup turn instead.
-const SESSION_TOML = ['project_doc_max_bytes = 0'];
 const PROMPT_FILE_MAX_BYTES = 64 * 1024;
 // Skipped files are listed by name up to this many, so a huge pull request's review body stays readable.
 const MAX_LISTED_SKIPPED = 50;
@@ -64,13 +62,15 @@ export async function runReview(ctx: RunContext, target: ReviewTarget, options: 
 
   const gathered: GatheredPull[] = [];
   const skipped: SkippedReport[] = [];
+  const gatherOptions = { explicit: target.explicit, paths: inputs.paths, pathsIgnore: inputs.pathsIgnore };
+  let early: EarlyWork | undefined;
   await core.group('Gather pull requests', async () => {
     // All pull requests at once (each one's pulls.get and listFiles once); the log keeps the input order.
-    const pulls = await Promise.all(
-      target.prNumbers.map((number) =>
-        gatherPull(github, repo, number, { explicit: target.explicit, paths: inputs.paths, pathsIgnore: inputs.pathsIgnore }),
-      ),
-    );
+    const heads = await Promise.all(target.prNumbers.map((number) => readPull(github, repo, number, gatherOptions)));
+    const open = heads.flatMap((h) => (h.kind === 'open' ? [h.pr] : []));
+    // What needs no file list starts now, side by side with reading the files.
+    if (open.length > 0) early = startEarlyWork(ctx, open[0]!.baseSha);
+    const pulls = await Promise.all(heads.map((h) => (h.kind === 'open' ? readPullFiles(github, repo, h.pr, gatherOptions) : h)));
     for (const [i, pull] of pulls.entries()) {
       const number = target.prNumbers[i]!;
       if (pull.kind === 'skipped') {
@@ -85,30 +85,85 @@ export async function runReview(ctx: RunContext, target: ReviewTarget, options: 
         gathered.push(pull);
       }
     }
+  }).catch(async (error: unknown) => {
+    await early?.agent.close().catch(() => {});
+    throw error;
   });
 
-  if (gathered.length === 0) {
+  if (gathered.length === 0 || !early) {
+    await early?.agent.close();
     const summary = jobSummary({ conclusion: 'skipped', reports: [], skipped, usage: ZERO_USAGE, durationMs: Date.now() - started, notes, secrets });
     return { conclusion: 'skipped', outputs: outputs('skipped', [], undefined, secrets), summary };
   }
+  const { agent } = early;
+  try {
+    return await reviewGathered(ctx, { gathered, skipped, notes, started, early, chunkTokens: options.chunkTokens });
+  } finally {
+    await agent.close();
+  }
+}
+
+/** Work started before the file lists are in: the agent, the conventions (speculatively) and the token's login. */
+interface EarlyWork {
+  agent: ReviewAgent;
+  /** The conventions at `conventionsSha`, the first reviewed-looking pull request's base. */
+  conventions: Promise<ConventionFile[]>;
+  conventionsSha: string;
+  self: Promise<string | undefined>;
+}
+
+function startEarlyWork(ctx: RunContext, baseSha: string): EarlyWork {
+  const conventions = readConventions(ctx.github, ctx.repo, baseSha);
+  // Awaited only when the guess was right; a failure must not count as unhandled otherwise.
+  conventions.catch(() => {});
+  return { agent: startReviewAgent(ctx), conventions, conventionsSha: baseSha, self: tokenLogin(ctx.github) };
+}
+
+/** The review of the gathered pull requests: setup turn, chunks in forks, each pull request delivered when its chunks are done. */
+async function reviewGathered(
+  ctx: RunContext,
+  run: { gathered: GatheredPull[]; skipped: SkippedReport[]; notes: string[]; started: number; early: EarlyWork; chunkTokens: number | undefined },
+): Promise<JobOutcome> {
+  const { inputs, github, repo, secrets } = ctx;
+  const { gathered, skipped, notes, started, early } = run;
+  // What earlier runs posted, read while the model works (each list once per pull request).
+  const posted = new Map(gathered.map((g) => [g.pr.number, early.self.then((self) => readPosted(github, repo, g.pr.number, self))]));
+  for (const p of posted.values()) p.catch(() => {});
 
   // Conventions come from the first pull request's base commit: one base thread serves the whole batch.
   const first = gathered[0]!.pr;
   if (gathered.some((g) => g.pr.baseSha !== first.baseSha)) {
     notes.push(`The pull requests have different base commits; conventions were read from \`${first.baseRef}\` at ${first.baseSha.slice(0, 12)}.`);
   }
-  const conventions = await readConventions(github, repo, first.baseSha);
+  const conventions = await (first.baseSha === early.conventionsSha ? early.conventions : readConventions(github, repo, first.baseSha));
   const userPrompt = await readUserPrompt(ctx, gathered, notes);
 
   const tasks: ChunkTask[] = gathered.flatMap((g) => {
-    const chunks = chunkFiles(g.files, options.chunkTokens ?? DEFAULT_CHUNK_TOKENS);
+    const chunks = chunkFiles(g.files, run.chunkTokens ?? DEFAULT_CHUNK_TOKENS);
     return chunks.map((chunk) => ({ pr: g.pr, allPaths: g.allPaths, chunk, chunkCount: chunks.length }));
   });
 
-  const agent = await runAgent(ctx, {
+  // Each pull request is delivered as soon as its last chunk is done, one delivery after another (GitHub paces
+  // content-creating requests anyway), while the other pull requests' chunks are still being reviewed.
+  const self = await early.self;
+  const pending = new Map(gathered.map((g) => [g.pr.number, { g, outcomes: [] as ChunkOutcome[], left: tasks.filter((t) => t.pr.number === g.pr.number).length }]));
+  const deliveries = new Map<number, Promise<PullReport>>();
+  let queue: Promise<unknown> = Promise.resolve();
+  const deliverWhenDone = (o: ChunkOutcome) => {
+    const entry = pending.get(o.task.pr.number);
+    if (!entry) return;
+    entry.outcomes.push(o);
+    if (--entry.left > 0) return;
+    const delivery = queue.then(() => deliver(ctx, entry.g, sortOutcomes(entry.outcomes), self, posted.get(entry.g.pr.number)!));
+    queue = delivery;
+    deliveries.set(entry.g.pr.number, delivery);
+  };
+
+  const agent = await early.agent.run({
     tasks,
     setup: setupPrompt({ repo, baseRef: first.baseRef, baseSha: first.baseSha, conventions, userPrompt }),
     conventions: conventions.map((c) => c.path),
+    onChunkDone: deliverWhenDone,
   });
   const usage = agent.usage;
   const baseThreadId = agent.threadId;
@@ -116,14 +171,8 @@ export async function runReview(ctx: RunContext, target: ReviewTarget, options: 
     const summary = jobSummary({ conclusion: 'failure', reports: [], skipped, usage, durationMs: Date.now() - started, notes: [agent.error, ...notes], secrets });
     return { conclusion: 'failure', outputs: outputs('failure', [], baseThreadId, secrets), summary, failure: agent.error, usage };
   }
-  const outcomes = agent.outcomes;
-
-  const reports = await core.group('Post reviews', async () => {
-    const self = await tokenLogin(github);
-    const out: PullReport[] = [];
-    for (const g of gathered) out.push(await deliver(ctx, g, outcomes.filter((o) => o.task.pr.number === g.pr.number), self));
-    return out;
-  });
+  // deliver() never throws; every gathered pull request has at least one chunk, so each has a delivery.
+  const reports = await Promise.all(gathered.map((g) => deliveries.get(g.pr.number)!));
 
   const anyFailed = reports.some((r) => r.chunksOk < r.chunksTotal);
   const kept = reports.reduce((n, r) => n + r.kept.length, 0);
@@ -154,59 +203,19 @@ export async function runReview(ctx: RunContext, target: ReviewTarget, options: 
   return { conclusion, outputs: outputs(conclusion, reports, baseThreadId, secrets), summary, usage, ...(failure ? { failure } : {}) };
 }
 
-/** What the agent phase produced: every chunk's outcome, or why the base thread could not be set up. */
-type AgentResult =
-  | { ok: true; threadId: string; usage: TokenUsage; outcomes: ChunkOutcome[] }
-  | { ok: false; threadId: string | undefined; usage: TokenUsage; error: string };
-
-/**
- * Opens the run's one app-server, builds the base thread (review instructions + one setup turn with the
- * conventions), then reviews every chunk in its own fork, max-parallel at a time. The app-server is closed after.
- */
-async function runAgent(ctx: RunContext, job: { tasks: ChunkTask[]; setup: string; conventions: string[] }): Promise<AgentResult> {
-  const { inputs } = ctx;
-  const timeoutMs = inputs.timeoutMinutes * 60_000;
-  const turn = { timeoutMs, effort: inputs.effort };
-  const threadOptions = { sandbox: inputs.sandbox ?? 'read-only', approvalPolicy: 'never', cwd: inputs.workingDirectory } as const;
-  const session = await ctx.openSession({ extraToml: SESSION_TOML });
-  try {
-    const setup = await core.group('Base thread: conventions and instructions', async () => {
-      const base = await session.server.startThread({ ...threadOptions, developerInstructions: REVIEW_INSTRUCTIONS });
-      const result = await base.run(job.setup, turn);
-      if (result.status === 'completed') core.info(`Base thread ${base.id} ready (conventions: ${job.conventions.join(', ') || 'none'}).`);
-      return { base, result };
-    });
-    let usage = addUsage(ZERO_USAGE, setup.result.usage);
-    if (setup.result.status !== 'completed') {
-      const how = setup.result.timedOut ? 'ran past timeout-minutes' : `ended ${setup.result.status}`;
-      return { ok: false, threadId: setup.base.id, usage, error: `The review's setup turn ${how}: ${setup.result.error ?? 'no error given'}.` };
-    }
-    const outcomes = await core.group(`Review ${job.tasks.length} chunk(s) in forks, ${inputs.maxParallel} at a time`, () =>
-      reviewChunks(setup.base, job.tasks, {
-        maxParallel: inputs.maxParallel,
-        thread: threadOptions,
-        turn,
-        onDone: (o) => {
-          const which = `#${o.task.pr.number} chunk ${o.task.chunk.index}/${o.task.chunkCount}`;
-          if (o.ok) core.info(`${which}: ${o.review.findings.length} finding(s).`);
-          else core.warning(`${which} (${o.task.chunk.paths.join(', ')}) could not be reviewed: ${o.error}`);
-        },
-      }),
-    );
-    for (const o of outcomes) usage = addUsage(usage, o.usage);
-    return { ok: true, threadId: setup.base.id, usage, outcomes };
-  } finally {
-    await session.close();
-  }
-}
-
 type FailedOutcome = Extract<ChunkOutcome, { ok: false }>;
 
 /**
  * Merges a pull request's chunk results, skips what earlier runs posted, posts the review and the sticky comment.
  * Never throws: a GitHub failure becomes this pull request's post failure, so the rest of a batch still goes out.
  */
-async function deliver(ctx: RunContext, g: GatheredPull, outcomes: ChunkOutcome[], self: string | undefined): Promise<PullReport> {
+async function deliver(
+  ctx: RunContext,
+  g: GatheredPull,
+  outcomes: ChunkOutcome[],
+  self: string | undefined,
+  earlier: Promise<AlreadyPosted & { reviewIds: Set<number> }>,
+): Promise<PullReport> {
   const { inputs, github, repo, secrets } = ctx;
   const pr = g.pr;
   const kept = selectFindings(outcomes.flatMap((o) => (o.ok ? o.review.findings : [])), inputs.minSeverity);
@@ -236,7 +245,7 @@ async function deliver(ctx: RunContext, g: GatheredPull, outcomes: ChunkOutcome[
   let newCount = 0;
   try {
     // Inline comments and review bodies of earlier runs both say what was reported; the cap applies after.
-    const posted = await readPosted(github, repo, pr.number, self);
+    const posted = await earlier;
     const plan = planPost(kept, posted, inputs.maxComments);
     newCount = plan.fresh.length + plan.overCap.length;
     if (newCount > 0) {
@@ -283,6 +292,11 @@ async function deliver(ctx: RunContext, g: GatheredPull, outcomes: ChunkOutcome[
     const markdown = reviewMarkdown(context, placeFindings(kept, g.files), secrets);
     return { ...report, post: { posted: false, forbidden: false, message, markdown } };
   }
+}
+
+/** Chunk outcomes in chunk order, however they finished. */
+function sortOutcomes(outcomes: ChunkOutcome[]): ChunkOutcome[] {
+  return [...outcomes].sort((a, b) => a.task.chunk.index - b.task.chunk.index);
 }
 
 function capitalise(text: string): string {

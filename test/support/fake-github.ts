@@ -495,7 +495,8 @@ export class FakeGitHub {
       if (/\bdiff\b/.test(accept)) {
         return { body: buildDiff(stored.files), headers: { 'content-type': 'application/vnd.github.diff; charset=utf-8' } };
       }
-      return { body: stored.pr };
+      // GitHub counts the changed files in the pull request itself (pulls.get only, not in lists).
+      return { body: { ...stored.pr, changed_files: stored.files.length } };
     });
 
     this.route('GET', `${repoPath}/pulls/:pull_number/files`, ({ params, query, url }) => {
