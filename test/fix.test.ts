@@ -8,10 +8,13 @@ import { runFix } from '../src/fix/run-fix.js';
 import { secretForms } from '../src/redact.js';
 import { TEST_API_KEY } from './support/codex.js';
 import { TEST_GITHUB_TOKEN } from './support/context.js';
+import { paginate } from './support/fake-github.js';
+import { eventually } from './support/eventually.js';
 import {
   diagnosisJson,
   FAILING_BRANCH,
   FIX_COMMAND,
+  JOB_ID,
   LOG_MARKER,
   OWNER,
   REPO,
@@ -456,4 +459,29 @@ test('a turn that fails is not followed by a test run', async () => {
   expect(outcome.failure).toMatch(/turn ended with status 'failed'/);
   expect(outcome.summary).toContain("`" + ctx.inputs.testCommand + "` was not run: the agent's turn did not complete.");
   await expect(readFile(ran)).rejects.toThrow();
+});
+
+test("the agent's app-server is started while the failed job's log is still being read", async () => {
+  agentRuns(FIX_COMMAND, diagnosisJson('Make add() add'));
+  const ctx = await scenario.context();
+  let opening = false;
+  const openSession = ctx.openSession.bind(ctx);
+  ctx.openSession = (request) => {
+    opening = true;
+    return openSession(request);
+  };
+  // The list of the run's jobs is answered once the app-server is being opened (or after 5 s, so that the other
+  // order cannot hang), then as the fake would have.
+  const openedFirst: boolean[] = [];
+  scenario.github.route('GET', '/repos/:owner/:repo/actions/runs/:run_id/jobs', async ({ query, url }) => {
+    openedFirst.push(await eventually(() => opening, 5000));
+    const jobs = [{ id: JOB_ID, run_id: RUN_ID, name: 'test', status: 'completed', conclusion: 'failure', steps: [] }];
+    const page = paginate(jobs, query, url);
+    return { body: { total_count: jobs.length, jobs: page.body }, headers: page.headers };
+  });
+  const outcome = await runFix(ctx, { runId: RUN_ID, source: 'workflow_run' });
+  expect(openedFirst).toEqual([true]);
+  expect(outcome.conclusion).toBe('success');
+  // The log still reached the agent.
+  expect(userText(scenario.model.requests[0]!)).toContain(LOG_MARKER);
 });

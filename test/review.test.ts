@@ -7,6 +7,7 @@ import { runReview } from '../src/review/run-review.js';
 import { TEST_API_KEY } from './support/codex.js';
 import { testContext } from './support/context.js';
 import { FakeGitHub, paginate, type AddPullRequestInput } from './support/fake-github.js';
+import { eventually } from './support/eventually.js';
 import { createRepo, type TestRepo } from './support/git-repo.js';
 import { assistantText, lastUserText, ModelServer, userText, type ModelRequest } from './support/model-server.js';
 import {
@@ -609,13 +610,6 @@ test('in a batch, a pull request whose chunks are done is posted while the other
   expect(outcome.outputs['review-url']!.split('\n')).toEqual(fake.reviews.map((r) => r.html_url));
 });
 
-/** Resolves true as soon as `condition()` holds, false if it still does not after `limitMs`. */
-async function eventually(condition: () => boolean, limitMs: number): Promise<boolean> {
-  for (const end = Date.now() + limitMs; Date.now() < end; await new Promise((resolve) => setTimeout(resolve, 10))) {
-    if (condition()) return true;
-  }
-  return condition();
-}
 
 function maxInFlight(requests: readonly ModelRequest[]): number {
   const events = requests.flatMap((r) => [

@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import * as core from '@actions/core';
 import { agentEnvironment } from '../codex/environment.js';
+import { startEarlyThread } from '../codex/early-thread.js';
 import { commandSandbox } from '../codex/sandbox-exec.js';
 import { sandboxFailureIn, SandboxUnavailableError } from '../codex/sandbox.js';
 import type { JobOutcome, RunContext } from '../context.js';
@@ -89,46 +90,49 @@ export async function runFix(ctx: RunContext, target: FixTarget): Promise<JobOut
   }
   const userPrompt = await readUserPrompt(inputs);
 
-  // The test command runs with what the agent has: no secrets in its environment, and the agent's sandbox (it runs
-  // code the agent just wrote), unless the user gave the agent full access.
-  const testEnv = agentEnvironment(ctx.env, ctx.secrets);
-  const sandbox = commandSandbox((await ctx.codex()).path, inputs.sandbox, ctx.tempDir);
-  const timeoutMs = inputs.timeoutMinutes * 60_000;
-  // Untracked files a test run creates (coverage/, junit.xml, …) are its output, not part of the fix.
-  const testLeftovers = new Set<string>();
-  const runTests = async (): Promise<TestRun> => {
-    const before = new Set(await git.untracked({ perFile: true }));
-    const test = await runTestCommand(testCommand, { cwd: workspace, env: testEnv, timeoutMs, sandbox });
-    for (const path of await git.untracked({ perFile: true })) if (!before.has(path)) testLeftovers.add(path);
-    const failure = sandbox && !test.passed ? sandboxFailureIn(test.output, test.exitCode ?? 1) : undefined;
-    if (failure) throw new SandboxUnavailableError(failure);
-    return test;
-  };
-
-  core.startGroup('Failure context');
-  const failure = await gatherFailure(ctx, run, target.source, runTests).finally(() => core.endGroup());
-  notes.push(...failure.notes);
-  if (failure.reproduction?.passed) {
-    return {
-      conclusion: 'no-changes',
-      outputs: { conclusion: 'no-changes', verified: 'true' },
-      summary: redact(reproductionPassedSummary(run, failure.reproduction), ctx.secrets),
-    };
-  }
-
-  // Files earlier steps (or the reproduction) left in the workspace, like build output, are not part of the fix.
-  const untrackedBefore = await git.untracked();
-  const session = await ctx.openSession();
+  // The agent's app-server and thread need nothing from the failure: they come up while its logs are read.
+  const agent = startEarlyThread(() => ctx.openSession(), {
+    sandbox: inputs.sandbox ?? 'workspace-write',
+    approvalPolicy: inputs.approvalPolicy,
+    approvalsReviewer: inputs.approvalsReviewer,
+    cwd: workspace,
+    developerInstructions: fixInstructions(testCommand),
+  });
   let threadId: string;
   let result: AttemptsResult;
+  let untrackedBefore: string[];
+  // Untracked files a test run creates (coverage/, junit.xml, …) are its output, not part of the fix.
+  const testLeftovers = new Set<string>();
   try {
-    const thread = await session.server.startThread({
-      sandbox: inputs.sandbox ?? 'workspace-write',
-      approvalPolicy: inputs.approvalPolicy,
-      approvalsReviewer: inputs.approvalsReviewer,
-      cwd: workspace,
-      developerInstructions: fixInstructions(testCommand),
-    });
+    // The test command runs with what the agent has: no secrets in its environment, and the agent's sandbox (it
+    // runs code the agent just wrote), unless the user gave the agent full access.
+    const testEnv = agentEnvironment(ctx.env, ctx.secrets);
+    const sandbox = commandSandbox((await ctx.codex()).path, inputs.sandbox, ctx.tempDir);
+    const timeoutMs = inputs.timeoutMinutes * 60_000;
+    const runTests = async (): Promise<TestRun> => {
+      const before = new Set(await git.untracked({ perFile: true }));
+      const test = await runTestCommand(testCommand, { cwd: workspace, env: testEnv, timeoutMs, sandbox });
+      for (const path of await git.untracked({ perFile: true })) if (!before.has(path)) testLeftovers.add(path);
+      const failure = sandbox && !test.passed ? sandboxFailureIn(test.output, test.exitCode ?? 1) : undefined;
+      if (failure) throw new SandboxUnavailableError(failure);
+      return test;
+    };
+
+    core.startGroup('Failure context');
+    const failure = await gatherFailure(ctx, run, target.source, runTests).finally(() => core.endGroup());
+    notes.push(...failure.notes);
+    if (failure.reproduction?.passed) {
+      await agent.close();
+      return {
+        conclusion: 'no-changes',
+        outputs: { conclusion: 'no-changes', verified: 'true' },
+        summary: redact(reproductionPassedSummary(run, failure.reproduction), ctx.secrets),
+      };
+    }
+
+    // Files earlier steps (or the reproduction) left in the workspace, like build output, are not part of the fix.
+    untrackedBefore = await git.untracked();
+    const thread = await agent.thread;
     threadId = thread.id;
     core.info(`Codex thread ${threadId}.`);
     result = await runAttempts({
@@ -140,9 +144,13 @@ export async function runFix(ctx: RunContext, target: FixTarget): Promise<JobOut
       runTests,
       secrets: ctx.secrets,
     });
-  } finally {
-    await session.close();
+  } catch (error) {
+    await agent.close().catch(() => {});
+    throw error;
   }
+  // The app-server is not needed for delivery: it closes meanwhile, and the run waits for it at the end.
+  const closing = agent.close();
+  closing.catch(() => {});
 
   core.startGroup('Deliver');
   try {
@@ -150,6 +158,7 @@ export async function runFix(ctx: RunContext, target: FixTarget): Promise<JobOut
     return await finish(ctx, git, input);
   } finally {
     core.endGroup();
+    await closing;
   }
 }
 

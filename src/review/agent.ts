@@ -1,8 +1,7 @@
 // The review's agent phase, started as soon as some pull request is known to be reviewed: the app-server and the
 // base thread come up while GitHub data is still being read; the setup turn and the forks run once their inputs are in.
 import * as core from '@actions/core';
-import type { Thread } from '../codex/app-server.js';
-import type { CodexSession } from '../codex/session.js';
+import { startEarlyThread } from '../codex/early-thread.js';
 import type { RunContext } from '../context.js';
 import { addUsage, reviewChunks, ZERO_USAGE, type ChunkOutcome, type ChunkTask, type TokenUsage } from './forks.js';
 import { REVIEW_INSTRUCTIONS } from './prompts.js';
@@ -46,26 +45,18 @@ export interface ReviewAgent {
 export function startReviewAgent(ctx: RunContext): ReviewAgent {
   const { inputs } = ctx;
   const threadOptions = { sandbox: inputs.sandbox ?? 'read-only', approvalPolicy: 'never', cwd: inputs.workingDirectory } as const;
-  const opening: Promise<CodexSession> = ctx.openSession({ extraToml: SESSION_TOML });
-  const starting: Promise<Thread> = opening.then((session) =>
-    session.server.startThread({ ...threadOptions, developerInstructions: REVIEW_INSTRUCTIONS }),
-  );
-  // Both are awaited by run() or close(); until then a failure must not count as unhandled.
-  opening.catch(() => {});
-  starting.catch(() => {});
-  let closing: Promise<void> | undefined;
-  const close = () =>
-    (closing ??= opening.then(
-      (session) => session.close(),
-      () => undefined,
-    ));
+  const early = startEarlyThread(() => ctx.openSession({ extraToml: SESSION_TOML }), {
+    ...threadOptions,
+    developerInstructions: REVIEW_INSTRUCTIONS,
+  });
+  const close = early.close;
 
   const run = async (job: AgentJob): Promise<AgentResult> => {
     const timeoutMs = inputs.timeoutMinutes * 60_000;
     const turn = { timeoutMs, effort: inputs.effort };
     try {
       const setup = await core.group('Base thread: conventions and instructions', async () => {
-        const base = await starting;
+        const base = await early.thread;
         const result = await base.run(job.setup, turn);
         if (result.status === 'completed') core.info(`Base thread ${base.id} ready (conventions: ${job.conventions.join(', ') || 'none'}).`);
         return { base, result };
