@@ -2,6 +2,7 @@
 import { resolve } from 'node:path';
 import * as core from '@actions/core';
 import { z } from 'zod';
+import { CODEX_VERSION } from './codex/install.js';
 
 export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -233,7 +234,7 @@ const inputFields = {
   effort: oneOf(EFFORTS).optional(),
   'codex-version': z
     .string()
-    .regex(/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/, { error: 'expected a version like 0.169.0, or empty for the pinned version' })
+    .regex(/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/, { error: `expected a version like ${CODEX_VERSION}, or empty for the pinned version` })
     .optional(),
   'codex-path': z.string().optional(),
   'codex-config': codexConfig,

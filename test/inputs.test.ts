@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { jest } from '@jest/globals';
+import { CODEX_VERSION } from '../src/codex/install.js';
 import { INPUT_NAMES, InputError, readInputs, secretsOf, type Inputs } from '../src/inputs.js';
 
 const KEY = 'sk-test-abcdefghijklmnop';
@@ -219,7 +220,7 @@ describe('string inputs with a format', () => {
   test('codex-version must look like x.y.z', () => {
     expect(readInputs(envWith({ 'codex-version': '0.170.0-alpha.2' })).codexVersion).toBe('0.170.0-alpha.2');
     expect(errorFor(envWith({ 'codex-version': 'latest' }))).toBe(
-      `Input 'codex-version' has value "latest": expected a version like 0.169.0, or empty for the pinned version.`,
+      `Input 'codex-version' has value "latest": expected a version like ${CODEX_VERSION}, or empty for the pinned version.`,
     );
   });
 
