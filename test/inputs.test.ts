@@ -44,6 +44,7 @@ test('a minimal env (only an API key) gets the documented defaults', () => {
     mode: 'auto',
     openaiApiKey: KEY,
     openaiBaseUrl: 'https://api.openai.com/v1',
+    openaiGateway: { style: 'openai' },
     codexAuthJson: undefined,
     model: undefined,
     effort: undefined,
@@ -215,6 +216,14 @@ describe('string inputs with a format', () => {
       `Input 'openai-base-url' has value "ftp://example.com": expected an http:// or https:// URL.`,
     );
     expect(errorFor(envWith({ 'openai-base-url': 'localhost:8080' }))).toContain("Input 'openai-base-url'");
+  });
+
+  test('openai-api-style picks azure for an Azure host, openai-api-version rides along', () => {
+    const azure = readInputs(envWith({ 'openai-base-url': 'https://r.openai.azure.com/openai/', 'openai-api-version': '2025-04-01-preview' }));
+    expect(azure.openaiGateway).toEqual({ style: 'azure', apiVersion: '2025-04-01-preview' });
+    expect(readInputs(envWith({ 'openai-api-style': 'azure' })).openaiGateway).toEqual({ style: 'azure' });
+    expect(errorFor(envWith({ 'openai-api-style': 'bearer' }))).toContain("Input 'openai-api-style' has value \"bearer\"");
+    expect(errorFor(envWith({ 'openai-api-version': '2025-04-01&x=1' }))).toContain("Input 'openai-api-version'");
   });
 
   test('codex-version must look like x.y.z', () => {
