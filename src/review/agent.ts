@@ -1,6 +1,7 @@
 // The review's agent phase, started as soon as some pull request is known to be reviewed: the app-server and the
 // base thread come up while GitHub data is still being read; the setup turn and the forks run once their inputs are in.
 import * as core from '@actions/core';
+import { reviewApprovalPolicy } from '../codex/approvals.js';
 import { startEarlyThread } from '../codex/early-thread.js';
 import type { RunContext } from '../context.js';
 import { addUsage, reviewChunks, ZERO_USAGE, type ChunkOutcome, type ChunkTask, type TokenUsage } from './forks.js';
@@ -44,7 +45,12 @@ export interface ReviewAgent {
  */
 export function startReviewAgent(ctx: RunContext): ReviewAgent {
   const { inputs } = ctx;
-  const threadOptions = { sandbox: inputs.sandbox ?? 'read-only', approvalPolicy: 'never', cwd: inputs.workingDirectory } as const;
+  const threadOptions = {
+    sandbox: inputs.sandbox ?? 'read-only',
+    approvalPolicy: reviewApprovalPolicy(inputs.approvalPolicy),
+    approvalsReviewer: inputs.approvalsReviewer,
+    cwd: inputs.workingDirectory,
+  } as const;
   const early = startEarlyThread(() => ctx.openSession({ extraToml: SESSION_TOML }), {
     ...threadOptions,
     developerInstructions: REVIEW_INSTRUCTIONS,
