@@ -2,6 +2,8 @@
 import { resolve } from 'node:path';
 import * as core from '@actions/core';
 import { z } from 'zod';
+import { CODEX_VERSION } from './codex/install.js';
+import { API_STYLES, gatewayFor, type Gateway } from './codex/gateway.js';
 
 export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -14,7 +16,8 @@ const EFFORTS = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh'] as const;
 const SANDBOX_MODES = ['read-only', 'workspace-write', 'danger-full-access'] as const;
 // 'on-failure' is still accepted so older workflows keep working; it is mapped below.
 const APPROVAL_POLICIES = ['never', 'on-request', 'untrusted', 'on-failure'] as const;
-const APPROVALS_REVIEWERS = ['user', 'auto_review'] as const;
+// `guardian_subagent` is the legacy name of `auto_review` that codex still accepts; it is read as auto_review.
+const APPROVALS_REVIEWERS = ['user', 'auto_review', 'guardian_subagent'] as const;
 const REVIEW_EVENTS = ['COMMENT', 'REQUEST_CHANGES'] as const;
 const FIX_DELIVERIES = ['pull-request', 'push', 'patch'] as const;
 
@@ -24,6 +27,8 @@ export interface Inputs {
   openaiApiKey: string | undefined;
   /** An http(s) URL without a trailing slash. */
   openaiBaseUrl: string;
+  /** How the model proxy authenticates upstream (`openai-api-style`, `openai-api-version`). */
+  openaiGateway: Gateway;
   /** The contents of a ChatGPT-login auth.json; a JSON object when given. */
   codexAuthJson: string | undefined;
   model: string | undefined;
@@ -36,7 +41,7 @@ export interface Inputs {
   /** undefined = the default for the job (read-only for review, workspace-write for fix). */
   sandbox: SandboxMode | undefined;
   approvalPolicy: ApprovalPolicy;
-  approvalsReviewer: (typeof APPROVALS_REVIEWERS)[number];
+  approvalsReviewer: 'user' | 'auto_review';
   githubToken: string | undefined;
   /** Absolute. */
   workingDirectory: string;
@@ -229,6 +234,11 @@ const inputFields = {
     .refine(isHttpUrl, { error: 'expected an http:// or https:// URL' })
     .transform((v) => v.replace(/\/+$/, ''))
     .default('https://api.openai.com/v1'),
+  'openai-api-style': oneOf(API_STYLES).default('auto'),
+  'openai-api-version': z
+    .string()
+    .regex(/^[0-9A-Za-z.-]+$/, { error: 'expected an API version like 2025-04-01-preview' })
+    .optional(),
   'codex-auth-json': z
     .string()
     .refine(isJsonObject, { error: 'expected a JSON object (the contents of ~/.codex/auth.json)' })
@@ -237,7 +247,7 @@ const inputFields = {
   effort: oneOf(EFFORTS).optional(),
   'codex-version': z
     .string()
-    .regex(/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/, { error: 'expected a version like 0.169.0, or empty for the pinned version' })
+    .regex(/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/, { error: `expected a version like ${CODEX_VERSION}, or empty for the pinned version` })
     .optional(),
   'codex-path': z.string().optional(),
   'codex-config': codexConfig,
@@ -251,7 +261,9 @@ const inputFields = {
       return 'on-request';
     })
     .default('never'),
-  'approvals-reviewer': oneOf(APPROVALS_REVIEWERS).default('user'),
+  'approvals-reviewer': oneOf(APPROVALS_REVIEWERS)
+    .transform((v) => (v === 'guardian_subagent' ? 'auto_review' : v))
+    .default('user'),
   'github-token': z.string().optional(),
   'working-directory': z.string().default('.'),
   prompt: z.string().optional(),
@@ -342,6 +354,7 @@ const inputsSchema = z
       mode: raw.mode,
       openaiApiKey: raw['openai-api-key'] ?? raw.env.OPENAI_API_KEY ?? raw.env.CODEX_API_KEY,
       openaiBaseUrl: raw['openai-base-url'],
+      openaiGateway: gatewayFor(raw['openai-base-url'], raw['openai-api-style'], raw['openai-api-version']),
       codexAuthJson: raw['codex-auth-json'],
       model: raw.model,
       effort: raw.effort,

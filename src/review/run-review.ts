@@ -15,6 +15,7 @@ import { planThreadActions } from './earlier.js';
 import { addUsage, reviewChunks, ZERO_USAGE, type ChunkOutcome, type ChunkTask, type TokenUsage } from './forks.js';
 import { gatherPull, TRUNCATED_NOTE, type GatheredPull } from './gather.js';
 import { postReview, readPosted, reviewMarkdown, type PostResult } from './post.js';
+import { reviewApprovalPolicy } from '../codex/approvals.js';
 import { preparePull, type PullRun } from './prepare.js';
 import { applyThreadActions } from './resolve.js';
 import { doneBody } from './status.js';
@@ -226,7 +227,12 @@ async function runAgent(
   const { inputs } = ctx;
   const timeoutMs = inputs.timeoutMinutes * 60_000;
   const turn = { timeoutMs, effort: inputs.effort };
-  const threadOptions = { sandbox: inputs.sandbox ?? 'read-only', approvalPolicy: 'never', cwd: inputs.workingDirectory } as const;
+  const threadOptions = {
+    sandbox: inputs.sandbox ?? 'read-only',
+    approvalPolicy: reviewApprovalPolicy(inputs.approvalPolicy),
+    approvalsReviewer: inputs.approvalsReviewer,
+    cwd: inputs.workingDirectory,
+  } as const;
   const session = await ctx.openSession({ extraToml: SESSION_TOML });
   try {
     const setup = await core.group('Base thread: conventions and instructions', async () => {
