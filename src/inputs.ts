@@ -79,6 +79,10 @@ export interface Inputs {
   openUnverified: boolean;
   allowForks: boolean;
   triggerPhrase: string;
+  /** Review only what changed since the last fully reviewed commit (when GitHub can tell). */
+  incremental: boolean;
+  /** Resolve review threads of earlier findings the new commits address. */
+  resolveThreads: boolean;
   allowUsers: string[];
   allowBots: string[];
 }
@@ -350,6 +354,8 @@ const inputFields = {
   'open-unverified': boolean().default(false),
   'allow-forks': boolean().default(false),
   'trigger-phrase': z.string().default('@codex'),
+  incremental: boolean().default(true),
+  'resolve-threads': boolean().default(true),
   'allow-users': loginList(),
   'allow-bots': loginList(),
 };
@@ -438,6 +444,8 @@ const inputsSchema = z
       openUnverified: raw['open-unverified'],
       allowForks: raw['allow-forks'],
       triggerPhrase: raw['trigger-phrase'],
+      incremental: raw.incremental,
+      resolveThreads: raw['resolve-threads'],
       allowUsers: raw['allow-users'],
       allowBots: raw['allow-bots'],
     };

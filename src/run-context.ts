@@ -32,7 +32,7 @@ export function createRunContext(parts: RunContextParts): RunContext {
     inputs,
     repo: { owner, repo },
     event: parts.event,
-    github: createOctokit(inputs.githubToken!, { baseUrl: env.GITHUB_API_URL }),
+    github: createOctokit(inputs.githubToken!, { baseUrl: env.GITHUB_API_URL, graphqlUrl: env.GITHUB_GRAPHQL_URL }),
     githubToken: inputs.githubToken,
     codex,
     secrets,

@@ -81,6 +81,8 @@ test('a minimal env (only an API key) gets the documented defaults', () => {
     openUnverified: false,
     allowForks: false,
     triggerPhrase: '@codex',
+    incremental: true,
+    resolveThreads: true,
     allowUsers: [],
     allowBots: [],
   };
