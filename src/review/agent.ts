@@ -63,7 +63,7 @@ export function startReviewAgent(ctx: RunContext): ReviewAgent {
     try {
       const setup = await core.group('Base thread: conventions and instructions', async () => {
         const base = await early.thread;
-        const result = await base.run(job.setup, turn);
+        const result = await base.run(job.setup, { ...turn, phase: 'base' });
         if (result.status === 'completed') core.info(`Base thread ${base.id} ready (conventions: ${job.conventions.join(', ') || 'none'}).`);
         return { base, result };
       });
@@ -76,7 +76,7 @@ export function startReviewAgent(ctx: RunContext): ReviewAgent {
         reviewChunks(setup.base, job.tasks, {
           maxParallel: inputs.maxParallel,
           thread: threadOptions,
-          turn,
+          turn: { ...turn, phase: 'chunks' },
           onDone: (o) => {
             const which = `#${o.task.pr.number} chunk ${o.task.chunk.index}/${o.task.chunkCount}`;
             if (o.ok) core.info(`${which}: ${o.review.findings.length} finding(s).`);
