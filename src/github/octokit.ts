@@ -3,6 +3,7 @@ import * as core from '@actions/core';
 import { retry } from '@octokit/plugin-retry';
 import { throttling, type ThrottlingOptions } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
+import { GitHubRequestError, type GitHubRequestInfo } from './errors.js';
 
 const PluggedOctokit = Octokit.plugin(retry, throttling);
 
@@ -50,9 +51,10 @@ export function createOctokit(token: string, opts: CreateOctokitOptions = {}): G
     throttle.write = pacedGroup(1 * unit) as unknown as NonNullable<ThrottlingOptions['write']>;
     throttle.notifications = pacedGroup(3 * unit) as unknown as NonNullable<ThrottlingOptions['notifications']>;
   }
-  return new PluggedOctokit({
+  const baseUrl = stripTrailingSlash(opts.baseUrl ?? process.env.GITHUB_API_URL ?? 'https://api.github.com');
+  const octokit = new PluggedOctokit({
     auth: token,
-    baseUrl: stripTrailingSlash(opts.baseUrl ?? process.env.GITHUB_API_URL ?? 'https://api.github.com'),
+    baseUrl,
     userAgent: opts.userAgent ?? 'codex-ci-action',
     retry: { retries: MAX_SERVER_ERROR_RETRIES, retryAfterBaseValue: unit, doNotRetry: DO_NOT_RETRY },
     throttle,
@@ -67,6 +69,27 @@ export function createOctokit(token: string, opts: CreateOctokitOptions = {}): G
       error: (message: string) => core.debug(message),
     },
   });
+  // Registered after the plugins, so it wraps them: it sees each request's final failure, after the retries, and
+  // turns it into one message that says where (method, path, API URL), what GitHub said and what to do.
+  octokit.hook.wrap('request', async (request, options) => {
+    try {
+      return await request(options);
+    } catch (error) {
+      if (error instanceof GitHubRequestError) throw error;
+      throw new GitHubRequestError(error, requestOf(error, options, baseUrl), baseUrl);
+    }
+  });
+  return octokit;
+}
+
+// The failed request as the user should see it: method and path under the API root, without the query (a log
+// download's redirect carries a signature there).
+function requestOf(error: unknown, options: { method?: string; url?: string }, baseUrl: string): GitHubRequestInfo {
+  const sent = (error as { request?: { method?: unknown; url?: unknown } } | null)?.request;
+  const method = typeof sent?.method === 'string' ? sent.method : (options.method ?? 'GET');
+  const url = typeof sent?.url === 'string' ? sent.url : (options.url ?? '');
+  const path = (url.startsWith(baseUrl) ? url.slice(baseUrl.length) : url).split('?')[0] || '/';
+  return { method: method.toUpperCase(), path };
 }
 
 function shouldRetryRateLimit(

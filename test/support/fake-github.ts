@@ -812,6 +812,9 @@ function unresolvableLine(): FakeResponse {
 }
 
 function defaultMessage(status: number): string {
+  // GitHub's own words for these statuses.
+  if (status === 401) return 'Bad credentials';
+  if (status === 403) return 'Resource not accessible by integration';
   if (status === 404) return 'Not Found';
   if (status === 422) return 'Unprocessable Entity';
   if (status >= 500) return 'Server Error';
