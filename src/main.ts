@@ -96,15 +96,27 @@ function installOnce(
   return { get, version: () => version };
 }
 
-/** The event name and payload the runner wrote; a missing file is an empty payload (local runs). */
+/**
+ * The event name and payload the runner wrote; no GITHUB_EVENT_PATH is an empty payload (local runs). A file that is
+ * named but cannot be read, or is not a JSON object, fails the run: an empty payload would read as "nothing to do".
+ */
 async function readEvent(env: NodeJS.ProcessEnv): Promise<WorkflowEvent> {
   const name = env.GITHUB_EVENT_NAME ?? 'workflow_dispatch';
   if (!env.GITHUB_EVENT_PATH) return { name, payload: {} };
-  const text = await readFile(env.GITHUB_EVENT_PATH, 'utf8').catch(() => '{}');
+  let text: string;
   try {
-    const payload = JSON.parse(text) as unknown;
-    return { name, payload: payload && typeof payload === 'object' ? (payload as Record<string, unknown>) : {} };
+    text = await readFile(env.GITHUB_EVENT_PATH, 'utf8');
+  } catch (error) {
+    throw new Error(`Could not read the '${name}' event's payload at GITHUB_EVENT_PATH (${env.GITHUB_EVENT_PATH}): ${(error as Error).message}.`, { cause: error });
+  }
+  let payload: unknown;
+  try {
+    payload = JSON.parse(text) as unknown;
   } catch {
     throw new Error(`GITHUB_EVENT_PATH (${env.GITHUB_EVENT_PATH}) is not valid JSON.`);
   }
+  if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
+    throw new Error(`The '${name}' event's payload at GITHUB_EVENT_PATH (${env.GITHUB_EVENT_PATH}) is not a JSON object.`);
+  }
+  return { name, payload: payload as Record<string, unknown> };
 }

@@ -29,7 +29,8 @@ export class PlanError extends Error {
 }
 
 const PR_EVENTS = new Set(['pull_request', 'pull_request_target']);
-// Only the fields the plan reads; the payload is untrusted.
+// Only the fields the plan reads; the payload is untrusted. Each is read only when the plan needs it, and a payload
+// without it fails the run with the missing field named: it never turns into "nothing to do".
 const prPayload = z.object({ pull_request: z.object({ number: z.number().int().positive() }).loose() }).loose();
 const runPayload = z.object({
   workflow_run: z.object({ id: z.number().int().positive(), conclusion: z.string().nullish() }).loose(),
@@ -45,6 +46,34 @@ const commentPayload = z.object({
     })
     .loose(),
 });
+
+/** The event's payload lacks a field the plan needs, or has it with the wrong type. */
+export class MalformedEventError extends PlanError {
+  constructor(event: string, problems: string[]) {
+    super(
+      `The '${event}' event's payload (GITHUB_EVENT_PATH) is malformed: ${problems.join('; ')}. ` +
+        `The action cannot tell what to work on without it; a payload GitHub sends always has it, so check what wrote the event file.`,
+    );
+    this.name = 'MalformedEventError';
+  }
+}
+
+/** Reads the fields `schema` names from the event's payload, or fails naming the event and each bad field. */
+function readPayload<T>(event: WorkflowEvent, schema: z.ZodType<T>): T {
+  const parsed = schema.safeParse(event.payload);
+  if (parsed.success) return parsed.data;
+  throw new MalformedEventError(event.name, parsed.error.issues.map((issue) => problem(event.payload, issue)));
+}
+
+function problem(payload: unknown, issue: z.core.$ZodIssue): string {
+  const field = issue.path.map(String).join('.') || 'the payload';
+  let value: unknown = payload;
+  for (const key of issue.path) value = value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined;
+  if (value === undefined) return `${field} is missing`;
+  const shown = JSON.stringify(value) ?? String(value);
+  const expected = issue.code === 'invalid_type' ? `expected ${issue.expected}` : issue.message;
+  return `${field} is ${shown.length > 40 ? `${shown.slice(0, 40)}…` : shown} (${expected})`;
+}
 const TRUSTED_ASSOCIATIONS = new Set(['OWNER', 'MEMBER', 'COLLABORATOR']);
 
 /** The plan for this run. */
@@ -62,9 +91,8 @@ export function planRun(inputs: Inputs, event: WorkflowEvent, currentRunId: numb
 
 function autoPlan(inputs: Inputs, event: WorkflowEvent, currentRunId: number | undefined): Plan {
   if (event.name === 'workflow_run') {
-    const run = runPayload.safeParse(event.payload);
-    if (!run.success) throw new PlanError('The workflow_run event has no workflow_run.id.');
-    const conclusion = run.data.workflow_run.conclusion ?? 'unknown';
+    const run = readPayload(event, runPayload);
+    const conclusion = run.workflow_run.conclusion ?? 'unknown';
     if (conclusion !== 'failure') return { job: 'skip', reason: `The triggering run concluded '${conclusion}', not 'failure': nothing to fix.` };
     return { job: 'fix', target: fixTarget(inputs, event, currentRunId) };
   }
@@ -82,10 +110,7 @@ function autoPlan(inputs: Inputs, event: WorkflowEvent, currentRunId: number | u
 
 function reviewTarget(inputs: Inputs, event: WorkflowEvent): ReviewTarget | undefined {
   if (inputs.prNumbers.length > 0) return { prNumbers: inputs.prNumbers, explicit: true };
-  if (PR_EVENTS.has(event.name)) {
-    const pr = prPayload.safeParse(event.payload);
-    if (pr.success) return { prNumbers: [pr.data.pull_request.number], explicit: false };
-  }
+  if (PR_EVENTS.has(event.name)) return { prNumbers: [readPayload(event, prPayload).pull_request.number], explicit: false };
   return undefined;
 }
 
@@ -98,17 +123,15 @@ function missingPr(event: WorkflowEvent): never {
 
 function fixTarget(inputs: Inputs, event: WorkflowEvent, currentRunId: number | undefined): FixTarget {
   if (inputs.runId !== undefined) return { runId: inputs.runId, source: 'input' };
-  const run = runPayload.safeParse(event.payload);
-  if (event.name === 'workflow_run' && run.success) return { runId: run.data.workflow_run.id, source: 'workflow_run' };
+  // A workflow_run event names the run to fix; without its id, falling back to the current run would fix the wrong one.
+  if (event.name === 'workflow_run') return { runId: readPayload(event, runPayload).workflow_run.id, source: 'workflow_run' };
   return { runId: currentRunId, source: 'in-job' };
 }
 
 // A comment that mentions the trigger phrase on a PR, by someone trusted, asks for a review.
 function commentPlan(inputs: Inputs, event: WorkflowEvent): Plan {
-  const parsed = commentPayload.safeParse(event.payload);
-  if (!parsed.success || parsed.data.issue.pull_request === undefined)
-    return { job: 'skip', reason: 'The comment is not on a pull request.' };
-  const { action, comment, issue } = parsed.data;
+  const { action, comment, issue } = readPayload(event, commentPayload);
+  if (issue.pull_request === undefined) return { job: 'skip', reason: 'The comment is not on a pull request.' };
   // Editing or deleting an old comment must not start a new review.
   if (action !== 'created') return { job: 'skip', reason: `The comment was ${action}, not created.` };
   if (!comment.body.includes(inputs.triggerPhrase))
