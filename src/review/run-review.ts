@@ -250,6 +250,7 @@ async function deliver(ctx: RunContext, g: GatheredPull, outcomes: ChunkOutcome[
         self,
       });
       if (post.posted) core.info(`#${pr.number}: posted ${post.htmlUrl} (${post.inline} inline, ${newCount - post.inline} in the body).`);
+      else if (post.forbidden) core.warning(forbiddenReview(pr.number, post.message));
       else core.warning(`#${pr.number}: the review could not be posted (${post.message}); it is in the job summary instead.`);
     } else {
       core.info(`#${pr.number}: no new findings to post${plan.alreadyPosted > 0 ? ` (${plan.alreadyPosted} already reported)` : ''}.`);
@@ -272,7 +273,7 @@ async function deliver(ctx: RunContext, g: GatheredPull, outcomes: ChunkOutcome[
     );
     return { ...report, newCount, post };
   } catch (error) {
-    const message = githubErrorInfo(error).message;
+    const message = githubErrorInfo(error).summary;
     if (post?.posted) {
       core.warning(`#${pr.number}: the review was posted, but then GitHub failed: ${message}`);
       return { ...report, newCount, post };
@@ -283,6 +284,20 @@ async function deliver(ctx: RunContext, g: GatheredPull, outcomes: ChunkOutcome[
     const markdown = reviewMarkdown(context, placeFindings(kept, g.files), secrets);
     return { ...report, post: { posted: false, forbidden: false, message, markdown } };
   }
+}
+
+/**
+ * The log line for a review GitHub refused with 403: besides GitHub's words, why a fork's pull request gets that
+ * answer and what to do, so the cause is in the log and not only in the job summary.
+ */
+export function forbiddenReview(number: number, said: string): string {
+  return (
+    `#${number}: GitHub refused to post the review. ${said} The whole review is in the job summary instead. ` +
+    'On pull_request events GitHub gives pull requests from forks a read-only GITHUB_TOKEN, which cannot post reviews, ' +
+    "whatever the workflow's permissions say. To review them, run the review on pull_request_target (it reads the diff " +
+    "through the API; never check out and run the pull request's code there) or from a workflow_run workflow; for " +
+    "pull requests from branches of this repository, grant 'pull-requests: write' in the workflow's permissions."
+  );
 }
 
 function capitalise(text: string): string {
