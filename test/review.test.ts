@@ -368,7 +368,13 @@ test('a read-only token (403): the whole review goes to the job summary and the 
   });
   const outcome = await runReview(await context(), target(17));
   expect(fake.reviews).toHaveLength(0);
-  expect(outcome.summary).toContain('GitHub refused to post this review (Resource not accessible by integration)');
+  expect(outcome.summary).toContain(`GitHub refused to post this review (GitHub answered 403 to POST /repos/${OWNER}/${REPO}/pulls/17/reviews`);
+  expect(outcome.summary).toContain('Resource not accessible by integration');
+  // The log says it too, with why a fork's pull request gets this answer and what to do.
+  const log = stdout.text();
+  expect(log).toMatch(/^::warning::#17: GitHub refused to post the review\. GitHub answered 403 to POST \/repos\/octo\/demo\/pulls\/17\/reviews .*Resource not accessible by integration/m);
+  expect(log).toContain('GitHub gives pull requests from forks a read-only GITHUB_TOKEN');
+  expect(log).toContain('pull_request_target');
   expect(outcome.summary).toContain('Visible only in the summary');
   expect(outcome.summary).toContain('```suggestion\nconst x = 1;\n```');
   expect(outcome.outputs['review-url']).toBe('');
