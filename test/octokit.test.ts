@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { jest } from '@jest/globals';
 import { GitHubRequestError, githubErrorInfo } from '../src/github/errors.js';
 import { createOctokit, TIME_UNIT_ENV } from '../src/github/octokit.js';
-import { FakeGitHub } from './support/fake-github.js';
+import { BODY_LIMIT, FakeGitHub } from './support/fake-github.js';
 
 const TOKEN = 'ghs_fakeTokenValue1234567890';
 
@@ -278,5 +278,24 @@ describe('GitHub errors say where', () => {
   it('a URL fetch refuses outright (a blocked port) is named the same way', async () => {
     const error = await failure(createOctokit(TOKEN, { baseUrl: 'http://127.0.0.1:9', timeUnitMs: 0 }).rest.pulls.get(pull));
     expect(error.message).toMatch(/^Could not reach the GitHub API at http:\/\/127\.0\.0\.1:9 \(GITHUB_API_URL\) for GET \/repos\/acme\/widgets\/pulls\/7: .*bad port/);
+  });
+});
+
+describe('bodies over GitHub\'s limit', () => {
+  it('the fake refuses them as GitHub does; the client cuts them with a visible note instead of losing the post', async () => {
+    addFiles(1);
+    const long = 'x'.repeat(BODY_LIMIT + 5_000);
+    const raw = createOctokit(TOKEN, { baseUrl: fake.url, timeUnitMs: 0 });
+    // Straight through fetch (no hook), GitHub's answer is a 422 that loses the whole comment.
+    const direct = await fetch(`${fake.url}/repos/acme/widgets/issues/7/comments`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ body: long }) });
+    expect(direct.status).toBe(422);
+    expect(await direct.json()).toMatchObject({ errors: [{ field: 'body', message: 'body is too long (maximum is 65536 characters)' }] });
+
+    const { data } = await raw.rest.issues.createComment({ owner: 'acme', repo: 'widgets', issue_number: 7, body: long });
+    expect(data.body!.length).toBeLessThanOrEqual(BODY_LIMIT);
+    expect(data.body).toMatch(/… \(cut short: GitHub limits the length of a body\)$/);
+    await raw.rest.pulls.createReview({ owner: 'acme', repo: 'widgets', pull_number: 7, event: 'COMMENT', body: long, comments: [{ path: 'src/f0.ts', line: 1, body: long }] });
+    expect(fake.reviews[0]!.body.length).toBeLessThanOrEqual(BODY_LIMIT);
+    expect(fake.reviews[0]!.comments[0]!.body.length).toBeLessThanOrEqual(BODY_LIMIT);
   });
 });

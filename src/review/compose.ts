@@ -3,16 +3,14 @@ import type { Severity } from '../inputs.js';
 import { SEVERITIES } from '../inputs.js';
 import type { ReviewComment } from '../github/reviews.js';
 import { anchor, type Anchor, type FileDiff } from './diff.js';
-import { atLeast, fingerprint, fingerprintMarker, severityRank, type Finding } from './findings.js';
+import { atLeast, fingerprint, fingerprintMarker, severityRank, type DroppedFinding, type Finding } from './findings.js';
+import { boundBody } from '../bounds.js';
 import { fence } from './prompts.js';
 
 /** Marks the review bodies this action posts. */
 export const REVIEW_MARKER = '<!-- codex-ci-action:review -->';
 /** Marks the sticky summary comment; it is the first line of that comment. */
 export const SUMMARY_MARKER = '<!-- codex-ci-action:summary -->';
-
-// GitHub rejects bodies over 65,536 characters.
-const MAX_BODY_CHARS = 60_000;
 
 const LABEL: Record<Severity, string> = {
   critical: '🔴 Critical',
@@ -119,7 +117,7 @@ export function commentBody(f: Keyed, side: 'RIGHT' | 'LEFT'): string {
     parts.push(side === 'RIGHT' ? fence(code, 'suggestion') : `Suggested fix:\n${fence(code)}`);
   }
   // The marker goes after the cut and is the last line, so even a cut-short comment is recognised by the next run.
-  return `${limit(parts.filter((p) => p !== '').join('\n\n'))}\n\n${fingerprintMarker(f.fp)}`;
+  return `${boundBody(parts.filter((p) => p !== '').join('\n\n'))}\n\n${fingerprintMarker(f.fp)}`;
 }
 
 /** `path:line` (or `path:start-line`) of a finding; LEFT lines are marked as lines of the old version. */
@@ -141,6 +139,20 @@ export interface ReviewContext {
   notReviewed: string[];
   /** Set when GitHub refused to place some comments inline and they moved into the body. */
   refusedInline?: number;
+  /** Findings of the model's replies that were left out (see `leftOutLine`). */
+  leftOut?: readonly string[];
+}
+
+/** Introduces the list of findings the model placed where nothing can be (review body, job summary). */
+export const LEFT_OUT_INTRO =
+  'The model reported these findings with a location that cannot exist in this pull request (a line below 1, a ' +
+  'range that ends before it starts, a file the pull request does not change) or in a shape that could not be read. ' +
+  'They are not posted inline, not in the `findings` output and not counted; the rest of their reply is.';
+
+/** One line on a finding that was left out: what the model called it, and why it was left out. */
+export function leftOutLine(d: DroppedFinding): string {
+  const title = d.title ? oneLine(d.title.length > 200 ? `${d.title.slice(0, 200)}…` : d.title) : `finding ${d.index + 1} of the reply`;
+  return `${d.severity ? `${LABEL[d.severity]} ` : ''}${title} — ${oneLine(d.reason)}`;
 }
 
 // Findings over max-comments are listed up to this many; the rest come back on a later run.
@@ -176,9 +188,10 @@ export function reviewBody(ctx: ReviewContext, placement: Placement): string {
     for (const f of listed) out.push(`- ${LABEL[f.severity]} \`${oneLine(location(f))}\` — ${oneLine(f.title)}`);
     if (ctx.overCap.length > listed.length) out.push(`- … and ${ctx.overCap.length - listed.length} more`);
   }
+  if (ctx.leftOut?.length) out.push('', '### Findings left out', LEFT_OUT_INTRO, '', ...ctx.leftOut.map((l) => `- ${l}`));
   if (ctx.notReviewed.length > 0) out.push('', '### Not reviewed', ...ctx.notReviewed.map((l) => `- ${l}`));
   const fps = [...placement.outside, ...listed].map((f) => f.fp);
-  return fps.length > 0 ? `${limit(out.join('\n'))}\n\n${fingerprintMarker(fps)}` : limit(out.join('\n'));
+  return fps.length > 0 ? `${boundBody(out.join('\n'))}\n\n${fingerprintMarker(fps)}` : boundBody(out.join('\n'));
 }
 
 function outsideEntry(f: Keyed): string {
@@ -197,6 +210,8 @@ export interface StickyContext {
   reviewUrl: string | undefined;
   newCount: number;
   notReviewed: string[];
+  /** How many findings of the model's replies were left out (impossible location or unreadable). */
+  leftOut?: number;
 }
 
 /** Markdown of the sticky comment: latest summary, counts by severity, the commit reviewed. Starts with its marker. */
@@ -221,8 +236,9 @@ export function stickyBody(ctx: StickyContext): string {
     '',
     review,
   ];
+  if (ctx.leftOut) out.push('', `${ctx.leftOut} finding(s) of the model were left out: their location cannot exist in this pull request, or they could not be read (listed in the job summary).`);
   if (ctx.notReviewed.length > 0) out.push('', '**Not reviewed**', ...ctx.notReviewed.map((l) => `- ${l}`));
-  return limit(out.join('\n'));
+  return boundBody(out.join('\n'));
 }
 
 /** e.g. "1 high, 2 medium". */
@@ -249,8 +265,4 @@ function safeCode(text: string): string {
 
 function oneLine(text: string): string {
   return safe(text).replace(/\s+/g, ' ').trim();
-}
-
-function limit(text: string): string {
-  return text.length > MAX_BODY_CHARS ? `${text.slice(0, MAX_BODY_CHARS)}\n\n… (cut short: GitHub limits the length of a comment)` : text;
 }

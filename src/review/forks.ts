@@ -1,4 +1,5 @@
-// Reviews chunks in forks of the base thread, at most max-parallel at a time, with one retry for an unusable reply.
+// Reviews chunks in forks of the base thread, at most max-parallel at a time, with one retry for a reply that is not
+// a findings list at all (a bad finding in a good list is left out on its own, see parseChunkReview).
 import type { Thread, ThreadOptions, TurnOptions } from '../codex/app-server.js';
 import type { PullRequest } from '../github/pulls.js';
 import type { Chunk } from './chunks.js';
@@ -76,7 +77,7 @@ async function reviewChunk(base: Thread, task: ChunkTask, options: ForkOptions):
         const why = result.timedOut ? 'the turn ran past timeout-minutes' : (result.error ?? `the turn ended ${result.status}`);
         return failed(why);
       }
-      const parsed = parseChunkReview(result.finalResponse);
+      const parsed = parseChunkReview(result.finalResponse, task.allPaths);
       if (parsed.ok) {
         return { task, ok: true, review: parsed.review, attempts, threadId, usage, durationMs: Date.now() - started };
       }

@@ -8,7 +8,7 @@ import { readFileAt } from '../github/pulls.js';
 import { githubErrorInfo, tokenLogin } from '../github/reviews.js';
 import { atLeast } from './findings.js';
 import { chunkFiles, DEFAULT_CHUNK_TOKENS } from './chunks.js';
-import { placeFindings, planPost, selectFindings, stickyBody } from './compose.js';
+import { leftOutLine, placeFindings, planPost, selectFindings, stickyBody } from './compose.js';
 import { readConventions } from './conventions.js';
 import { addUsage, reviewChunks, ZERO_USAGE, type ChunkOutcome, type ChunkTask, type TokenUsage } from './forks.js';
 import { gatherPull, TRUNCATED_NOTE, type GatheredPull } from './gather.js';
@@ -188,8 +188,14 @@ async function runAgent(ctx: RunContext, job: { tasks: ChunkTask[]; setup: strin
         turn,
         onDone: (o) => {
           const which = `#${o.task.pr.number} chunk ${o.task.chunk.index}/${o.task.chunkCount}`;
-          if (o.ok) core.info(`${which}: ${o.review.findings.length} finding(s).`);
-          else core.warning(`${which} (${o.task.chunk.paths.join(', ')}) could not be reviewed: ${o.error}`);
+          if (!o.ok) core.warning(`${which} (${o.task.chunk.paths.join(', ')}) could not be reviewed: ${o.error}`);
+          else if (o.review.dropped.length === 0) core.info(`${which}: ${o.review.findings.length} finding(s).`);
+          else {
+            core.warning(
+              `${which}: ${o.review.findings.length} finding(s); ${o.review.dropped.length} more of the reply left out: ` +
+                o.review.dropped.map(leftOutLine).join('; '),
+            );
+          }
         },
       }),
     );
@@ -218,6 +224,7 @@ async function deliver(ctx: RunContext, g: GatheredPull, outcomes: ChunkOutcome[
     ...(g.skipped.length > MAX_LISTED_SKIPPED ? [`… and ${g.skipped.length - MAX_LISTED_SKIPPED} more skipped files`] : []),
     ...(g.truncated ? [TRUNCATED_NOTE] : []),
   ];
+  const leftOut = outcomes.flatMap((o) => (o.ok ? o.review.dropped.map(leftOutLine) : []));
   const summaries = outcomes.flatMap((o) => (o.ok && o.review.summary.trim() ? [o.review.summary.trim()] : []));
   const summary = summaries.join('\n\n');
   const report: PullReport = {
@@ -229,6 +236,7 @@ async function deliver(ctx: RunContext, g: GatheredPull, outcomes: ChunkOutcome[
     chunksRetried: outcomes.filter((o) => o.attempts > 1).length,
     failedChunks: failed.map(chunkName),
     notReviewed,
+    leftOut,
     post: null,
   };
 
@@ -244,7 +252,7 @@ async function deliver(ctx: RunContext, g: GatheredPull, outcomes: ChunkOutcome[
         pullNumber: pr.number,
         event: inputs.reviewEvent,
         placement: placeFindings(plan.fresh, g.files),
-        context: { headSha: pr.headSha, summary, alreadyPosted: plan.alreadyPosted, overCap: plan.overCap, maxComments: inputs.maxComments, notReviewed },
+        context: { headSha: pr.headSha, summary, alreadyPosted: plan.alreadyPosted, overCap: plan.overCap, maxComments: inputs.maxComments, notReviewed, leftOut },
         secrets,
         knownReviewIds: posted.reviewIds,
         self,
@@ -268,6 +276,7 @@ async function deliver(ctx: RunContext, g: GatheredPull, outcomes: ChunkOutcome[
         reviewUrl: post?.posted ? post.htmlUrl : undefined,
         newCount,
         notReviewed,
+        leftOut: leftOut.length,
       }),
       secrets,
     );
@@ -280,7 +289,7 @@ async function deliver(ctx: RunContext, g: GatheredPull, outcomes: ChunkOutcome[
     }
     core.warning(`#${pr.number}: GitHub failed while posting the review (${message}); it is in the job summary instead.`);
     // What was not posted is every finding, placed as it would have been (earlier runs could not be checked).
-    const context = { headSha: pr.headSha, summary, alreadyPosted: 0, overCap: [], maxComments: inputs.maxComments, notReviewed };
+    const context = { headSha: pr.headSha, summary, alreadyPosted: 0, overCap: [], maxComments: inputs.maxComments, notReviewed, leftOut };
     const markdown = reviewMarkdown(context, placeFindings(kept, g.files), secrets);
     return { ...report, post: { posted: false, forbidden: false, message, markdown } };
   }

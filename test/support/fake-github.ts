@@ -505,6 +505,8 @@ export class FakeGitHub {
       if (typeof b.head !== 'string' || typeof b.base !== 'string' || (typeof b.title !== 'string' && b.issue === undefined)) {
         return unprocessable('Validation Failed', [{ resource: 'PullRequest', code: 'missing_field', field: 'head' }]);
       }
+      const long = tooLong('PullRequest', b.body);
+      if (long) return long;
       const [headOwner, headRef] = b.head.includes(':') ? (b.head.split(':', 2) as [string, string]) : [owner, b.head];
       const label = `${headOwner}:${headRef}`;
       const duplicate = [...this.pulls.values()].some(
@@ -555,6 +557,8 @@ export class FakeGitHub {
       if (!stored) return notFound();
       const b = (body ?? {}) as { body?: string; event?: string; commit_id?: string; comments?: ReviewCommentInput[] };
       const comments = Array.isArray(b.comments) ? b.comments : [];
+      const long = tooLong('PullRequestReview', b.body) ?? comments.map((c) => tooLong('PullRequestReviewComment', c.body)).find(Boolean);
+      if (long) return long;
       if (comments.some((c) => this.rejected(c))) return unresolvableLine();
       const id = this.nextId++;
       const review: FakeReview = {
@@ -626,6 +630,8 @@ export class FakeGitHub {
     this.route('POST', `${repoPath}/issues/:issue_number/comments`, ({ params, body }) => {
       const b = (body ?? {}) as { body?: unknown };
       if (typeof b.body !== 'string') return unprocessable('Invalid request.', [{ resource: 'IssueComment', code: 'missing_field', field: 'body' }]);
+      const long = tooLong('IssueComment', b.body);
+      if (long) return long;
       return { status: 201, body: this.storeIssueComment(params.owner!, params.repo!, Number(params.issue_number), b.body, BOT_USER) };
     });
 
@@ -633,6 +639,8 @@ export class FakeGitHub {
       const comment = this.issueComments.find((c) => c.id === Number(params.comment_id));
       if (!comment) return notFound();
       const b = (body ?? {}) as { body?: unknown };
+      const long = tooLong('IssueComment', b.body);
+      if (long) return long;
       if (typeof b.body === 'string') comment.body = b.body;
       comment.updated_at = new Date().toISOString();
       return { body: comment };
@@ -797,6 +805,17 @@ function notFound(): FakeResponse {
 
 function unprocessable(message: string, errors: unknown[]): FakeResponse {
   return { status: 422, body: { message, errors, documentation_url: DOCS } };
+}
+
+/** GitHub's limit on a comment, review or pull request body (characters). */
+export const BODY_LIMIT = 65_536;
+
+// GitHub refuses a body over its limit as a whole, with this 422.
+function tooLong(resource: string, body: unknown): FakeResponse | undefined {
+  if (typeof body !== 'string' || body.length <= BODY_LIMIT) return undefined;
+  return unprocessable('Validation Failed', [
+    { resource, code: 'custom', field: 'body', message: `body is too long (maximum is ${BODY_LIMIT} characters)` },
+  ]);
 }
 
 // The answer GitHub gives when a review comment points at a line outside the diff.
