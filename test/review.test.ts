@@ -338,6 +338,52 @@ test('an invalid model reply is retried once in the same fork', async () => {
   expect(outcome.summary).toContain('1 of 1 (1 retried)');
 });
 
+test('one bad finding never sinks a chunk: impossible locations are left out and listed, their siblings posted, no retry', async () => {
+  addPr(19, [{ filename: 'src/app.ts', status: 'modified', patch: APP_PATCH }]);
+  scriptReviewModel(model, {
+    chunk: () =>
+      findingsReply([
+        finding({ path: 'src/app.ts', line: 0, severity: 'high', title: 'Line zero finding' }),
+        finding({ path: 'src/app.ts', line: 11, severity: 'high', title: 'LIMIT may be NaN' }),
+        finding({ path: 'src/elsewhere.ts', line: 3, severity: 'critical', title: 'Not in this pull request' }),
+        finding({ path: '../../etc/passwd', line: 1, severity: 'critical', title: 'Outside the repository' }),
+        finding({ path: 'src/app.ts', start_line: 14, line: 12, severity: 'medium', title: 'Backwards range' }),
+        finding({ path: 'src/app.ts', line: 12, severity: 'medium', title: 'Throws on zero' }),
+      ]),
+    retry: () => findingsReply([finding({ path: 'src/app.ts', line: 13, title: 'Retried anyway' })]),
+  });
+  const outcome = await runReview(await context({ 'fail-on-severity': 'critical' }), target(19));
+
+  // The chunk counts as reviewed, at the first reply: the model is not asked again for findings that were fine.
+  expect(chunkRequests()).toHaveLength(1);
+  expect(model.responseRequests.filter((r) => turnKind(r) === 'retry')).toHaveLength(0);
+  expect(outcome.summary).toContain('**Chunks reviewed:** 1 of 1 ·');
+  // The two good ones are posted inline; the four impossible ones are listed in the review body with why.
+  expect(fake.reviews).toHaveLength(1);
+  const review = fake.reviews[0]!;
+  expect(review.comments.map((c) => [c.path, c.line])).toEqual([
+    ['src/app.ts', 11],
+    ['src/app.ts', 12],
+  ]);
+  expect(review.body).toContain('### Findings left out');
+  expect(review.body).toContain('🟠 High Line zero finding — line 0 does not exist (lines start at 1)');
+  expect(review.body).toContain('🔴 Critical Not in this pull request — path "src/elsewhere.ts" is not a file this pull request changes');
+  expect(review.body).toContain("🔴 Critical Outside the repository — path \"../../etc/passwd\" is not a path inside the repository (absolute, or with '.' or '..')");
+  expect(review.body).toContain('🟡 Medium Backwards range — start_line 14 comes after line 12');
+  // They are not findings of the run: not in the output, not annotated, not counted by the gate.
+  const findings = JSON.parse(outcome.outputs.findings!) as Array<{ path: string; title: string }>;
+  expect(findings.map((f) => f.title)).toEqual(['LIMIT may be NaN', 'Throws on zero']);
+  expect(outcome.outputs['findings-count']).toBe('2');
+  expect(outcome.conclusion).toBe('findings');
+  expect(outcome.failure).toBeUndefined();
+  expect(stdout.text()).not.toContain('etc/passwd,');
+  // The job summary, the log and the sticky comment say so too.
+  expect(outcome.summary).toContain('**Findings left out**');
+  expect(outcome.summary).toContain('Backwards range — start_line 14 comes after line 12');
+  expect(stdout.text()).toMatch(/::warning::#19 chunk 1\/1: 2 finding\(s\); 4 more of the reply left out: .*Line zero finding — line 0 does not exist/);
+  expect(stickies()[0]!.body).toContain('4 finding(s) of the model were left out');
+});
+
 test('a reply that stays invalid is reported, not silently dropped', async () => {
   addPr(15, [{ filename: 'src/app.ts', status: 'modified', patch: APP_PATCH }]);
   scriptReviewModel(model, { chunk: () => ({ message: 'not json' }), retry: () => ({ message: 'still not json' }) });
@@ -519,7 +565,7 @@ test('a GitHub failure on one PR of a batch is that PR\'s failure: the others ar
   expect(fake.reviews.map((r) => r.pull_number)).toEqual([24]);
   expect(outcome.outputs['review-url']).toBe(fake.reviews[0]!.html_url);
   expect(JSON.parse(outcome.outputs.findings!)).toHaveLength(2);
-  expect(outcome.failure).toMatch(/GitHub did not take the review of #25 \(Not Found\)/);
+  expect(outcome.failure).toMatch(/GitHub did not take the review of #25 \(GitHub answered 404 to GET \/repos\/octo\/demo\/pulls\/25\/comments at http:\/\/127\.0\.0\.1:\d+ \(GITHUB_API_URL\): Not Found\./);
   expect(outcome.summary).toContain('### Pull request #25');
   expect(outcome.summary).toContain('Problem in src/b.ts');
   expect(stickies()).toHaveLength(1);
