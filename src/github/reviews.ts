@@ -1,4 +1,5 @@
 // Pull request reviews and review comments: what was already posted, and posting one review.
+import * as core from '@actions/core';
 import { z } from 'zod';
 import type { Repo } from '../context.js';
 import { githubErrorInfo, type GitHubErrorInfo } from './errors.js';
@@ -110,7 +111,13 @@ export async function tokenLogin(github: GitHub): Promise<string | undefined> {
   try {
     const { data } = await github.rest.users.getAuthenticated({ request: { retries: 0 } });
     return z.object({ login: z.string() }).parse(data).login;
-  } catch {
+  } catch (error) {
+    const info = githubErrorInfo(error);
+    // 401/403/404 is what those tokens get: expected. Anything else is GitHub failing, and worth saying, since a
+    // personal token's own earlier comments then go unrecognised.
+    if (info.status !== 401 && info.status !== 403 && info.status !== 404) {
+      core.warning(`Could not tell which user the token acts as (${info.summary}); comments a personal access token posted before may be repeated.`);
+    }
     return undefined;
   }
 }

@@ -1,6 +1,7 @@
 // Workflow runs, their failed jobs and the jobs' logs, read through Octokit and parsed at the edge.
 import { z } from 'zod';
 import type { Repo } from '../context.js';
+import { githubErrorInfo } from './errors.js';
 import type { GitHub } from './octokit.js';
 
 const actor = z.object({ login: z.string(), type: z.string().nullish() }).loose();
@@ -48,14 +49,17 @@ const FAILED_CONCLUSIONS = new Set(['failure', 'timed_out']);
 
 /**
  * The token may not read Actions data (no `actions: read`), or the run or its logs are gone (404/410):
- * the caller falls back to reproducing the failure.
+ * the caller falls back to reproducing the failure. The message keeps GitHub's own words (see errors.ts).
  */
 export class RunDataUnavailableError extends Error {
   constructor(
     what: string,
     readonly status: number,
+    said: string,
   ) {
-    super(`Could not read ${what} (HTTP ${status}): the token needs 'actions: read', and logs expire after their retention period.`);
+    // GitHub answers 410 Gone for logs past the repository's retention period; that is the one case worth naming.
+    const gone = status === 410 ? ' GitHub keeps run logs only for the retention period set for the repository.' : '';
+    super(`Could not read ${what}: ${said}${gone}`);
     this.name = 'RunDataUnavailableError';
   }
 }
@@ -67,8 +71,8 @@ async function unavailableAs<T>(what: string, call: () => Promise<T>): Promise<T
   try {
     return await call();
   } catch (error) {
-    const status = (error as { status?: unknown }).status;
-    if (typeof status === 'number' && UNAVAILABLE.has(status)) throw new RunDataUnavailableError(what, status);
+    const info = githubErrorInfo(error);
+    if (info.status !== undefined && UNAVAILABLE.has(info.status)) throw new RunDataUnavailableError(what, info.status, info.summary);
     throw error;
   }
 }

@@ -78,7 +78,7 @@ function strictJsonSchema(node: unknown): unknown {
   const anyOf = source.anyOf as Array<Record<string, unknown>> | undefined;
   if (anyOf?.length === 2 && anyOf.some((a) => a.type === 'null')) {
     const other = strictJsonSchema(anyOf.find((a) => a.type !== 'null')) as Record<string, unknown>;
-    const { anyOf: _drop, ...rest } = source;
+    const rest = Object.fromEntries(Object.entries(source).filter(([key]) => key !== 'anyOf'));
     return { ...other, ...(strictJsonSchema(rest) as object), type: [other.type, 'null'] };
   }
   const out: Record<string, unknown> = {};
