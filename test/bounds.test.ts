@@ -1,5 +1,9 @@
 // Every text that leaves the action is bounded in one place, and a cut is always visible.
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ANNOTATION_MESSAGE_MAX_CHARS, bound, boundBytes, FINDINGS_OUTPUT_MAX_CHARS, GITHUB_BODY_MAX_CHARS } from '../src/bounds.js';
+import { report as writeReport } from '../src/report.js';
 import { commentBody, reviewBody, stickyBody, type Keyed } from '../src/review/compose.js';
 import { fingerprint, fingerprintsIn } from '../src/review/findings.js';
 import { annotate, findingsOutput, type PullReport } from '../src/review/report.js';
@@ -94,5 +98,27 @@ describe('texts that leave the action', () => {
     expect(parsed.slice(0, 5).every((f) => f.severity === 'critical')).toBe(true);
     expect(parsed[0]!.body).toContain('… (cut short; the review has the whole text)');
     expect(stdout.text()).toContain(`::warning::The findings output lists the ${parsed.length} most severe of 200 findings`);
+  });
+});
+
+describe('the job summary', () => {
+  it('stays under GitHub\'s 1 MiB per step, the cut marked, instead of being refused whole', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'summary-'));
+    const saved = process.env.GITHUB_STEP_SUMMARY;
+    process.env.GITHUB_STEP_SUMMARY = join(dir, 'summary.md');
+    await writeFile(process.env.GITHUB_STEP_SUMMARY, '');
+    const stdout = captureStdout();
+    try {
+      await writeReport({ conclusion: 'findings', outputs: {}, summary: `## Codex review\n\n${'ü'.repeat(1_500_000)}` }, []);
+      const written = await readFile(process.env.GITHUB_STEP_SUMMARY, 'utf8');
+      expect(Buffer.byteLength(written)).toBeLessThanOrEqual(1024 * 1024);
+      expect(written.startsWith('## Codex review')).toBe(true);
+      expect(written).toContain('… (cut short: GitHub limits the size of a job summary)');
+    } finally {
+      stdout.restore();
+      if (saved === undefined) delete process.env.GITHUB_STEP_SUMMARY;
+      else process.env.GITHUB_STEP_SUMMARY = saved;
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

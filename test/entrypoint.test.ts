@@ -114,6 +114,15 @@ test.each([
   await rm(r.dir, { recursive: true, force: true });
 });
 
+test('an event file that cannot be read fails the step instead of reading as an empty payload', async () => {
+  const r = await runner({ 'openai-api-key': 'sk-secret-value-123456', 'github-token': 'ghs_token_abcdef123456' }, { name: 'pull_request', payload: {} });
+  r.env.GITHUB_EVENT_PATH = join(r.dir, 'missing-event.json');
+  const result = await execa('node', [DIST], { env: r.env, extendEnv: false, reject: false });
+  expect(result.exitCode).toBe(1);
+  expect(result.stdout).toContain(`::error::Could not read the 'pull_request' event's payload at GITHUB_EVENT_PATH (${r.env.GITHUB_EVENT_PATH}): ENOENT`);
+  await rm(r.dir, { recursive: true, force: true });
+});
+
 test('an unreachable GitHub API fails the step naming the request, GITHUB_API_URL and the cause', async () => {
   const r = await runner(
     { 'openai-api-key': 'sk-secret-value-123456', 'github-token': 'ghs_token_abcdef123456', 'codex-path': '/nonexistent/codex' },
