@@ -1,4 +1,4 @@
-// The one place the action builds its GitHub client: REST + pagination, 5xx retries and rate-limit throttling.
+// The one place the action builds its GitHub client: REST + pagination + GraphQL, 5xx retries and rate-limit throttling.
 import * as core from '@actions/core';
 import { retry } from '@octokit/plugin-retry';
 import { throttling, type ThrottlingOptions } from '@octokit/plugin-throttling';
@@ -15,6 +15,11 @@ export type GitHub = InstanceType<typeof PluggedOctokit>;
 export interface CreateOctokitOptions {
   /** REST root; defaults to GITHUB_API_URL so GitHub Enterprise Server works, else https://api.github.com. */
   baseUrl?: string;
+  /**
+   * GraphQL endpoint; defaults to GITHUB_GRAPHQL_URL when baseUrl is not given either (the runner sets it, e.g.
+   * https://HOST/api/graphql on GitHub Enterprise Server), else Octokit's own choice from baseUrl.
+   */
+  graphqlUrl?: string;
   /** Prefix of the User-Agent header (Octokit appends its own). */
   userAgent?: string;
   /**
@@ -70,6 +75,15 @@ export function createOctokit(token: string, opts: CreateOctokitOptions = {}): G
       error: (message: string) => core.debug(message),
     },
   });
+  // An explicit baseUrl without a graphqlUrl means "that server": the environment's endpoint may be another one.
+  const graphqlUrl = opts.graphqlUrl ?? (opts.baseUrl === undefined ? process.env.GITHUB_GRAPHQL_URL : undefined);
+  if (graphqlUrl) {
+    // Octokit derives the GraphQL URL from baseUrl (and rewrites it when baseUrl ends in /api/v3), so an explicit
+    // endpoint needs both: an absolute url, and a baseUrl its GHES rewrite does not match. Hooks (auth, retry,
+    // throttling) are kept by defaults().
+    const url = stripTrailingSlash(graphqlUrl);
+    octokit.graphql = octokit.graphql.defaults({ baseUrl: url, url });
+  }
   // Registered after the plugins, so it wraps them: it sees each request's final failure, after the retries, and
   // turns it into one message that says where (method, path, API URL), what GitHub said and what to do.
   octokit.hook.wrap('request', async (request, options) => {

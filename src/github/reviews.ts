@@ -42,6 +42,7 @@ const reviewCommentSchema = z.array(
     path: z.string().optional(),
     line: z.number().nullable().optional(),
     side: z.string().nullable().optional(),
+    in_reply_to_id: z.number().optional(),
     user: userSchema,
   }),
 );
@@ -53,6 +54,8 @@ export interface PostedReviewComment {
   path: string | undefined;
   line: number | null;
   side: string | undefined;
+  /** Set on a reply: the id of the thread's first comment. */
+  inReplyTo: number | undefined;
   user: Author;
 }
 
@@ -65,6 +68,7 @@ export async function listReviewComments(github: GitHub, repo: Repo, pullNumber:
     path: c.path,
     line: c.line ?? null,
     side: c.side ?? undefined,
+    inReplyTo: c.in_reply_to_id,
     user: c.user ?? null,
   }));
 }

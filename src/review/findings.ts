@@ -33,7 +33,14 @@ export const chunkReviewSchema = z.object({
 });
 
 // The reply is read in two steps: its envelope (a summary and a list), then each finding on its own.
-const replyEnvelope = chunkReviewSchema.extend({ findings: z.array(z.unknown()) });
+const envelopeOf = (schema: typeof chunkReviewSchema | typeof incrementalReviewSchema) => schema.extend({ findings: z.array(z.unknown()) });
+
+/** An incremental chunk's reply also names the earlier findings the new changes address (by their ids). */
+export const incrementalReviewSchema = chunkReviewSchema.extend({
+  addressed: z
+    .array(z.string())
+    .meta({ description: 'Ids of the earlier findings listed in the prompt that these changes fix; empty when none or unsure.' }),
+});
 
 export type Finding = z.infer<typeof findingSchema>;
 
@@ -47,11 +54,12 @@ export interface DroppedFinding {
   severity: Severity | undefined;
 }
 
-/** One chunk's usable findings, plus the ones left out. */
+/** One chunk's usable findings, plus the ones left out; `addressed` only in incremental turns shown earlier findings. */
 export interface ChunkReview {
   summary: string;
   findings: Finding[];
   dropped: DroppedFinding[];
+  addressed?: string[];
 }
 
 /** The parts of the derived schema code and tests read. */
@@ -95,6 +103,11 @@ function strictJsonSchema(node: unknown): unknown {
  * strict mode does not know (zod's safe-integer bounds are left out).
  */
 export const CHUNK_REVIEW_JSON_SCHEMA = strictJsonSchema(z.toJSONSchema(chunkReviewSchema, { target: 'draft-2020-12' })) as StrictSchema;
+
+/** The chunk schema plus `addressed`, for incremental turns that are shown earlier findings (derived the same way). */
+export const INCREMENTAL_REVIEW_JSON_SCHEMA = strictJsonSchema(z.toJSONSchema(incrementalReviewSchema, { target: 'draft-2020-12' })) as StrictSchema & {
+  properties: { addressed: { type: 'array'; items: { type: 'string' }; description: string } };
+};
 
 /** Rank of a severity: 0 for critical … 4 for info. */
 export function severityRank(s: Severity): number {
@@ -148,6 +161,7 @@ export function fingerprintsIn(text: string): string[] | undefined {
 export function parseChunkReview(
   text: string | null,
   paths: readonly string[],
+  schema: typeof chunkReviewSchema | typeof incrementalReviewSchema = chunkReviewSchema,
 ): { ok: true; review: ChunkReview } | { ok: false; error: string } {
   if (text === null || text.trim() === '') return { ok: false, error: 'The reply was empty.' };
   const unfenced = text.trim().replace(/^```(?:json)?\s*\n([\s\S]*?)\n```$/, '$1');
@@ -157,10 +171,11 @@ export function parseChunkReview(
   } catch (error) {
     return { ok: false, error: `The reply is not valid JSON (${(error as Error).message}).` };
   }
-  const envelope = replyEnvelope.safeParse(json);
+  const envelope = envelopeOf(schema).safeParse(json);
   if (!envelope.success) return { ok: false, error: z.prettifyError(envelope.error) };
   const known = new Set(paths);
   const review: ChunkReview = { summary: envelope.data.summary, findings: [], dropped: [] };
+  if ('addressed' in envelope.data) review.addressed = envelope.data.addressed as string[];
   envelope.data.findings.forEach((raw, index) => {
     const read = readFinding(raw, known);
     if (read.ok) review.findings.push(read.finding);
