@@ -6,6 +6,8 @@ import { location, type Keyed } from './compose.js';
 import type { Finding } from './findings.js';
 import type { TokenUsage } from './forks.js';
 import type { PostResult } from './post.js';
+import { verificationSection, verificationTotals } from './verification-report.js';
+import type { VerificationReport } from './verified-findings.js';
 
 /** Everything the report says about one reviewed pull request. */
 export interface PullReport {
@@ -26,6 +28,8 @@ export interface PullReport {
   notReviewed: string[];
   /** null when there was nothing new to post. */
   post: PostResult | null;
+  /** What the verification pass and the suggestion checks did (absent in reports built without them). */
+  verification?: VerificationReport;
 }
 
 /** A pull request that was not reviewed, and why. */
@@ -37,7 +41,7 @@ export interface SkippedReport {
 
 /** The findings as the `findings` output: exactly the schema's fields, in report order. */
 export function findingsOutput(reports: readonly PullReport[], secrets: readonly string[]): string {
-  const findings: Finding[] = reports.flatMap((r) =>
+  const findings: Array<Finding & Record<string, unknown>> = reports.flatMap((r) =>
     r.kept.map((f) => ({
       path: f.path,
       line: f.line,
@@ -47,6 +51,12 @@ export function findingsOutput(reports: readonly PullReport[], secrets: readonly
       title: f.title,
       body: f.body,
       suggestion: f.suggestion,
+      // The verification pass's verdict (null: verify off, or the pass failed for the finding's chunk).
+      confidence: f.verification?.confidence ?? null,
+      verdict: f.verification?.verdict ?? null,
+      verdict_reason: f.verification?.reason ?? null,
+      // proven | applies | does-not-apply | breaks-tests, or null when the suggestion was not checked.
+      suggestion_check: f.proof?.status ?? null,
     })),
   );
   return redact(JSON.stringify(findings), secrets);
@@ -88,19 +98,21 @@ export function jobSummary(opts: {
     '',
     `**Conclusion:** ${opts.conclusion} · **Chunks reviewed:** ${ok} of ${chunks}${retried > 0 ? ` (${retried} retried)` : ''} · ` +
       `**Time:** ${(opts.durationMs / 1000).toFixed(1)} s · **Tokens:** ${opts.usage.inputTokens} input ` +
-      `(${opts.usage.cachedInputTokens} cached), ${opts.usage.outputTokens} output`,
+      `(${opts.usage.cachedInputTokens} cached), ${opts.usage.outputTokens} output` +
+      verificationTotals(opts.reports),
   ];
   for (const note of opts.notes) out.push('', `> ${note}`);
   for (const r of opts.reports) {
     out.push('', `### Pull request #${r.pr.number}: ${cell(r.pr.title)}`, '');
     out.push(`Commit \`${r.pr.headSha.slice(0, 12)}\` · ${postLine(r)}`);
     if (r.kept.length > 0) {
-      out.push('', '| Severity | File:line | Title |', '| --- | --- | --- |');
-      for (const f of r.kept) out.push(`| ${f.severity} | \`${cell(location(f))}\` | ${cell(f.title)} |`);
+      out.push('', '| Severity | Confidence | File:line | Title |', '| --- | --- | --- | --- |');
+      for (const f of r.kept) out.push(`| ${f.severity} | ${f.verification ? f.verification.confidence.toFixed(2) : '–'} | \`${cell(location(f))}\` | ${cell(f.title)} |`);
     } else {
       out.push('', 'No findings at or above min-severity.');
     }
     if (r.notReviewed.length > 0) out.push('', '**Not reviewed**', ...r.notReviewed.map((l) => `- ${l}`));
+    if (r.verification) out.push(...verificationSection(r.kept, r.verification));
     if (r.post && !r.post.posted) {
       const why = r.post.forbidden
         ? `GitHub refused to post this review (${cell(r.post.message)}). A read-only token — as a pull request from a fork gets on \`pull_request\` events — cannot post reviews; the full review follows.`

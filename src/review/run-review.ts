@@ -16,6 +16,9 @@ import { postReview, postSticky, readPosted, reviewMarkdown, type PostResult } f
 import { REVIEW_INSTRUCTIONS, setupPrompt } from './prompts.js';
 import type { ReviewTarget } from '../plan.js';
 import { annotate, findingsOutput, jobSummary, type PullReport, type SkippedReport } from './report.js';
+import { proveSuggestions, withProofs } from './prove-suggestions.js';
+import { verifiedFindings } from './verified-findings.js';
+import { verifyChunk } from './verify.js';
 
 /** Knobs tests turn; production uses the defaults. */
 export interface ReviewOptions {
@@ -186,6 +189,7 @@ async function runAgent(ctx: RunContext, job: { tasks: ChunkTask[]; setup: strin
         maxParallel: inputs.maxParallel,
         thread: threadOptions,
         turn,
+        ...(inputs.verify === 'findings' ? { verify: (fork, review) => verifyChunk(fork, review.findings, { thread: threadOptions, turn }) } : {}),
         onDone: (o) => {
           const which = `#${o.task.pr.number} chunk ${o.task.chunk.index}/${o.task.chunkCount}`;
           if (o.ok) core.info(`${which}: ${o.review.findings.length} finding(s).`);
@@ -209,7 +213,8 @@ type FailedOutcome = Extract<ChunkOutcome, { ok: false }>;
 async function deliver(ctx: RunContext, g: GatheredPull, outcomes: ChunkOutcome[], self: string | undefined): Promise<PullReport> {
   const { inputs, github, repo, secrets } = ctx;
   const pr = g.pr;
-  const kept = selectFindings(outcomes.flatMap((o) => (o.ok ? o.review.findings : [])), inputs.minSeverity);
+  const checked = verifiedFindings(outcomes, inputs.minConfidence, inputs.minSeverity);
+  let kept = selectFindings(checked.kept, inputs.minSeverity);
   const failed = outcomes.filter((o): o is FailedOutcome => !o.ok);
   const chunkName = (o: FailedOutcome) => `chunk ${o.task.chunk.index} of ${o.task.chunkCount} (${o.task.chunk.paths.map((p) => `\`${p}\``).join(', ')})`;
   const notReviewed = [
@@ -230,6 +235,7 @@ async function deliver(ctx: RunContext, g: GatheredPull, outcomes: ChunkOutcome[
     failedChunks: failed.map(chunkName),
     notReviewed,
     post: null,
+    verification: checked.report,
   };
 
   let post: PostResult | null = null;
@@ -238,6 +244,12 @@ async function deliver(ctx: RunContext, g: GatheredPull, outcomes: ChunkOutcome[
     // Inline comments and review bodies of earlier runs both say what was reported; the cap applies after.
     const posted = await readPosted(github, repo, pr.number, self);
     const plan = planPost(kept, posted, inputs.maxComments);
+    // Suggestions about to be posted in full are checked against the head first (a scratch worktree, never the workspace).
+    const proved = await proveSuggestions(ctx, { number: pr.number, headSha: pr.headSha, files: g.files }, plan.fresh);
+    plan.fresh = withProofs(plan.fresh, proved.proofs);
+    kept = withProofs(kept, proved.proofs);
+    report.kept = kept;
+    checked.report.notes.push(...proved.notes);
     newCount = plan.fresh.length + plan.overCap.length;
     if (newCount > 0) {
       post = await postReview(github, repo, {
