@@ -2,6 +2,8 @@
 import { resolve } from 'node:path';
 import * as core from '@actions/core';
 import { z } from 'zod';
+import { CODEX_VERSION } from './codex/install.js';
+import { API_STYLES, gatewayFor, type Gateway } from './codex/gateway.js';
 
 export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -26,6 +28,8 @@ export interface Inputs {
   openaiApiKey: string | undefined;
   /** An http(s) URL without a trailing slash. */
   openaiBaseUrl: string;
+  /** How the model proxy authenticates upstream (`openai-api-style`, `openai-api-version`). */
+  openaiGateway: Gateway;
   /** The contents of a ChatGPT-login auth.json; a JSON object when given. */
   codexAuthJson: string | undefined;
   model: string | undefined;
@@ -233,6 +237,11 @@ const inputFields = {
     .refine(isHttpUrl, { error: 'expected an http:// or https:// URL' })
     .transform((v) => v.replace(/\/+$/, ''))
     .default('https://api.openai.com/v1'),
+  'openai-api-style': oneOf(API_STYLES).default('auto'),
+  'openai-api-version': z
+    .string()
+    .regex(/^[0-9A-Za-z.-]+$/, { error: 'expected an API version like 2025-04-01-preview' })
+    .optional(),
   'codex-auth-json': z
     .string()
     .refine(isJsonObject, { error: 'expected a JSON object (the contents of ~/.codex/auth.json)' })
@@ -241,7 +250,7 @@ const inputFields = {
   effort: oneOf(EFFORTS).optional(),
   'codex-version': z
     .string()
-    .regex(/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/, { error: 'expected a version like 0.169.0, or empty for the pinned version' })
+    .regex(/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/, { error: `expected a version like ${CODEX_VERSION}, or empty for the pinned version` })
     .optional(),
   'codex-path': z.string().optional(),
   'codex-config': codexConfig,
@@ -351,6 +360,7 @@ const inputsSchema = z
       mode: raw.mode,
       openaiApiKey: raw['openai-api-key'] ?? raw.env.OPENAI_API_KEY ?? raw.env.CODEX_API_KEY,
       openaiBaseUrl: raw['openai-base-url'],
+      openaiGateway: gatewayFor(raw['openai-base-url'], raw['openai-api-style'], raw['openai-api-version']),
       codexAuthJson: raw['codex-auth-json'],
       model: raw.model,
       effort: raw.effort,

@@ -43,6 +43,7 @@ export function createRunContext(parts: RunContextParts): RunContext {
         tempDir,
         apiKey: inputs.openaiApiKey,
         baseUrl: inputs.openaiBaseUrl,
+        gateway: inputs.openaiGateway,
         authJson: inputs.codexAuthJson,
         model: inputs.model,
         configOverrides: inputs.codexConfig,

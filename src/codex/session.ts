@@ -4,6 +4,7 @@ import * as core from '@actions/core';
 import { AppServer, type ApprovalHandler } from './app-server.js';
 import { createCodexHome } from './codex-home.js';
 import { agentEnvironment } from './environment.js';
+import type { Gateway } from './gateway.js';
 import { startModelProxy, type ModelProxy } from './model-proxy.js';
 
 export interface SessionOptions {
@@ -14,6 +15,8 @@ export interface SessionOptions {
   tempDir: string;
   apiKey: string | undefined;
   baseUrl: string;
+  /** The upstream's auth header and query style (Azure OpenAI or OpenAI); default OpenAI's Bearer. */
+  gateway?: Gateway;
   authJson: string | undefined;
   model: string | undefined;
   /** `-c key=value` overrides from the `codex-config` input. */
@@ -38,7 +41,7 @@ export interface CodexSession {
 /** Starts the proxy (API-key auth) and the app-server; `close()` undoes both and deletes CODEX_HOME. */
 export async function openSession(options: SessionOptions): Promise<CodexSession> {
   let proxy: ModelProxy | undefined;
-  if (options.apiKey) proxy = await startModelProxy(options.baseUrl, options.apiKey);
+  if (options.apiKey) proxy = await startModelProxy(options.baseUrl, options.apiKey, options.gateway);
   const codexHome = await createCodexHome({
     parent: options.tempDir,
     providerUrl: proxy?.url,
