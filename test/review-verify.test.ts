@@ -208,3 +208,25 @@ test('without the head in the workspace, suggestions stay as they are and the su
   expect(body).not.toContain('Suggestion checked');
   expect(outcome.summary).toContain(`the workspace does not hold its head commit ${'c3'.repeat(6)}`);
 });
+
+test('tests that already fail on the head prove nothing: the suggestion stays committable as "applies", and the summary says why it was not tested', async () => {
+  scriptReviewModel(model, {
+    chunk: () => findingsReply([finding({ path: 'src/app.ts', line: 3, severity: 'high', title: 'LIMIT may be NaN', suggestion: '  const limit = 10;' })]),
+  });
+  const outcome = await runReview(await context({ 'verify-suggestions': 'tests', 'test-command': 'exit 3' }), target);
+  const body = fake.reviews[0]!.comments[0]!.body;
+  expect(body).toContain('```suggestion\n  const limit = 10;\n```');
+  expect(body).toContain('✅ Suggestion checked: applies cleanly to the lines it replaces (tests not run).');
+  expect(outcome.summary).toContain('were checked to apply but not tested: `exit 3` cannot prove them, because it fails on the head without any suggestion: `exit 3` failed with exit code 3');
+});
+
+test('with sandbox danger-full-access the pull request\'s code is never run to test suggestions', async () => {
+  scriptReviewModel(model, {
+    chunk: () => findingsReply([finding({ path: 'src/app.ts', line: 3, severity: 'high', title: 'LIMIT may be NaN', suggestion: '  const limit = 10;' })]),
+  });
+  const marker = join(workspace.dir, '..', 'tests-ran');
+  const outcome = await runReview(await context({ 'verify-suggestions': 'tests', 'test-command': `touch ${marker}`, sandbox: 'danger-full-access' }), target);
+  await expect(readFile(marker)).rejects.toThrow(/ENOENT/);
+  expect(fake.reviews[0]!.comments[0]!.body).toContain('applies cleanly to the lines it replaces (tests not run)');
+  expect(outcome.summary).toContain("sandbox is 'danger-full-access': the pull request's code is not run outside the sandbox");
+});

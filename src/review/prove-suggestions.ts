@@ -43,6 +43,9 @@ interface Candidate {
   replacement: string[];
 }
 
+const CHECKOUT_ADVICE =
+  'To have them checked, check out the head with actions/checkout and `ref: ${{ github.event.pull_request.head.sha }}`, or set verify-suggestions: off.';
+
 // A repeated neighbouring line counts only when it says something: `}` or a blank line legitimately repeat.
 const MEANINGFUL = /[A-Za-z0-9_$]/;
 const MIN_MEANINGFUL_CHARS = 6;
@@ -152,14 +155,13 @@ export async function proveSuggestions(
   try {
     root = (await workdir.run(['rev-parse', '--show-toplevel'])).stdout.trim();
   } catch {
-    result.notes.push(`The suggestions of #${pull.number} were not checked: working-directory is not a git checkout.`);
+    result.notes.push(`The suggestions of #${pull.number} were not checked: working-directory is not a git checkout. ${CHECKOUT_ADVICE}`);
     return result;
   }
   const git = new Git(root);
   if (!(await git.exists(`${pull.headSha}^{commit}`))) {
     result.notes.push(
-      `The suggestions of #${pull.number} were not checked: the workspace does not hold its head commit ${pull.headSha.slice(0, 12)} ` +
-        '(check it out with actions/checkout `ref: ${{ github.event.pull_request.head.sha }}` to have them checked).',
+      `The suggestions of #${pull.number} were not checked: the workspace does not hold its head commit ${pull.headSha.slice(0, 12)}. ${CHECKOUT_ADVICE}`,
     );
     return result;
   }
@@ -194,10 +196,17 @@ export async function proveSuggestions(
       result.notes.push("verify-suggestions is 'tests' but test-command is not set: suggestions were checked to apply, not tested.");
       return result;
     }
+    if (inputs.sandbox === 'danger-full-access') {
+      // The tests would run the pull request's code with the action's own rights: never, whatever the sandbox input.
+      result.notes.push(
+        "verify-suggestions is 'tests', but sandbox is 'danger-full-access': the pull request's code is not run outside the sandbox, so suggestions were checked to apply, not tested.",
+      );
+      return result;
+    }
     await linkDependencies(root, inputs.workingDirectory, tree);
     const cwd = join(tree, relative(root, inputs.workingDirectory));
     // Review threads are read-only; the tests write (build output, caches) in the scratch tree only.
-    const sandbox = commandSandbox((await ctx.codex()).path, inputs.sandbox === 'danger-full-access' ? 'danger-full-access' : 'workspace-write', ctx.tempDir);
+    const sandbox = commandSandbox((await ctx.codex()).path, 'workspace-write', ctx.tempDir);
     const env = agentEnvironment(ctx.env, ctx.secrets);
     const timeoutMs = inputs.timeoutMinutes * 60_000;
     let lastRun = '';

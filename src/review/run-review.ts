@@ -24,6 +24,8 @@ import { verifyChunk } from './verify.js';
 export interface ReviewOptions {
   /** Token budget of one chunk (default DEFAULT_CHUNK_TOKENS). */
   chunkTokens?: number;
+  /** Sees each pull request's report (kept and dropped findings) before the outcome is returned: `npm run eval`. */
+  observe?: (reports: readonly PullReport[]) => void;
 }
 
 /**
@@ -128,6 +130,7 @@ export async function runReview(ctx: RunContext, target: ReviewTarget, options: 
     return out;
   });
 
+  options.observe?.(reports);
   const anyFailed = reports.some((r) => r.chunksOk < r.chunksTotal);
   const kept = reports.reduce((n, r) => n + r.kept.length, 0);
   const conclusion: ReviewConclusion = anyFailed ? 'incomplete' : kept > 0 ? 'findings' : 'success';
