@@ -16,7 +16,8 @@ const EFFORTS = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh'] as const;
 const SANDBOX_MODES = ['read-only', 'workspace-write', 'danger-full-access'] as const;
 // 'on-failure' is still accepted so older workflows keep working; it is mapped below.
 const APPROVAL_POLICIES = ['never', 'on-request', 'untrusted', 'on-failure'] as const;
-const APPROVALS_REVIEWERS = ['user', 'auto_review'] as const;
+// `guardian_subagent` is the legacy name of `auto_review` that codex still accepts; it is read as auto_review.
+const APPROVALS_REVIEWERS = ['user', 'auto_review', 'guardian_subagent'] as const;
 const REVIEW_EVENTS = ['COMMENT', 'REQUEST_CHANGES'] as const;
 const FIX_DELIVERIES = ['pull-request', 'push', 'patch'] as const;
 export const VERIFY_MODES = ['findings', 'off'] as const;
@@ -42,7 +43,7 @@ export interface Inputs {
   /** undefined = the default for the job (read-only for review, workspace-write for fix). */
   sandbox: SandboxMode | undefined;
   approvalPolicy: ApprovalPolicy;
-  approvalsReviewer: (typeof APPROVALS_REVIEWERS)[number];
+  approvalsReviewer: 'user' | 'auto_review';
   githubToken: string | undefined;
   /** Absolute. */
   workingDirectory: string;
@@ -264,7 +265,9 @@ const inputFields = {
       return 'on-request';
     })
     .default('never'),
-  'approvals-reviewer': oneOf(APPROVALS_REVIEWERS).default('user'),
+  'approvals-reviewer': oneOf(APPROVALS_REVIEWERS)
+    .transform((v) => (v === 'guardian_subagent' ? 'auto_review' : v))
+    .default('user'),
   'github-token': z.string().optional(),
   'working-directory': z.string().default('.'),
   prompt: z.string().optional(),

@@ -111,7 +111,7 @@ describe('enum inputs', () => {
     ['effort', 'max', 'none, minimal, low, medium, high, xhigh'],
     ['sandbox', 'full', 'read-only, workspace-write, danger-full-access'],
     ['approval-policy', 'always', 'never, on-request, untrusted, on-failure'],
-    ['approvals-reviewer', 'robot', 'user, auto_review'],
+    ['approvals-reviewer', 'robot', 'user, auto_review, guardian_subagent'],
     ['min-severity', 'severe', 'critical, high, medium, low, info'],
     ['fail-on-severity', 'any', 'critical, high, medium, low, info'],
     ['fix-delivery', 'email', 'pull-request, push, patch'],
@@ -155,6 +155,10 @@ describe('enum inputs', () => {
       approvalsReviewer: 'auto_review',
     });
     expect(readInputs(envWith({ 'review-event': 'comment' })).reviewEvent).toBe('COMMENT');
+  });
+
+  test('approvals-reviewer guardian_subagent (the legacy name codex still accepts) is read as auto_review', () => {
+    expect(readInputs(envWith({ 'approvals-reviewer': 'guardian_subagent' })).approvalsReviewer).toBe('auto_review');
   });
 
   test('review-event APPROVE is rejected: the action never approves', () => {

@@ -2,6 +2,7 @@
 import { rm } from 'node:fs/promises';
 import * as core from '@actions/core';
 import { AppServer, type ApprovalHandler } from './app-server.js';
+import type { ApprovalRecord } from './approvals.js';
 import { createCodexHome } from './codex-home.js';
 import { agentEnvironment } from './environment.js';
 import type { Gateway } from './gateway.js';
@@ -35,6 +36,8 @@ export interface SessionOptions {
 export interface CodexSession {
   server: AppServer;
   codexHome: string;
+  /** Every approval decision so far (auto-review and the action's own), for the job summary. */
+  approvals: ApprovalRecord[];
   close(): Promise<void>;
 }
 
@@ -51,6 +54,7 @@ export async function openSession(options: SessionOptions): Promise<CodexSession
     extraToml: options.extraToml,
   });
   const env = agentEnvironment(options.env, options.secrets, { CODEX_HOME: codexHome });
+  const approvals: ApprovalRecord[] = [];
   try {
     const server = await AppServer.start({
       codexPath: options.codexPath,
@@ -58,11 +62,13 @@ export async function openSession(options: SessionOptions): Promise<CodexSession
       env,
       configOverrides: options.configOverrides,
       onApproval: options.onApproval,
+      onApprovalDecision: (record) => approvals.push(record),
       logger: core,
     });
     return {
       server,
       codexHome,
+      approvals,
       close: async () => {
         await server.close();
         await proxy?.close();
