@@ -11,7 +11,7 @@ import { testContext } from './support/context.js';
 import { FakeGitHub, type FakePullRequest } from './support/fake-github.js';
 import { createRepo, type TestRepo } from './support/git-repo.js';
 import { assistantText, ModelServer, userText } from './support/model-server.js';
-import { captureStdout, finding, findingsReply, modifyPatch, scriptReviewModel, serveContents, turnKind, verdictsReply } from './support/review-fixtures.js';
+import { captureStdout, finding, findingsReply, findingsToVerify, modifyPatch, scriptReviewModel, serveContents, turnKind, verdictsReply } from './support/review-fixtures.js';
 
 const OWNER = 'octo';
 const REPO = 'demo';
@@ -74,6 +74,8 @@ test('a finding the verifier refutes is not posted and is listed as dropped with
         finding({ path: 'src/app.ts', line: 3, severity: 'high', title: 'LIMIT may be NaN', body: 'Number(undefined) is NaN; slice(0, NaN) returns [].' }),
         finding({ path: 'src/app.ts', line: 2, severity: 'medium', title: 'load may return null', body: 'data could be null.' }),
         finding({ path: 'src/app.ts', line: 4, severity: 'low', title: 'slice copies the array', body: 'Could be slow.' }),
+        // Below min-severity: never reported, so never verified (no tokens spent on it).
+        finding({ path: 'src/app.ts', line: 5, severity: 'info', title: 'Consider a named constant', body: 'Style.' }),
       ]),
     verify: (req) =>
       verdictsReply(req, (f) =>
@@ -93,6 +95,7 @@ test('a finding the verifier refutes is not posted and is listed as dropped with
   expect(userText(verify[0]!)).toContain(CHUNK_HEADING);
   expect(assistantText(verify[0]!)).toContain('load may return null');
   expect(verify[0]!.body.text?.format?.schema).toEqual(VERDICTS_JSON_SCHEMA);
+  expect(findingsToVerify(verify[0]!).map((f) => f.title)).toEqual(['LIMIT may be NaN', 'load may return null', 'slice copies the array']);
 
   // Only the kept finding at or above min-confidence reaches the pull request, with its severity and confidence.
   expect(fake.reviews).toHaveLength(1);

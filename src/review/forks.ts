@@ -56,7 +56,7 @@ export interface ForkOptions {
   /** Settings of each turn (timeout, effort). */
   turn: Omit<TurnOptions, 'outputSchema'>;
   /** The verification pass, run on the chunk's fork right after its findings parse (in the same max-parallel slot). */
-  verify?: (fork: Thread, review: ChunkReview) => Promise<ChunkVerification>;
+  verify?: (fork: Thread, review: ChunkReview) => Promise<ChunkVerification | undefined>;
   /** Called as each chunk finishes, for progress logs. */
   onDone?: (outcome: ChunkOutcome) => void;
 }

@@ -19,7 +19,7 @@ import type { ReviewTarget } from '../plan.js';
 import { annotate, findingsOutput, jobSummary, type PullReport, type SkippedReport } from './report.js';
 import { proveSuggestions, withProofs } from './prove-suggestions.js';
 import { verifiedFindings } from './verified-findings.js';
-import { verifyChunk } from './verify.js';
+import { verifyReported } from './verify.js';
 
 /** Knobs tests turn; production uses the defaults. */
 export interface ReviewOptions {
@@ -198,7 +198,7 @@ async function runAgent(ctx: RunContext, job: { tasks: ChunkTask[]; setup: strin
         maxParallel: inputs.maxParallel,
         thread: threadOptions,
         turn,
-        ...(inputs.verify === 'findings' ? { verify: (fork, review) => verifyChunk(fork, review.findings, { thread: threadOptions, turn }) } : {}),
+        ...(inputs.verify === 'findings' ? { verify: (fork, review) => verifyReported(fork, review.findings, inputs.minSeverity, { thread: threadOptions, turn }) } : {}),
         onDone: (o) => {
           const which = `#${o.task.pr.number} chunk ${o.task.chunk.index}/${o.task.chunkCount}`;
           if (o.ok) core.info(`${which}: ${o.review.findings.length} finding(s).`);

@@ -1,7 +1,8 @@
 // A pull request's findings after the verification pass: what goes on to be posted, what was dropped and why.
 import type { Severity } from '../inputs.js';
+import { atLeast } from './findings.js';
 import { addUsage, ZERO_USAGE, type ChunkOutcome, type TokenUsage } from './forks.js';
-import { applyVerdicts, listedDrops, type Checked, type Dropped } from './verify.js';
+import { applyVerdicts, type Checked, type Dropped } from './verify.js';
 
 /** What the job summary says about the verification of one pull request. */
 export interface VerificationReport {
@@ -37,9 +38,10 @@ export function verifiedFindings(
         );
       }
     }
-    const split = applyVerdicts(o.review.findings, v, minConfidence);
+    // The verdicts are those of the findings at or above min-severity (the only ones verified, and reported).
+    const split = applyVerdicts(o.review.findings.filter((f) => atLeast(f.severity, minSeverity)), v, minConfidence);
     kept.push(...split.kept);
-    report.dropped.push(...listedDrops(split.dropped, minSeverity));
+    report.dropped.push(...split.dropped);
   }
   return { kept, report };
 }

@@ -156,6 +156,20 @@ export async function verifyChunk(
   }
 }
 
+/**
+ * Verifies the findings that would be reported (at or above min-severity): the others are never posted, so refuting
+ * them would only cost tokens. Undefined when there is nothing to verify.
+ */
+export function verifyReported(
+  chunkThread: Thread,
+  findings: readonly Finding[],
+  minSeverity: Severity,
+  options: { thread: ThreadOptions; turn: Omit<TurnOptions, 'outputSchema'> },
+): Promise<ChunkVerification | undefined> {
+  const reported = findings.filter((f) => atLeast(f.severity, minSeverity));
+  return reported.length > 0 ? verifyChunk(chunkThread, reported, options) : Promise.resolve(undefined);
+}
+
 /** A finding the verification pass let through: its verdict, or none when the pass was off or failed. */
 export type Checked<F extends Finding = Finding> = F & { verification?: Verdict };
 
@@ -187,9 +201,4 @@ export function applyVerdicts(
     } else kept.push({ ...finding, verification: verdict });
   });
   return { kept, dropped };
-}
-
-/** Dropped findings worth listing: those at or above min-severity (the rest would not have been reported anyway). */
-export function listedDrops(dropped: readonly Dropped[], minSeverity: Severity): Dropped[] {
-  return dropped.filter((d) => atLeast(d.finding.severity, minSeverity));
 }
