@@ -233,3 +233,59 @@ test('with sandbox danger-full-access the pull request\'s code is never run to t
   expect(fake.reviews[0]!.comments[0]!.body).toContain('applies cleanly to the lines it replaces (tests not run)');
   expect(outcome.summary).toContain("sandbox is 'danger-full-access': the pull request's code is not run outside the sandbox");
 });
+
+test('verification runs in each chunk\'s own max-parallel slot, forked from that chunk: concurrent across chunks, never above max-parallel', async () => {
+  const added = (name: string) => ({
+    filename: `src/${name}.ts`,
+    status: 'added',
+    patch: [`@@ -0,0 +1,12 @@`, ...Array.from({ length: 12 }, (_, i) => `+export const ${name}${i} = ${i}; // ${'x'.repeat(60)}`)].join('\n'),
+  });
+  fake.addPullRequest({
+    owner: OWNER,
+    repo: REPO,
+    number: 6,
+    title: 'Three new modules',
+    head: { ref: 'modules', sha: workspace.headSha },
+    base: { ref: 'main', sha: BASE },
+    files: [added('alpha'), added('beta'), added('gamma')],
+  });
+  // The first verification request is held until another request reaches the model (or 20 s pass): with the pass
+  // running concurrently across chunks, another slot's request comes while it waits; run one after the other, none would.
+  let held: 'released by another request' | 'gave up waiting' | undefined;
+  scriptReviewModel(model, {
+    chunk: (req) => {
+      const file = /This chunk covers \(untrusted names\):\n`{3,}\n([^\n]+)\n/.exec(userText(req).split(CHUNK_HEADING).at(-1)!)![1]!;
+      return findingsReply([finding({ path: file, line: 2, severity: 'medium', title: `Issue in ${file}` })]);
+    },
+    verify: async (req) => {
+      if (held === undefined) {
+        held = 'gave up waiting';
+        const seen = model.requests.length;
+        for (let waited = 0; waited < 20_000 && held === 'gave up waiting'; waited += 20) {
+          if (model.requests.length > seen) held = 'released by another request';
+          else await new Promise((r) => setTimeout(r, 20));
+        }
+      }
+      return verdictsReply(req);
+    },
+  });
+  const outcome = await runReview(await context({ 'max-parallel': '2' }), { prNumbers: [6], explicit: false }, { chunkTokens: 300 });
+
+  expect(held).toBe('released by another request');
+  const chunks = model.responseRequests.filter((r) => turnKind(r) === 'chunk');
+  const verifies = verifyRequests();
+  expect(chunks.length).toBeGreaterThanOrEqual(3);
+  // Every chunk had a finding, so every chunk got its verification turn.
+  expect(verifies.length).toBe(chunks.length);
+  // Each verification is a fork of its own chunk's thread: it carries that chunk's finding, and no other's.
+  for (const v of verifies) {
+    const titles = findingsToVerify(v).map((f) => f.title);
+    expect(titles).toHaveLength(1);
+    expect(assistantText(v)).toContain(titles[0]);
+  }
+  // Measured at the model server: never more than max-parallel requests in flight.
+  const all = [...chunks, ...verifies];
+  const inFlightAt = (t: number) => all.filter((r) => r.receivedAt <= t && t < (r.finishedAt ?? Infinity)).length;
+  expect(Math.max(...all.map((r) => inFlightAt(r.receivedAt)))).toBeLessThanOrEqual(2);
+  expect(outcome.outputs['findings-count']).toBe('3');
+});

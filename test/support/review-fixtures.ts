@@ -107,7 +107,7 @@ export function scriptReviewModel(
   handlers: {
     chunk: (req: ModelRequest) => ModelReply;
     retry?: (req: ModelRequest) => ModelReply;
-    verify?: (req: ModelRequest) => ModelReply;
+    verify?: (req: ModelRequest) => ModelReply | Promise<ModelReply>;
   },
 ): void {
   model.respond((req) => {
