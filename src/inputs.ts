@@ -4,6 +4,7 @@ import * as core from '@actions/core';
 import { z } from 'zod';
 import { CODEX_VERSION } from './codex/install.js';
 import { API_STYLES, gatewayFor, type Gateway } from './codex/gateway.js';
+import { mcpEnvNames, mcpSecrets, mcpServersSpec, resolveMcpServers, type McpServer } from './codex/mcp-servers.js';
 
 export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -31,6 +32,8 @@ export interface Inputs {
   openaiBaseUrl: string;
   /** How the model proxy authenticates upstream (`openai-api-style`, `openai-api-version`). */
   openaiGateway: Gateway;
+  /** MCP servers for the agent (`mcp-servers`), their secrets resolved from the step's environment. */
+  mcpServers: McpServer[];
   /** The contents of a ChatGPT-login auth.json; a JSON object when given. */
   codexAuthJson: string | undefined;
   model: string | undefined;
@@ -183,6 +186,27 @@ function isRefFragment(value: string): boolean {
   );
 }
 
+const mcpServers = z
+  .string()
+  .transform((value, ctx) => {
+    const shape = 'a JSON object: server name → {"command", "args", "env"} or {"url", "bearer-token-env"}';
+    let json: unknown;
+    try {
+      json = JSON.parse(value);
+    } catch {
+      ctx.issues.push({ code: 'custom', input: value, message: `expected ${shape}` });
+      return z.NEVER;
+    }
+    const parsed = mcpServersSpec.safeParse(json);
+    if (!parsed.success) {
+      const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'top level'}: ${i.message}`);
+      ctx.issues.push({ code: 'custom', input: value, message: `expected ${shape} (${problems.join('; ')})` });
+      return z.NEVER;
+    }
+    return parsed.data;
+  })
+  .default(() => ({}));
+
 const codexConfig = z
   .string()
   .transform((value, ctx) => {
@@ -255,6 +279,7 @@ const inputFields = {
     .optional(),
   'codex-path': z.string().optional(),
   'codex-config': codexConfig,
+  'mcp-servers': mcpServers,
   sandbox: oneOf(SANDBOX_MODES).optional(),
   'approval-policy': oneOf(APPROVAL_POLICIES)
     .transform((v): ApprovalPolicy => {
@@ -340,6 +365,8 @@ const inputsSchema = z
       OPENAI_API_KEY: z.string().optional(),
       CODEX_API_KEY: z.string().optional(),
       GITHUB_WORKSPACE: z.string().optional(),
+      // The step's whole environment, where mcp-servers finds the variables it names.
+      all: z.custom<NodeJS.ProcessEnv>(),
     }),
   })
   .superRefine(
@@ -353,6 +380,15 @@ const inputsSchema = z
       if (apiKey === undefined && raw['codex-auth-json'] === undefined) {
         ctx.addIssue({ code: 'custom', message: NO_CREDENTIALS });
       }
+      const mcp = raw['mcp-servers'];
+      for (const name of typeof mcp === 'object' && mcp !== null ? mcpEnvNames(mcp) : []) {
+        if (!raw.env.all[name]) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `Input 'mcp-servers' names the environment variable ${name}, which is empty or not set: set it in the step's env.`,
+          });
+        }
+      }
     },
     { when: () => true },
   )
@@ -364,6 +400,7 @@ const inputsSchema = z
       openaiApiKey: raw['openai-api-key'] ?? raw.env.OPENAI_API_KEY ?? raw.env.CODEX_API_KEY,
       openaiBaseUrl: raw['openai-base-url'],
       openaiGateway: gatewayFor(raw['openai-base-url'], raw['openai-api-style'], raw['openai-api-version']),
+      mcpServers: resolveMcpServers(raw['mcp-servers'], raw.env.all),
       codexAuthJson: raw['codex-auth-json'],
       model: raw.model,
       effort: raw.effort,
@@ -438,7 +475,7 @@ function maskSecrets(raw: Record<string, string | undefined>, envKeys: (string |
  * the API key, the token, the auth.json text and each token inside it (a reply may quote one alone).
  */
 export function secretsOf(inputs: Inputs): string[] {
-  const all = [inputs.openaiApiKey, inputs.githubToken, inputs.codexAuthJson, ...authJsonSecrets(inputs.codexAuthJson)];
+  const all = [inputs.openaiApiKey, inputs.githubToken, inputs.codexAuthJson, ...authJsonSecrets(inputs.codexAuthJson), ...mcpSecrets(inputs.mcpServers)];
   return [...new Set(all.filter((s): s is string => !!s))];
 }
 
@@ -478,10 +515,12 @@ export function readInputs(env: NodeJS.ProcessEnv = process.env): Inputs {
     OPENAI_API_KEY: readValue(env, 'OPENAI_API_KEY'),
     CODEX_API_KEY: readValue(env, 'CODEX_API_KEY'),
     GITHUB_WORKSPACE: readValue(env, 'GITHUB_WORKSPACE'),
+    all: env,
   };
   maskSecrets(raw, [envPart.OPENAI_API_KEY, envPart.CODEX_API_KEY]);
 
   const result = inputsSchema.safeParse({ ...raw, env: envPart });
   if (!result.success) throw new InputError(describeIssues(result.error.issues, raw));
+  for (const secret of mcpSecrets(result.data.mcpServers)) core.setSecret(secret);
   return result.data;
 }

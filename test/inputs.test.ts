@@ -45,6 +45,7 @@ test('a minimal env (only an API key) gets the documented defaults', () => {
     openaiApiKey: KEY,
     openaiBaseUrl: 'https://api.openai.com/v1',
     openaiGateway: { style: 'openai' },
+    mcpServers: [],
     codexAuthJson: undefined,
     model: undefined,
     effort: undefined,
