@@ -105,7 +105,7 @@ export function verdictsReply(
 export function scriptReviewModel(
   model: ModelServer,
   handlers: {
-    chunk: (req: ModelRequest) => ModelReply;
+    chunk: (req: ModelRequest) => ModelReply | Promise<ModelReply>;
     retry?: (req: ModelRequest) => ModelReply;
     verify?: (req: ModelRequest) => ModelReply | Promise<ModelReply>;
   },
