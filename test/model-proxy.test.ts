@@ -52,7 +52,7 @@ test('an unreachable upstream answers 502 without echoing the key, after bounded
   // A port nothing listens on.
   const closed = await ModelServer.start();
   await closed.close();
-  const proxy = await startModelProxy(closed.url, 'sk-proxy-key-1234', { timeUnitMs: 0 });
+  const proxy = await startModelProxy(closed.url, 'sk-proxy-key-1234', undefined, { timeUnitMs: 0 });
   try {
     const res = await fetch(`${proxy.url}/responses`, { method: 'POST', body: '{}' });
     expect(res.status).toBe(502);
@@ -129,7 +129,7 @@ test('after a 401 nothing more is forwarded: later requests get the same answer 
   const upstream = await ModelServer.start();
   upstream.respond(() => errorReply(401, 'Incorrect API key provided'));
   const seen: number[] = [];
-  const proxy = await startModelProxy(upstream.url, 'sk-proxy-key-1234', { onFatal: (a) => seen.push(a.status) });
+  const proxy = await startModelProxy(upstream.url, 'sk-proxy-key-1234', undefined, { onFatal: (a) => seen.push(a.status) });
   try {
     for (let i = 0; i < 3; i++) {
       const res = await fetch(`${proxy.url}/responses`, { method: 'POST', body: '{}' });
@@ -149,7 +149,7 @@ test('a retry-after longer than the proxy waits is not waited for: the 429 is an
   const upstream = await ModelServer.start();
   upstream.respond(() => errorReply(429, 'You exceeded your current quota', { 'retry-after': '3600' }));
   const logged: string[] = [];
-  const proxy = await startModelProxy(upstream.url, 'sk-proxy-key-1234', { logger: { info: (m) => logged.push(m) } });
+  const proxy = await startModelProxy(upstream.url, 'sk-proxy-key-1234', undefined, { logger: { info: (m) => logged.push(m) } });
   try {
     const res = await fetch(`${proxy.url}/responses`, { method: 'POST', body: '{}' });
     expect(res.status).toBe(429);

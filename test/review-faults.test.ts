@@ -53,6 +53,14 @@ const target: ReviewTarget = { prNumbers: [31], explicit: false };
 // Small chunks and one fork at a time: src/a.ts is reviewed first, then src/b.ts.
 const CHUNKS = { chunkTokens: 40 };
 const stickies = () => fake.issueComments.filter((c) => c.body.startsWith(SUMMARY_MARKER));
+/** The pull request's one status comment says the review failed, and why; nothing in it reads as a clean review. */
+function expectFailedStatus(cause: RegExp) {
+  const bodies = stickies().map((c) => c.body);
+  expect(bodies).toHaveLength(1);
+  expect(bodies[0]).toContain('## Codex review: failed ❌');
+  expect(bodies[0]).toMatch(cause);
+  expect(bodies[0]).not.toMatch(/no findings/i);
+}
 const chunkFile = (req: ModelRequest) => /This chunk covers \(untrusted names\):\n`{3,}\n([^\n]+)\n/.exec(lastUserText(req))?.[1];
 
 /** A context whose app-server's pid is kept, so the test can kill the real process. */
@@ -88,7 +96,7 @@ test('a refused key (401) fails the review at once: the status, the endpoint\'s 
   // One request: no reconnect loop, no fork started after the refusal.
   expect(model.responseRequests).toHaveLength(1);
   expect(fake.reviews).toHaveLength(0);
-  expect(stickies()).toHaveLength(0);
+  expectFailedStatus(/answered HTTP 401 Unauthorized/);
 });
 
 test('a 403 in the forks is the run\'s failure, not an incomplete review: no further chunk is sent', async () => {
@@ -101,9 +109,9 @@ test('a 403 in the forks is the run\'s failure, not an incomplete review: no fur
   expect(outcome.conclusion).toBe('failure');
   expect(outcome.failure).toMatch(/answered HTTP 403 Forbidden: "You are not allowed to sample from this model"/);
   expect(model.responseRequests.filter((r) => turnKind(r) === 'chunk')).toHaveLength(1);
-  expect(outcome.summary).toContain('Nothing was posted. 0 of 2 chunk(s) were reviewed before the failure');
+  expect(outcome.summary).toContain('No review was posted. 0 of 2 chunk(s) were reviewed before the failure');
   expect(fake.reviews).toHaveLength(0);
-  expect(stickies()).toHaveLength(0);
+  expectFailedStatus(/answered HTTP 403 Forbidden/);
 });
 
 test.each(['setup', 'chunk'] as const)('the app-server killed during the %s turn fails the step naming the signal; nothing is posted', async (phase) => {
@@ -122,12 +130,12 @@ test.each(['setup', 'chunk'] as const)('the app-server killed during the %s turn
   expect(outcome.conclusion).toBe('failure');
   expect(outcome.failure).toMatch(/^The review stopped: codex app-server was killed by SIGKILL\./);
   expect(outcome.summary).toContain('codex app-server was killed by SIGKILL');
-  // Nothing that could read as "reviewed, no findings": no review, no sticky summary.
+  // Nothing that could read as "reviewed, no findings": no review, and the status comment says the review failed.
   expect(fake.reviews).toHaveLength(0);
-  expect(stickies()).toHaveLength(0);
+  expectFailedStatus(/codex app-server was killed by SIGKILL/);
   if (phase === 'chunk') {
     expect(outcome.summary).toContain(
-      'Nothing was posted. 1 of 2 chunk(s) were reviewed before the failure (1 finding(s) at or above min-severity, not posted); not reviewed: `src/b.ts`.',
+      'No review was posted. 1 of 2 chunk(s) were reviewed before the failure (1 finding(s) at or above min-severity, not posted); not reviewed: `src/b.ts`.',
     );
   }
 });

@@ -9,6 +9,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { redact } from '../redact.js';
 import { FATAL_MODEL_STATUSES, type ModelEndpointAnswer } from './agent-failure.js';
+import { authHeaders, upstreamUrl, type Gateway } from './gateway.js';
 
 /** A running proxy; `url` is what Codex's provider `base_url` points at. */
 export interface ModelProxy {
@@ -48,7 +49,7 @@ export interface ModelProxyOptions {
 export const MODEL_TIME_UNIT_ENV = 'CODEX_CI_MODEL_TIME_UNIT_MS';
 
 // Hop-by-hop headers and the ones the proxy sets itself are not forwarded.
-const DROPPED_REQUEST_HEADERS = new Set(['host', 'connection', 'content-length', 'authorization', 'keep-alive', 'transfer-encoding']);
+const DROPPED_REQUEST_HEADERS = new Set(['host', 'connection', 'content-length', 'authorization', 'api-key', 'keep-alive', 'transfer-encoding']);
 const DROPPED_RESPONSE_HEADERS = new Set(['connection', 'content-length', 'keep-alive', 'transfer-encoding', 'content-encoding']);
 
 const RESPONSES_PATH = /^\/v1\/responses(?:[/?]|$)/;
@@ -59,10 +60,16 @@ const ERROR_BODY_MAX_BYTES = 64 * 1024;
 /** Longest endpoint message kept (characters); the rest is cut with a marker. */
 export const ERROR_MESSAGE_MAX_CHARS = 1000;
 
-/** Starts the proxy: `POST <url>/…` is forwarded to `<upstream>/…` with `Authorization: Bearer <apiKey>`. */
-export async function startModelProxy(upstream: string, apiKey: string, options: ModelProxyOptions = {}): Promise<ModelProxy> {
+/** Starts the proxy: `POST <url>/…` is forwarded to `<upstream>/…` with the key in the gateway's header (default Bearer). */
+export async function startModelProxy(
+  upstream: string,
+  apiKey: string,
+  gateway: Gateway = { style: 'openai' },
+  options: ModelProxyOptions = {},
+): Promise<ModelProxy> {
   const state: ProxyState = {
     base: upstream.replace(/\/+$/, ''),
+    gateway,
     endpoint: displayEndpoint(upstream),
     apiKey,
     secrets: [apiKey, ...(options.secrets ?? [])],
@@ -111,6 +118,7 @@ export async function startModelProxy(upstream: string, apiKey: string, options:
 
 interface ProxyState {
   base: string;
+  gateway: Gateway;
   endpoint: string;
   apiKey: string;
   secrets: string[];
@@ -135,7 +143,7 @@ async function forward(req: IncomingMessage, res: ServerResponse, state: ProxySt
     if (value === undefined || DROPPED_REQUEST_HEADERS.has(name)) continue;
     headers.set(name, Array.isArray(value) ? value.join(', ') : value);
   }
-  headers.set('authorization', `Bearer ${state.apiKey}`);
+  for (const [name, value] of Object.entries(authHeaders(state.gateway, state.apiKey))) headers.set(name, value);
   const body = Buffer.concat(chunks);
   const controller = new AbortController();
   // The client went away (turn interrupted): stop the upstream request, and any wait before a retry, too.
@@ -146,7 +154,7 @@ async function forward(req: IncomingMessage, res: ServerResponse, state: ProxySt
     let upstream: Response;
     try {
       state.upstreamRequests++;
-      upstream = await fetch(`${state.base}${path}`, { method: 'POST', headers, body, signal: controller.signal });
+      upstream = await fetch(upstreamUrl(state.base, path, state.gateway), { method: 'POST', headers, body, signal: controller.signal });
     } catch (error) {
       if (controller.signal.aborted) return;
       const cause = networkCause(error);

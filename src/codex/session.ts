@@ -3,8 +3,10 @@ import { rm } from 'node:fs/promises';
 import * as core from '@actions/core';
 import { describeModelAnswer, ModelEndpointError } from './agent-failure.js';
 import { AppServer, type ApprovalHandler } from './app-server.js';
+import type { ApprovalRecord } from './approvals.js';
 import { createCodexHome } from './codex-home.js';
 import { agentEnvironment } from './environment.js';
+import type { Gateway } from './gateway.js';
 import { displayEndpoint, startModelProxy, type ModelProxy } from './model-proxy.js';
 
 export interface SessionOptions {
@@ -15,6 +17,8 @@ export interface SessionOptions {
   tempDir: string;
   apiKey: string | undefined;
   baseUrl: string;
+  /** The upstream's auth header and query style (Azure OpenAI or OpenAI); default OpenAI's Bearer. */
+  gateway?: Gateway;
   authJson: string | undefined;
   model: string | undefined;
   /** `-c key=value` overrides from the `codex-config` input. */
@@ -37,6 +41,8 @@ export interface SessionOptions {
 export interface CodexSession {
   server: AppServer;
   codexHome: string;
+  /** Every approval decision so far (auto-review and the action's own), for the job summary. */
+  approvals: ApprovalRecord[];
   close(): Promise<void>;
 }
 
@@ -45,7 +51,7 @@ export async function openSession(options: SessionOptions): Promise<CodexSession
   let proxy: ModelProxy | undefined;
   let server: AppServer | undefined;
   if (options.apiKey) {
-    proxy = await startModelProxy(options.baseUrl, options.apiKey, {
+    proxy = await startModelProxy(options.baseUrl, options.apiKey, options.gateway, {
       secrets: options.secrets,
       logger: core,
       // A refused key stops the run at its first answer, before Codex starts reconnecting.
@@ -61,6 +67,7 @@ export async function openSession(options: SessionOptions): Promise<CodexSession
     extraToml: options.extraToml,
   });
   const env = agentEnvironment(options.env, options.secrets, { CODEX_HOME: codexHome });
+  const approvals: ApprovalRecord[] = [];
   try {
     server = await AppServer.start({
       codexPath: options.codexPath,
@@ -68,6 +75,7 @@ export async function openSession(options: SessionOptions): Promise<CodexSession
       env,
       configOverrides: options.configOverrides,
       onApproval: options.onApproval,
+      onApprovalDecision: (record) => approvals.push(record),
       logger: core,
       explainTurnError: proxy ? explainWith(proxy, options.baseUrl) : undefined,
     });
@@ -75,6 +83,7 @@ export async function openSession(options: SessionOptions): Promise<CodexSession
     return {
       server: started,
       codexHome,
+      approvals,
       close: async () => {
         await started.close();
         await proxy?.close();

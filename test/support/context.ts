@@ -2,6 +2,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CODEX_VERSION } from '../../src/codex/install.js';
 import type { RunContext, WorkflowEvent } from '../../src/context.js';
 import { MODEL_TIME_UNIT_ENV } from '../../src/codex/model-proxy.js';
 import { TIME_UNIT_ENV } from '../../src/github/octokit.js';
@@ -42,6 +43,7 @@ export async function testContext(options: TestContextOptions): Promise<RunConte
     GITHUB_WORKSPACE: options.workdir,
     GITHUB_REPOSITORY: `${repo.owner}/${repo.repo}`,
     GITHUB_API_URL: options.githubUrl,
+    GITHUB_GRAPHQL_URL: `${options.githubUrl}/graphql`,
     GITHUB_SERVER_URL: 'https://github.example',
     RUNNER_TEMP: tempDir,
     'INPUT_OPENAI-API-KEY': TEST_API_KEY,
@@ -56,7 +58,7 @@ export async function testContext(options: TestContextOptions): Promise<RunConte
     event: options.event ?? { name: 'workflow_dispatch', payload: {} },
     env,
     secrets: secretsOf(inputs),
-    codex: async () => ({ path: CODEX_BINARY, version: '0.169.0', fromCache: true }),
+    codex: async () => ({ path: CODEX_BINARY, version: CODEX_VERSION, fromCache: true }),
     currentRunId: 9000,
     sessions: [],
   }) as RunContext & { inputs: Inputs };
