@@ -202,8 +202,15 @@ test('a PR too big for one chunk is reviewed in forks of the base thread that ov
     { filename: 'src/big.ts', status: 'modified', patch: bigPatch },
     { filename: 'src/c.ts', status: 'added', patch: addedPatch(lines('gamma', 20)) },
   ]);
+  // The first chunk request is held until a second one arrives, so two forks that run at once are seen in flight
+  // together however slow the machine is; forks run one after another would leave it waiting out the 20 s.
+  let arrived = 0;
+  let release: () => void = () => {};
+  const second = new Promise<void>((resolve) => (release = resolve));
   scriptReviewModel(model, {
-    chunk: (req) => {
+    chunk: async (req) => {
+      if (++arrived >= 2) release();
+      await Promise.race([second, new Promise((resolve) => setTimeout(resolve, 20_000).unref())]);
       const file = /This chunk covers \(untrusted names\):\n`{3,}\n([^\n]+)\n/.exec(lastUserText(req))![1]!;
       return findingsReply([finding({ path: file, line: 5, severity: 'low', title: `Issue in ${file}` })], `Summary of ${file}.`, 400);
     },

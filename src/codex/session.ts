@@ -4,6 +4,7 @@ import * as core from '@actions/core';
 import { describeModelAnswer, ModelEndpointError } from './agent-failure.js';
 import { AppServer, type ApprovalHandler } from './app-server.js';
 import type { ApprovalRecord } from './approvals.js';
+import type { RunBudget } from './budget.js';
 import { createCodexHome } from './codex-home.js';
 import { agentEnvironment } from './environment.js';
 import type { Gateway } from './gateway.js';
@@ -35,6 +36,7 @@ export interface SessionOptions {
    */
   requestRetries?: number;
   onApproval?: ApprovalHandler;
+  budget?: RunBudget;
 }
 
 /** The app-server of one run and what must be torn down with it. */
@@ -76,6 +78,7 @@ export async function openSession(options: SessionOptions): Promise<CodexSession
       configOverrides: options.configOverrides,
       onApproval: options.onApproval,
       onApprovalDecision: (record) => approvals.push(record),
+      budget: options.budget,
       logger: core,
       explainTurnError: proxy ? explainWith(proxy, options.baseUrl) : undefined,
     });

@@ -136,7 +136,7 @@ export async function runFix(ctx: RunContext, target: FixTarget): Promise<JobOut
       thread,
       firstPrompt: firstPrompt({ run, failure, testCommand, userPrompt, maxAttempts: inputs.maxAttempts, headMismatch }),
       maxAttempts: inputs.maxAttempts,
-      turnOptions: { timeoutMs, effort: inputs.effort },
+      turnOptions: { timeoutMs, effort: inputs.effort, phase: 'fix attempts' },
       revertProtected: () => revertProtectedPaths(git, baseSha),
       runTests,
       secrets: ctx.secrets,

@@ -253,7 +253,7 @@ async function runAgent(
       setup = await core.group('Base thread: conventions and instructions', async () => {
         const base = await session.server.startThread({ ...threadOptions, developerInstructions: REVIEW_INSTRUCTIONS });
         threadId = base.id;
-        const result = await base.run(job.setup, turn);
+        const result = await base.run(job.setup, { ...turn, phase: 'base' });
         if (result.status === 'completed') core.info(`Base thread ${base.id} ready (conventions: ${job.conventions.join(', ') || 'none'}).`);
         return { base, result };
       });
@@ -272,7 +272,7 @@ async function runAgent(
       reviewChunks(setup.base, job.tasks, {
         maxParallel: inputs.maxParallel,
         thread: threadOptions,
-        turn,
+        turn: { ...turn, phase: 'chunks' },
         onDone: (o) => {
           const which = `#${o.task.pr.number} chunk ${o.task.chunk.index}/${o.task.chunkCount}`;
           if (o.ok) core.info(`${which}: ${o.review.findings.length} finding(s).`);
