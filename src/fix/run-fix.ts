@@ -1,6 +1,7 @@
 // Fix mode: failing run → guards → failure context → agent attempts with verification → delivery → outcome.
 import { readFile } from 'node:fs/promises';
 import * as core from '@actions/core';
+import { AgentFailure } from '../codex/agent-failure.js';
 import { agentEnvironment } from '../codex/environment.js';
 import { commandSandbox } from '../codex/sandbox-exec.js';
 import { sandboxFailureIn, SandboxUnavailableError } from '../codex/sandbox.js';
@@ -119,7 +120,7 @@ export async function runFix(ctx: RunContext, target: FixTarget): Promise<JobOut
   // Files earlier steps (or the reproduction) left in the workspace, like build output, are not part of the fix.
   const untrackedBefore = await git.untracked();
   const session = await ctx.openSession();
-  let threadId: string;
+  let threadId = '';
   let result: AttemptsResult;
   try {
     const thread = await session.server.startThread({
@@ -140,6 +141,13 @@ export async function runFix(ctx: RunContext, target: FixTarget): Promise<JobOut
       runTests,
       secrets: ctx.secrets,
     });
+  } catch (error) {
+    // The app-server died before the first turn: a failed step that says so, like a death during a turn.
+    if (!(error instanceof AgentFailure)) throw error;
+    const agentError = `The agent could not start: ${error.message}`;
+    core.warning(agentError);
+    const usage = { inputTokens: 0, cachedInputTokens: 0, outputTokens: 0 };
+    result = { attempts: [], diagnosis: undefined, finalMessage: null, verified: false, agentError, usage };
   } finally {
     await session.close();
   }
