@@ -17,6 +17,7 @@ import {
   startFixScenario,
   type FixScenario,
 } from './support/fix-scenario.js';
+import { startFakeArtifactService, type FakeArtifactService } from './support/fake-artifact-service.js';
 import { isAfterToolCall } from './support/model-server.js';
 
 const FIX_BRANCH = `codex/fix/${FAILING_BRANCH}-${RUN_ID}`;
@@ -159,4 +160,65 @@ test("GitHub's 'Actions may not create pull requests' setting is named, with the
   await expectFixKept(outcome);
   expect(outcome.failure).toContain('GitHub Actions is not permitted to create or approve pull requests.');
   expect(outcome.failure).toContain("Enable 'Allow GitHub Actions to create and approve pull requests'");
+});
+
+describe('the kept patch as a workflow artifact', () => {
+  let service: FakeArtifactService;
+  const saved = { ...process.env };
+  beforeEach(async () => {
+    service = await startFakeArtifactService();
+    // What the runner gives a JavaScript action: @actions/artifact reads them from process.env.
+    process.env.ACTIONS_RESULTS_URL = `${service.url}/`;
+    process.env.ACTIONS_RUNTIME_TOKEN = service.token;
+    process.env.GITHUB_RUN_ID = '9000';
+    process.env.GITHUB_REPOSITORY = `${OWNER}/${REPO}`;
+    delete process.env.GITHUB_SERVER_URL;
+  });
+  afterEach(async () => {
+    for (const name of ['ACTIONS_RESULTS_URL', 'ACTIONS_RUNTIME_TOKEN', 'GITHUB_RUN_ID', 'GITHUB_REPOSITORY', 'GITHUB_SERVER_URL']) {
+      if (saved[name] === undefined) delete process.env[name];
+      else process.env[name] = saved[name];
+    }
+    await service.close();
+  });
+
+  test('is uploaded (a zip holding the patch), and the summary and the error link it', async () => {
+    await rejectPushesWithHook('rejected by policy (rule QX-9)');
+    const ctx = await scenario.context();
+
+    const outcome = await runFix(ctx, { runId: RUN_ID, source: 'workflow_run' });
+
+    await expectFixKept(outcome);
+    expect(service.artifacts).toHaveLength(1);
+    const artifact = service.artifacts[0]!;
+    expect(artifact.name).toBe(`codex-fix-${RUN_ID}`);
+    expect(Number(artifact.size)).toBe(artifact.content.length);
+    expect(artifact.hash).toMatch(/^sha256:[0-9a-f]{64}$/);
+    const zip = join(ctx.tempDir, 'downloaded.zip');
+    await writeFile(zip, artifact.content);
+    const inside = (await execa('unzip', ['-p', zip, `codex-fix-${RUN_ID}.patch`])).stdout;
+    expect(inside).toBe((await readFile(outcome.outputs['patch-path']!, 'utf8')).trimEnd());
+    const url = `https://github.example/${OWNER}/${REPO}/actions/runs/9000/artifacts/${artifact.id}`;
+    expect(outcome.summary).toContain(`uploaded as the workflow artifact [codex-fix-${RUN_ID}](${url})`);
+    expect(outcome.failure).toContain(`It is also the workflow artifact codex-fix-${RUN_ID}: ${url}`);
+    // The runtime token is the action's, never the agent's.
+    for (const req of scenario.model.requests) expect(req.raw).not.toContain(service.token);
+  });
+
+  test('a refused upload is a warning with the service words; the step fails for the push alone', async () => {
+    await rejectPushesWithHook('rejected by policy (rule QX-9)');
+    service.refuseCreateWith = { status: 403, code: 'permission_denied', msg: 'artifact storage is disabled for this repository' };
+    const out = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+
+    const outcome = await runFix(await scenario.context(), { runId: RUN_ID, source: 'workflow_run' });
+
+    await expectFixKept(outcome);
+    expect(service.artifacts).toHaveLength(0);
+    const warnings = out.mock.calls.map((c) => String(c[0])).filter((l) => l.startsWith('::warning::'));
+    expect(warnings.join('\n')).toContain('The patch could not be uploaded as a workflow artifact');
+    expect(warnings.join('\n')).toContain('artifact storage is disabled for this repository');
+    expect(outcome.summary).toContain('artifact storage is disabled for this repository');
+    expect(outcome.failure).toContain('rule QX-9');
+    expect(outcome.failure).not.toContain('artifact');
+  });
 });

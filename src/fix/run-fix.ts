@@ -10,7 +10,7 @@ import type { Inputs } from '../inputs.js';
 import { containsSecret, redact, SecretLeakError } from '../redact.js';
 import { runAttempts, type AttemptsResult } from './attempts.js';
 import { deliver, DeliveryError, pushRefusal } from './deliver.js';
-import { resolveFailingRun, type FailingRun } from './failing-run.js';
+import { resolveFailingRun, runKey, type FailingRun } from './failing-run.js';
 import { gatherFailure } from './failure-context.js';
 import { actorSkipReason, staticSkipReason } from './guards.js';
 import { firstPrompt, fixInstructions, PROTECTED_PATHS } from './prompts.js';
@@ -24,6 +24,7 @@ import {
   skippedSummary,
   type DeliveryReport,
 } from './report.js';
+import { patchArtifactName, uploadPatchArtifact } from './patch-artifact.js';
 import { writePatch, type SavedPatch } from './saved-patch.js';
 import { runTestCommand, type TestRun } from './test-command.js';
 import type { FixTarget } from '../plan.js';
@@ -280,6 +281,10 @@ async function finish(ctx: RunContext, git: Git, input: FinishInput): Promise<Jo
       patch = { path: await writePatch(ctx.tempDir, run, diff), diff, baseSha };
       outputs['patch-path'] = patch.path;
       kept = `The change is saved as a patch: ${patch.path} (output patch-path).`;
+      // RUNNER_TEMP goes with the runner; an artifact stays with the run.
+      const uploaded = await uploadPatchArtifact(ctx.env, ctx.serverUrl, patch.path, patchArtifactName(runKey(run), ctx.env));
+      patch = { ...patch, ...(uploaded.artifact ? { artifact: uploaded.artifact } : {}), ...(uploaded.note ? { artifactNote: uploaded.note } : {}) };
+      if (uploaded.artifact) kept += ` It is also the workflow artifact ${uploaded.artifact.name}: ${uploaded.artifact.url}`;
     } catch (writeError) {
       kept = `The change could not be saved as a patch either: ${(writeError as Error).message}`;
     }
