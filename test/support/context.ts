@@ -2,6 +2,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CODEX_VERSION } from '../../src/codex/install.js';
 import type { RunContext, WorkflowEvent } from '../../src/context.js';
 import { TIME_UNIT_ENV } from '../../src/github/octokit.js';
 import { readInputs, secretsOf, type Inputs } from '../../src/inputs.js';
@@ -53,7 +54,7 @@ export async function testContext(options: TestContextOptions): Promise<RunConte
     event: options.event ?? { name: 'workflow_dispatch', payload: {} },
     env,
     secrets: secretsOf(inputs),
-    codex: async () => ({ path: CODEX_BINARY, version: '0.169.0', fromCache: true }),
+    codex: async () => ({ path: CODEX_BINARY, version: CODEX_VERSION, fromCache: true }),
     currentRunId: 9000,
     sessions: [],
   }) as RunContext & { inputs: Inputs };
