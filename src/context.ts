@@ -1,4 +1,5 @@
 // What every job gets from main.ts: inputs, the event, GitHub, codex, and a way to open the app-server.
+import type { RunBudget } from './codex/budget.js';
 import type { CodexSession } from './codex/session.js';
 import type { GitHub } from './github/octokit.js';
 import type { Inputs } from './inputs.js';
@@ -42,6 +43,8 @@ export interface RunContext {
   serverUrl: string;
   /** The current workflow run (GITHUB_RUN_ID), when there is one. */
   currentRunId: number | undefined;
+  /** The run's token and turn budget (max-tokens, max-turns), shared by every app-server of the run. */
+  budget: RunBudget;
   /** Opens the run's one app-server (in inputs.workingDirectory). The caller closes it. */
   openSession(request?: SessionRequest): Promise<CodexSession>;
 }

@@ -7,6 +7,10 @@ import type { Inputs } from './inputs.js';
 export interface ReviewTarget {
   prNumbers: number[];
   explicit: boolean;
+  /** The trigger comment asked for a full review (`@codex full`), whatever `incremental` says. */
+  full?: boolean;
+  /** The comment that asked for this review, acknowledged with a 👀 reaction. */
+  triggerCommentId?: number;
 }
 
 /** Which failing run to fix, and where the action runs relative to it. */
@@ -39,6 +43,7 @@ const commentPayload = z.object({
   issue: z.object({ number: z.number().int().positive(), pull_request: z.unknown().optional() }).loose(),
   comment: z
     .object({
+      id: z.number().int().positive().optional(),
       body: z.string().default(''),
       author_association: z.string().default('NONE'),
       user: z.object({ login: z.string(), type: z.string().default('User') }).loose(),
@@ -120,5 +125,14 @@ function commentPlan(inputs: Inputs, event: WorkflowEvent): Plan {
   } else if (!listed(inputs.allowUsers) && !TRUSTED_ASSOCIATIONS.has(comment.author_association)) {
     return { job: 'skip', reason: `@${comment.user.login} may not trigger a review (not a collaborator and not in 'allow-users').` };
   }
-  return { job: 'review', target: { prNumbers: [issue.number], explicit: true } };
+  const target: ReviewTarget = { prNumbers: [issue.number], explicit: true };
+  if (asksForFull(comment.body, inputs.triggerPhrase)) target.full = true;
+  if (comment.id !== undefined) target.triggerCommentId = comment.id;
+  return { job: 'review', target };
+}
+
+/** True when the phrase is followed by the word `full` ("@codex full"): a full review, not an incremental one. */
+export function asksForFull(body: string, phrase: string): boolean {
+  const escaped = phrase.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`${escaped}\\s+full\\b`, 'i').test(body);
 }

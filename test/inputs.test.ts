@@ -46,6 +46,9 @@ test('a minimal env (only an API key) gets the documented defaults', () => {
     openaiBaseUrl: 'https://api.openai.com/v1',
     openaiGateway: { style: 'openai' },
     mcpServers: [],
+    maxTokens: undefined,
+    maxTurns: undefined,
+    pricePerMillion: undefined,
     codexAuthJson: undefined,
     model: undefined,
     effort: undefined,
@@ -78,6 +81,8 @@ test('a minimal env (only an API key) gets the documented defaults', () => {
     openUnverified: false,
     allowForks: false,
     triggerPhrase: '@codex',
+    incremental: true,
+    resolveThreads: true,
     allowUsers: [],
     allowBots: [],
   };

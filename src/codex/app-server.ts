@@ -3,6 +3,7 @@ import { execa, type ResultPromise } from 'execa';
 import { z } from 'zod';
 import { approvalLogLine, describeAction, recordOfAutoReview, type ApprovalRecord } from './approvals.js';
 import { AsyncQueue } from './async-queue.js';
+import type { RunBudget } from './budget.js';
 import {
   APPROVAL_REQUESTS,
   AUTO_REVIEW_NOTIFICATIONS,
@@ -18,11 +19,12 @@ import {
   type TurnEvent,
   type TurnStatus,
 } from './protocol.js';
+import { AgentFailure } from './agent-failure.js';
 import { ConnectionClosedError, JsonRpcConnection, RpcError, type RpcLogger } from './rpc.js';
 import { sandboxFailureIn } from './sandbox.js';
 
-/** The app-server process ended; carries its exit code and the tail of its stderr. */
-export class AppServerExitedError extends Error {
+/** The app-server process ended; carries its exit code and the tail of its stderr. A run with a dead server fails. */
+export class AppServerExitedError extends AgentFailure {
   constructor(
     readonly exitCode: number | null,
     readonly signal: string | null,
@@ -70,6 +72,8 @@ export interface AppServerOptions {
   configOverrides?: string[];
   /** Answers approval requests; the default declines them. */
   onApproval?: ApprovalHandler;
+  /** The run's token and turn budget, shared by every thread (and every app-server) of the run. */
+  budget?: RunBudget;
   /** Told of every approval decision, the auto-reviewer's and the handler's, as it is made (it is also logged). */
   onApprovalDecision?: (record: ApprovalRecord) => void;
   logger?: Logger;
@@ -77,6 +81,11 @@ export interface AppServerOptions {
   interruptGraceMs?: number;
   /** Retries of a request the server refuses as overloaded (-32001). */
   overloadRetries?: number;
+  /**
+   * Says why a turn failed in better words than Codex's (which may be generic, or name the loopback proxy): gets
+   * Codex's message and when the turn started; returns the message to use.
+   */
+  explainTurnError?: (codexMessage: string | null, turnStartedAt: number) => string | null;
 }
 
 export type SandboxMode = 'read-only' | 'workspace-write' | 'danger-full-access';
@@ -101,6 +110,8 @@ export interface TurnOptions {
   model?: string;
   /** The turn is interrupted after this long. */
   timeoutMs?: number;
+  /** Which part of the job the turn belongs to (base, chunks, fix attempts …), for tokens per phase. */
+  phase?: string;
 }
 
 /** Token counts of one turn. */
@@ -135,11 +146,17 @@ const STDERR_TAIL_BYTES = 4096;
 export interface TurnStream extends AsyncIterable<TurnEvent> {
   readonly threadId: string;
   readonly timedOut: boolean;
+  /** Why the run's budget interrupted the turn, when it did. */
+  readonly budgetStopped?: string;
 }
 
 interface ActiveTurn {
   queue: AsyncQueue<TurnEvent>;
   timedOut: boolean;
+  phase?: string;
+  turnId?: string;
+  /** Why the run's budget interrupted this turn. */
+  budgetStopped?: string;
 }
 
 /** A running app-server: one per action run, serving many threads. */
@@ -150,6 +167,8 @@ export class AppServer {
   /** Why the action itself killed the process, for the error every waiting turn gets. */
   private killReason: string | undefined;
   private exited: AppServerExitedError | undefined;
+  /** Why the run was stopped while the process still ran (the model endpoint refused the key). */
+  private stopped: AgentFailure | undefined;
   private readonly exitPromise: Promise<void>;
 
   private constructor(
@@ -169,6 +188,7 @@ export class AppServer {
       for (const line of text.split('\n')) if (line.trim()) this.log.debug(`codex: ${line}`);
     });
     rpc.onNotification((method, params) => this.onNotification(method, params));
+    options.budget?.onReached((reason) => this.stopForBudget(reason));
     rpc.onRequest((method, params) => this.onServerRequest(method, params));
   }
 
@@ -208,12 +228,14 @@ export class AppServer {
 
   /** Starts a new thread. */
   async startThread(options: ThreadOptions = {}): Promise<Thread> {
+    this.throwIfFailed();
     const result = threadResult.parse(await this.call('thread/start', compact({ ...options })));
     return new Thread(this, result.thread.id);
   }
 
   /** Resumes a thread this server knows (from its rollout on disk). */
   async resumeThread(threadId: string, options: ThreadOptions = {}): Promise<Thread> {
+    this.throwIfFailed();
     const result = threadResult.parse(
       await this.call('thread/resume', compact({ threadId, excludeTurns: true, ...options })),
     );
@@ -222,6 +244,7 @@ export class AppServer {
 
   /** Forks a thread: the new thread starts with the parent's whole history. */
   async forkThread(threadId: string, options: ThreadOptions = {}): Promise<Thread> {
+    this.throwIfFailed();
     const result = threadResult.parse(
       await this.call('thread/fork', compact({ threadId, excludeTurns: true, ...options })),
     );
@@ -230,13 +253,16 @@ export class AppServer {
 
   /** Starts a turn and returns its event stream, which ends after `turn/completed`. */
   streamTurn(threadId: string, prompt: string, options: TurnOptions = {}): TurnStream {
-    const active: ActiveTurn = { queue: new AsyncQueue<TurnEvent>(), timedOut: false };
+    const active: ActiveTurn = { queue: new AsyncQueue<TurnEvent>(), timedOut: false, phase: options.phase };
     // The turn starts (and is registered) when the stream is first read, so an unread stream holds nothing.
     const events = this.turnEvents(threadId, prompt, options, active);
     return {
       threadId,
       get timedOut() {
         return active.timedOut;
+      },
+      get budgetStopped() {
+        return active.budgetStopped;
       },
       [Symbol.asyncIterator]: () => events,
     };
@@ -284,6 +310,7 @@ export class AppServer {
         }
       }
     }
+    if (status === 'failed' && this.options.explainTurnError) error = this.options.explainTurnError(error, startedAt);
     return {
       threadId,
       turnId,
@@ -292,7 +319,8 @@ export class AppServer {
       items,
       usage,
       timing: { startedAt, durationMs: Date.now() - startedAt },
-      error,
+      // A turn the budget interrupted says so, instead of a bare 'interrupted'.
+      error: stream.budgetStopped && status !== 'completed' ? `stopped by the budget: ${stream.budgetStopped}` : error,
       timedOut: stream.timedOut,
     };
   }
@@ -305,6 +333,22 @@ export class AppServer {
   /** The bubblewrap error seen in a command's output, when the sandbox could not start. */
   get sandboxFailure(): string | undefined {
     return this.sandboxError;
+  }
+
+  /**
+   * Stops the run: every running turn ends with `failure` (and is interrupted), and no thread or turn starts after.
+   * For failures no later turn could survive, e.g. the model endpoint refusing the key.
+   */
+  stop(failure: AgentFailure): void {
+    if (this.stopped || this.exited) return;
+    this.stopped = failure;
+    this.log.info(`Stopping every turn: ${failure.message}`);
+    for (const turn of this.turns.values()) turn.queue.fail(failure);
+  }
+
+  /** Why this server can run no more turns (it exited, or the run was stopped); undefined while it works. */
+  get failure(): AgentFailure | undefined {
+    return this.exited ?? this.stopped;
   }
 
   /** The process id (for diagnostics and tests). */
@@ -338,6 +382,8 @@ export class AppServer {
       try {
         return await this.rpc.request(method, params);
       } catch (error) {
+        // A request cut off by the process's end reports the end itself (exit code or signal, stderr).
+        if (error instanceof ConnectionClosedError && this.exited) throw this.exited;
         if (!(error instanceof RpcError) || error.code !== OVERLOADED || attempt >= retries) throw error;
         const wait = 250 * 2 ** attempt + Math.random() * 100;
         this.log.info(`codex app-server is overloaded; asking again in ${Math.round(wait)} ms (${method}).`);
@@ -357,7 +403,8 @@ export class AppServer {
     active: ActiveTurn,
   ): AsyncGenerator<TurnEvent> {
     if (this.turns.has(threadId)) throw new Error(`Thread ${threadId} already has a turn running.`);
-    if (this.exited) throw this.exited;
+    this.throwIfFailed();
+    this.options.budget?.startTurn();
     this.turns.set(threadId, active);
     let timer: NodeJS.Timeout | undefined;
     let killTimer: NodeJS.Timeout | undefined;
@@ -393,6 +440,11 @@ export class AppServer {
         ),
       );
       turnId = started.turn.id;
+      active.turnId = turnId;
+      // The budget ran out while turn/start was on its way: this turn stops at once too.
+      if (active.budgetStopped) this.interruptTurn(threadId, turnId).catch((e: Error) => this.log.debug(`interrupt failed: ${e.message}`));
+      // Stopped while turn/start was on its way: the turn is interrupted below, before it spends anything.
+      this.throwIfFailed();
       const ownTurn = turnId;
       for await (const event of active.queue) {
         // A late event of an earlier turn on this thread (one that was interrupted) is not this turn's.
@@ -414,6 +466,11 @@ export class AppServer {
     }
   }
 
+  private throwIfFailed(): void {
+    const failure = this.failure;
+    if (failure) throw failure;
+  }
+
   private onNotification(method: string, params: unknown): void {
     if ((Object.values(AUTO_REVIEW_NOTIFICATIONS) as string[]).includes(method)) return this.onAutoReview(method, params);
     if (!(method in turnNotifications)) return;
@@ -425,7 +482,20 @@ export class AppServer {
     }
     const threadId = (parsed.data as { threadId: string }).threadId;
     if (method === 'item/completed') this.noticeSandboxFailure((parsed.data as { item: ThreadItem }).item);
+    if (method === 'thread/tokenUsage/updated' && this.options.budget) {
+      const last = (parsed.data as { tokenUsage: { last: { inputTokens: number; cachedInputTokens: number; outputTokens: number } } }).tokenUsage.last;
+      this.options.budget.add(this.turns.get(threadId)?.phase ?? 'other', last);
+    }
     this.turns.get(threadId)?.queue.push({ method, params: parsed.data } as TurnEvent);
+  }
+
+  // max-tokens reached: every running turn is interrupted; what it completed so far stays with its caller.
+  private stopForBudget(reason: string): void {
+    this.log.warning(`Stopping: ${reason}. Running turns are interrupted and no new turn starts.`);
+    for (const [threadId, active] of this.turns) {
+      active.budgetStopped = reason;
+      if (active.turnId) this.interruptTurn(threadId, active.turnId).catch((e: Error) => this.log.debug(`interrupt failed: ${e.message}`));
+    }
   }
 
   // The auto-reviewer decides inside the app-server; the action only reports what it decided, as it happens.

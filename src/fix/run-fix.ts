@@ -1,6 +1,7 @@
 // Fix mode: failing run → guards → failure context → agent attempts with verification → delivery → outcome.
 import { readFile } from 'node:fs/promises';
 import * as core from '@actions/core';
+import { AgentFailure } from '../codex/agent-failure.js';
 import { agentEnvironment } from '../codex/environment.js';
 import { commandSandbox } from '../codex/sandbox-exec.js';
 import { sandboxFailureIn, SandboxUnavailableError } from '../codex/sandbox.js';
@@ -121,7 +122,7 @@ export async function runFix(ctx: RunContext, target: FixTarget): Promise<JobOut
   // Files earlier steps (or the reproduction) left in the workspace, like build output, are not part of the fix.
   const untrackedBefore = await git.untracked();
   const session = await ctx.openSession();
-  let threadId: string;
+  let threadId = '';
   let result: AttemptsResult;
   try {
     const thread = await session.server.startThread({
@@ -137,11 +138,18 @@ export async function runFix(ctx: RunContext, target: FixTarget): Promise<JobOut
       thread,
       firstPrompt: firstPrompt({ run, failure, testCommand, userPrompt, maxAttempts: inputs.maxAttempts, headMismatch }),
       maxAttempts: inputs.maxAttempts,
-      turnOptions: { timeoutMs, effort: inputs.effort },
+      turnOptions: { timeoutMs, effort: inputs.effort, phase: 'fix attempts' },
       revertProtected: () => revertProtectedPaths(git, baseSha),
       runTests,
       secrets: ctx.secrets,
     });
+  } catch (error) {
+    // The app-server died before the first turn: a failed step that says so, like a death during a turn.
+    if (!(error instanceof AgentFailure)) throw error;
+    const agentError = `The agent could not start: ${error.message}`;
+    core.warning(agentError);
+    const usage = { inputTokens: 0, cachedInputTokens: 0, outputTokens: 0 };
+    result = { attempts: [], diagnosis: undefined, finalMessage: null, verified: false, agentError, usage };
   } finally {
     await session.close();
   }
@@ -230,7 +238,9 @@ async function finish(ctx: RunContext, git: Git, input: FinishInput): Promise<Jo
     'The job summary has the diagnosis and the last output.';
 
   if (result.agentError) {
-    return outcome('failure', { kind: 'none', reason: `Nothing was delivered: ${result.agentError}` }, result.agentError);
+    // Stopped by max-tokens / max-turns: not a failure of the agent, but nothing verified to deliver either.
+    const conclusion = ctx.budget.reached ? 'incomplete' : 'failure';
+    return outcome(conclusion, { kind: 'none', reason: `Nothing was delivered: ${result.agentError}` }, result.agentError);
   }
   if (files.length === 0) {
     const reason = 'The agent changed no files, so there is nothing to deliver.';

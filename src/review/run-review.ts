@@ -3,17 +3,23 @@ import { readFile, realpath } from 'node:fs/promises';
 import { isAbsolute, relative, sep } from 'node:path';
 import * as core from '@actions/core';
 import { execa } from 'execa';
+import { AgentFailure } from '../codex/agent-failure.js';
 import type { JobOutcome, RunContext } from '../context.js';
 import { readFileAt } from '../github/pulls.js';
+import { reactToIssueComment } from '../github/comments.js';
 import { githubErrorInfo, tokenLogin } from '../github/reviews.js';
 import { atLeast } from './findings.js';
-import { chunkFiles, DEFAULT_CHUNK_TOKENS } from './chunks.js';
-import { placeFindings, planPost, selectFindings, stickyBody } from './compose.js';
+import { DEFAULT_CHUNK_TOKENS } from './chunks.js';
+import { location, placeFindings, planPost, selectFindings, type Placement } from './compose.js';
 import { readConventions } from './conventions.js';
+import { planThreadActions } from './earlier.js';
 import { addUsage, reviewChunks, ZERO_USAGE, type ChunkOutcome, type ChunkTask, type TokenUsage } from './forks.js';
 import { gatherPull, TRUNCATED_NOTE, type GatheredPull } from './gather.js';
-import { postReview, postSticky, readPosted, reviewMarkdown, type PostResult } from './post.js';
+import { postReview, readPosted, reviewMarkdown, type PostResult } from './post.js';
 import { reviewApprovalPolicy } from '../codex/approvals.js';
+import { preparePull, type PullRun } from './prepare.js';
+import { applyThreadActions } from './resolve.js';
+import { doneBody } from './status.js';
 import { REVIEW_INSTRUCTIONS, setupPrompt } from './prompts.js';
 import type { ReviewTarget } from '../plan.js';
 import { annotate, findingsOutput, jobSummary, type PullReport, type SkippedReport } from './report.js';
@@ -22,6 +28,8 @@ import { annotate, findingsOutput, jobSummary, type PullReport, type SkippedRepo
 export interface ReviewOptions {
   /** Token budget of one chunk (default DEFAULT_CHUNK_TOKENS). */
   chunkTokens?: number;
+  /** Least time between two progress edits of the status comment (default STATUS_INTERVAL_MS). */
+  statusIntervalMs?: number;
 }
 
 /**
@@ -29,8 +37,10 @@ export interface ReviewOptions {
  * - `skipped`: nothing was reviewed (draft or closed pull requests, or no reviewable files);
  * - `success`: reviewed, no finding at or above min-severity;
  * - `findings`: reviewed, at least one finding at or above min-severity;
- * - `incomplete`: some part of a diff could not be reviewed (a chunk failed twice); findings may exist too;
- * - `failure`: the agent could not be set up (the base turn failed).
+ * - `incomplete`: some part of a diff could not be reviewed (the model could not answer for a chunk); findings may
+ *   exist too; fails the step only with fail-on-severity;
+ * - `failure`: the machinery broke (the base turn failed, the app-server died, the model endpoint refused the key):
+ *   always fails the step, and nothing is posted, so no comment can suggest that unreviewed code was reviewed.
  */
 export type ReviewConclusion = 'skipped' | 'success' | 'findings' | 'incomplete' | 'failure';
 
@@ -63,6 +73,13 @@ export async function runReview(ctx: RunContext, target: ReviewTarget, options: 
     notes.push(note);
   }
 
+  // The person who asked in a comment learns at once that it was heard.
+  if (target.triggerCommentId !== undefined) {
+    await reactToIssueComment(github, repo, target.triggerCommentId, 'eyes').catch((error: unknown) =>
+      core.warning(`Could not react to the triggering comment: ${githubErrorInfo(error).message}`),
+    );
+  }
+
   const gathered: GatheredPull[] = [];
   const skipped: SkippedReport[] = [];
   await core.group('Gather pull requests', async () => {
@@ -93,41 +110,80 @@ export async function runReview(ctx: RunContext, target: ReviewTarget, options: 
     return { conclusion: 'skipped', outputs: outputs('skipped', [], undefined, secrets), summary };
   }
 
+  // Each pull request's status comment shows what is reviewed before the first model call.
+  const self = await tokenLogin(github);
+  const runs = await core.group('Status comments and scope', () =>
+    Promise.all(
+      gathered.map((g) =>
+        preparePull(ctx, g, {
+          self,
+          chunkTokens: options.chunkTokens ?? DEFAULT_CHUNK_TOKENS,
+          full: target.full === true,
+          statusIntervalMs: options.statusIntervalMs,
+        }),
+      ),
+    ),
+  );
+  try {
+    return await reviewPrepared(ctx, runs, { started, notes, skipped, self });
+  } catch (error) {
+    // Whatever ended the run (an app-server that died, GitHub down), no status comment is left "in progress".
+    const message = error instanceof Error ? error.message : String(error);
+    await Promise.all(runs.map((r) => r.fail(message)));
+    throw error;
+  }
+}
+
+/** The model part of a review and the delivery, once every pull request's status comment is up. */
+async function reviewPrepared(
+  ctx: RunContext,
+  runs: readonly PullRun[],
+  run: { started: number; notes: string[]; skipped: SkippedReport[]; self: string | undefined },
+): Promise<JobOutcome> {
+  const { inputs, github, repo, secrets } = ctx;
+  const { started, notes, skipped, self } = run;
+  const gathered = runs.map((r) => r.g);
   // Conventions come from the first pull request's base commit: one base thread serves the whole batch.
   const first = gathered[0]!.pr;
   if (gathered.some((g) => g.pr.baseSha !== first.baseSha)) {
     notes.push(`The pull requests have different base commits; conventions were read from \`${first.baseRef}\` at ${first.baseSha.slice(0, 12)}.`);
   }
-  const conventions = await readConventions(github, repo, first.baseSha);
-  const userPrompt = await readUserPrompt(ctx, gathered, notes);
+  const tasks: ChunkTask[] = runs.flatMap((r) => r.tasks);
 
-  const tasks: ChunkTask[] = gathered.flatMap((g) => {
-    const chunks = chunkFiles(g.files, options.chunkTokens ?? DEFAULT_CHUNK_TOKENS);
-    return chunks.map((chunk) => ({ pr: g.pr, allPaths: g.allPaths, chunk, chunkCount: chunks.length }));
-  });
-
-  const agent = await runAgent(ctx, {
-    tasks,
-    setup: setupPrompt({ repo, baseRef: first.baseRef, baseSha: first.baseSha, conventions, userPrompt }),
-    conventions: conventions.map((c) => c.path),
-  });
-  const usage = agent.usage;
-  const baseThreadId = agent.threadId;
-  if (!agent.ok) {
-    const summary = jobSummary({ conclusion: 'failure', reports: [], skipped, usage, durationMs: Date.now() - started, notes: [agent.error, ...notes], secrets });
-    return { conclusion: 'failure', outputs: outputs('failure', [], baseThreadId, secrets), summary, failure: agent.error, usage };
+  let usage = ZERO_USAGE;
+  let baseThreadId: string | undefined;
+  let outcomes: ChunkOutcome[] = [];
+  // An incremental review of a push that changed no reviewable file needs no model at all.
+  if (tasks.length > 0) {
+    const conventions = await readConventions(github, repo, first.baseSha);
+    const userPrompt = await readUserPrompt(ctx, gathered, notes);
+    const agent = await runAgent(ctx, {
+      tasks,
+      setup: setupPrompt({ repo, baseRef: first.baseRef, baseSha: first.baseSha, conventions, userPrompt }),
+      conventions: conventions.map((c) => c.path),
+      onChunkDone: (o) => runs.find((r) => r.g.pr.number === o.task.pr.number)?.chunkDone(o),
+    });
+    usage = agent.usage;
+    baseThreadId = agent.threadId;
+    if (!agent.ok) {
+      await Promise.all(runs.map((r) => r.fail(agent.error)));
+      const lost = agent.outcomes.length > 0 ? [unpostedNote(agent.outcomes, tasks.length, inputs.minSeverity)] : [];
+      const summary = jobSummary({ conclusion: 'failure', reports: [], skipped, usage, durationMs: Date.now() - started, notes: [agent.error, ...lost, ...notes], secrets });
+      return { conclusion: 'failure', outputs: outputs('failure', [], baseThreadId, secrets), summary, failure: agent.error, usage };
+    }
+    outcomes = agent.outcomes;
   }
-  const outcomes = agent.outcomes;
 
   const reports = await core.group('Post reviews', async () => {
-    const self = await tokenLogin(github);
     const out: PullReport[] = [];
-    for (const g of gathered) out.push(await deliver(ctx, g, outcomes.filter((o) => o.task.pr.number === g.pr.number), self));
+    for (const r of runs) out.push(await deliver(ctx, r, outcomes.filter((o) => o.task.pr.number === r.g.pr.number), self, started));
     return out;
   });
 
   const anyFailed = reports.some((r) => r.chunksOk < r.chunksTotal);
-  const kept = reports.reduce((n, r) => n + r.kept.length, 0);
+  // Earlier findings an incremental review leaves open count as findings: a push that fixes nothing is not a success.
+  const openEarlier = reports.flatMap((r) => (r.stillOpen ?? []).filter((o) => o.severity !== undefined && atLeast(o.severity, inputs.minSeverity)));
+  const kept = reports.reduce((n, r) => n + r.kept.length, 0) + openEarlier.length;
   const conclusion: ReviewConclusion = anyFailed ? 'incomplete' : kept > 0 ? 'findings' : 'success';
   annotate(reports, secrets);
 
@@ -141,6 +197,10 @@ export async function runReview(ctx: RunContext, target: ReviewTarget, options: 
   if (threshold) {
     const severe = reports.flatMap((r) => r.kept.filter((f) => atLeast(f.severity, threshold)));
     if (severe.length > 0) failures.push(`${severe.length} finding(s) at or above '${threshold}' (fail-on-severity).`);
+    const severeOpen = openEarlier.filter((o) => atLeast(o.severity!, threshold));
+    if (severeOpen.length > 0) {
+      failures.push(`${severeOpen.length} finding(s) of earlier reviews at or above '${threshold}' are still open (fail-on-severity).`);
+    }
     const unreviewed = reports.flatMap((r) => r.failedChunks.map((c) => `#${r.pr.number} ${c}`));
     if (unreviewed.length > 0) {
       failures.push(
@@ -158,13 +218,16 @@ export async function runReview(ctx: RunContext, target: ReviewTarget, options: 
 /** What the agent phase produced: every chunk's outcome, or why the base thread could not be set up. */
 type AgentResult =
   | { ok: true; threadId: string; usage: TokenUsage; outcomes: ChunkOutcome[] }
-  | { ok: false; threadId: string | undefined; usage: TokenUsage; error: string };
+  | { ok: false; threadId: string | undefined; usage: TokenUsage; error: string; outcomes: ChunkOutcome[] };
 
 /**
  * Opens the run's one app-server, builds the base thread (review instructions + one setup turn with the
  * conventions), then reviews every chunk in its own fork, max-parallel at a time. The app-server is closed after.
  */
-async function runAgent(ctx: RunContext, job: { tasks: ChunkTask[]; setup: string; conventions: string[] }): Promise<AgentResult> {
+async function runAgent(
+  ctx: RunContext,
+  job: { tasks: ChunkTask[]; setup: string; conventions: string[]; onChunkDone?: (outcome: ChunkOutcome) => void },
+): Promise<AgentResult> {
   const { inputs } = ctx;
   const timeoutMs = inputs.timeoutMinutes * 60_000;
   const turn = { timeoutMs, effort: inputs.effort };
@@ -175,31 +238,52 @@ async function runAgent(ctx: RunContext, job: { tasks: ChunkTask[]; setup: strin
     cwd: inputs.workingDirectory,
   } as const;
   const session = await ctx.openSession({ extraToml: SESSION_TOML });
+  let threadId: string | undefined;
+  // A dead app-server or a refused key is the run's failure, whichever phase it hits; the server knows it happened.
+  const broken = (usage: TokenUsage, failure: AgentFailure, outcomes: ChunkOutcome[] = []): AgentResult => ({
+    ok: false,
+    threadId,
+    usage,
+    error: `The review stopped: ${failure.message}`,
+    outcomes,
+  });
   try {
-    const setup = await core.group('Base thread: conventions and instructions', async () => {
-      const base = await session.server.startThread({ ...threadOptions, developerInstructions: REVIEW_INSTRUCTIONS });
-      const result = await base.run(job.setup, turn);
-      if (result.status === 'completed') core.info(`Base thread ${base.id} ready (conventions: ${job.conventions.join(', ') || 'none'}).`);
-      return { base, result };
-    });
+    let setup;
+    try {
+      setup = await core.group('Base thread: conventions and instructions', async () => {
+        const base = await session.server.startThread({ ...threadOptions, developerInstructions: REVIEW_INSTRUCTIONS });
+        threadId = base.id;
+        const result = await base.run(job.setup, { ...turn, phase: 'base' });
+        if (result.status === 'completed') core.info(`Base thread ${base.id} ready (conventions: ${job.conventions.join(', ') || 'none'}).`);
+        return { base, result };
+      });
+    } catch (error) {
+      if (error instanceof AgentFailure) return broken(ZERO_USAGE, error);
+      throw error;
+    }
     let usage = addUsage(ZERO_USAGE, setup.result.usage);
+    if (session.server.failure) return broken(usage, session.server.failure);
     if (setup.result.status !== 'completed') {
       const how = setup.result.timedOut ? 'ran past timeout-minutes' : `ended ${setup.result.status}`;
-      return { ok: false, threadId: setup.base.id, usage, error: `The review's setup turn ${how}: ${setup.result.error ?? 'no error given'}.` };
+      const error = `The review's setup turn ${how}: ${setup.result.error ?? 'no error given'}.`;
+      return { ok: false, threadId: setup.base.id, usage, error, outcomes: [] };
     }
     const outcomes = await core.group(`Review ${job.tasks.length} chunk(s) in forks, ${inputs.maxParallel} at a time`, () =>
       reviewChunks(setup.base, job.tasks, {
         maxParallel: inputs.maxParallel,
         thread: threadOptions,
-        turn,
+        turn: { ...turn, phase: 'chunks' },
         onDone: (o) => {
           const which = `#${o.task.pr.number} chunk ${o.task.chunk.index}/${o.task.chunkCount}`;
           if (o.ok) core.info(`${which}: ${o.review.findings.length} finding(s).`);
           else core.warning(`${which} (${o.task.chunk.paths.join(', ')}) could not be reviewed: ${o.error}`);
+          job.onChunkDone?.(o);
         },
       }),
     );
     for (const o of outcomes) usage = addUsage(usage, o.usage);
+    // Chunks cut off by a dead server or a refused key are not "chunks the model could not answer": the run failed.
+    if (session.server.failure) return broken(usage, session.server.failure, outcomes);
     return { ok: true, threadId: setup.base.id, usage, outcomes };
   } finally {
     await session.close();
@@ -209,11 +293,13 @@ async function runAgent(ctx: RunContext, job: { tasks: ChunkTask[]; setup: strin
 type FailedOutcome = Extract<ChunkOutcome, { ok: false }>;
 
 /**
- * Merges a pull request's chunk results, skips what earlier runs posted, posts the review and the sticky comment.
+ * Merges a pull request's chunk results, skips what earlier runs posted, posts the review, answers the threads of
+ * earlier findings the push addressed, and writes the final status comment.
  * Never throws: a GitHub failure becomes this pull request's post failure, so the rest of a batch still goes out.
  */
-async function deliver(ctx: RunContext, g: GatheredPull, outcomes: ChunkOutcome[], self: string | undefined): Promise<PullReport> {
+async function deliver(ctx: RunContext, run: PullRun, outcomes: ChunkOutcome[], self: string | undefined, started: number): Promise<PullReport> {
   const { inputs, github, repo, secrets } = ctx;
+  const g = run.g;
   const pr = g.pr;
   const kept = selectFindings(outcomes.flatMap((o) => (o.ok ? o.review.findings : [])), inputs.minSeverity);
   const failed = outcomes.filter((o): o is FailedOutcome => !o.ok);
@@ -226,6 +312,7 @@ async function deliver(ctx: RunContext, g: GatheredPull, outcomes: ChunkOutcome[
   ];
   const summaries = outcomes.flatMap((o) => (o.ok && o.review.summary.trim() ? [o.review.summary.trim()] : []));
   const summary = summaries.join('\n\n');
+  const usage = outcomes.reduce((u, o) => addUsage(u, o.usage), ZERO_USAGE);
   const report: PullReport = {
     pr,
     kept,
@@ -236,6 +323,8 @@ async function deliver(ctx: RunContext, g: GatheredPull, outcomes: ChunkOutcome[
     failedChunks: failed.map(chunkName),
     notReviewed,
     post: null,
+    scope: run.scope,
+    filesReviewed: run.reviewFiles.length,
   };
 
   let post: PostResult | null = null;
@@ -249,7 +338,7 @@ async function deliver(ctx: RunContext, g: GatheredPull, outcomes: ChunkOutcome[
       post = await postReview(github, repo, {
         pullNumber: pr.number,
         event: inputs.reviewEvent,
-        placement: placeFindings(plan.fresh, g.files),
+        placement: placeFor(run, plan.fresh),
         context: { headSha: pr.headSha, summary, alreadyPosted: plan.alreadyPosted, overCap: plan.overCap, maxComments: inputs.maxComments, notReviewed },
         secrets,
         knownReviewIds: posted.reviewIds,
@@ -261,11 +350,10 @@ async function deliver(ctx: RunContext, g: GatheredPull, outcomes: ChunkOutcome[
       core.info(`#${pr.number}: no new findings to post${plan.alreadyPosted > 0 ? ` (${plan.alreadyPosted} already reported)` : ''}.`);
     }
 
-    await postSticky(
-      github,
-      repo,
-      pr.number,
-      stickyBody({
+    const threads = await answerAddressed(ctx, run, outcomes);
+    const complete = failed.length === 0 && (post === null || post.posted);
+    await run.status.finish(
+      doneBody({
         headSha: pr.headSha,
         summary,
         kept,
@@ -273,22 +361,87 @@ async function deliver(ctx: RunContext, g: GatheredPull, outcomes: ChunkOutcome[
         reviewUrl: post?.posted ? post.htmlUrl : undefined,
         newCount,
         notReviewed,
+        scope: run.scope,
+        files: run.reviewFiles.length,
+        chunksOk: report.chunksOk,
+        chunksTotal: report.chunksTotal,
+        usage,
+        durationMs: Date.now() - started,
+        runUrl: run.runUrl,
+        addressed: threads.addressed,
+        stillOpen: threads.stillOpen,
+        // Only a complete review moves the mark: the next run then reviews from the last commit really reviewed.
+        reviewed: complete ? pr.headSha : run.lastReviewed,
       }),
-      secrets,
     );
-    return { ...report, newCount, post };
+    return { ...report, newCount, post, addressed: threads.addressed, stillOpen: threads.stillOpen };
   } catch (error) {
     const message = githubErrorInfo(error).message;
     if (post?.posted) {
       core.warning(`#${pr.number}: the review was posted, but then GitHub failed: ${message}`);
+      await run.fail(`the review was posted (${post.htmlUrl}), but then GitHub failed: ${message}`);
       return { ...report, newCount, post };
     }
     core.warning(`#${pr.number}: GitHub failed while posting the review (${message}); it is in the job summary instead.`);
+    await run.fail(`GitHub failed while posting the review (${message}); the review is in the job summary of the workflow run.`);
     // What was not posted is every finding, placed as it would have been (earlier runs could not be checked).
     const context = { headSha: pr.headSha, summary, alreadyPosted: 0, overCap: [], maxComments: inputs.maxComments, notReviewed };
-    const markdown = reviewMarkdown(context, placeFindings(kept, g.files), secrets);
+    const markdown = reviewMarkdown(context, placeFor(run, kept), secrets);
     return { ...report, post: { posted: false, forbidden: false, message, markdown } };
   }
+}
+
+/** Says what a failed run did not post: findings of the chunks reviewed before the failure, and what was never seen. */
+function unpostedNote(outcomes: readonly ChunkOutcome[], total: number, minSeverity: Parameters<typeof selectFindings>[1]): string {
+  const done = outcomes.filter((o) => o.ok);
+  const findings = selectFindings(done.flatMap((o) => o.review.findings), minSeverity).length;
+  const unseen = [...new Set(outcomes.filter((o) => !o.ok).flatMap((o) => o.task.chunk.paths))];
+  const notStarted = total - outcomes.length;
+  const files = unseen.slice(0, MAX_LISTED_SKIPPED).map((p) => `\`${p}\``).join(', ');
+  return (
+    `No review was posted. ${done.length} of ${total} chunk(s) were reviewed before the failure (${findings} finding(s) at or ` +
+    `above min-severity, not posted); not reviewed: ${files || 'none'}${unseen.length > MAX_LISTED_SKIPPED ? ', …' : ''}` +
+    `${notStarted > 0 ? ` and ${notStarted} chunk(s) never started` : ''}. Re-run the job once the cause is fixed.`
+  );
+}
+
+/**
+ * Inline where the pull request's diff shows the line. In an incremental review, LEFT lines are lines of the last
+ * reviewed commit, not of the base the pull request's diff shows: those findings go in the body.
+ */
+function placeFor(run: PullRun, findings: Parameters<typeof placeFindings>[0]): Placement {
+  if (run.scope.kind !== 'incremental') return placeFindings(findings, run.g.files);
+  const placed = placeFindings(findings.filter((f) => f.side === 'RIGHT'), run.g.files);
+  return { inline: placed.inline, outside: [...placed.outside, ...findings.filter((f) => f.side === 'LEFT')] };
+}
+
+/**
+ * Replies to (and resolves, where allowed) the threads of earlier findings the model says the push addressed and
+ * whose code the push changed; returns them, and the earlier findings still open, for the status and the summary.
+ */
+async function answerAddressed(
+  ctx: RunContext,
+  run: PullRun,
+  outcomes: readonly ChunkOutcome[],
+): Promise<{ addressed: NonNullable<PullReport['addressed']>; stillOpen: NonNullable<PullReport['stillOpen']> }> {
+  if (run.scope.kind !== 'incremental') return { addressed: [], stillOpen: [] };
+  // Only ids the chunk was shown count: a reply cannot name a finding it was never given.
+  const said = new Set<string>();
+  for (const o of outcomes) {
+    if (!o.ok) continue;
+    const shown = new Set(o.task.incremental?.earlier.map((e) => e.fp) ?? []);
+    for (const fp of o.review.addressed ?? []) if (shown.has(fp)) said.add(fp);
+  }
+  const actions = planThreadActions(run.earlier, said, run.changed, run.g.pr.headSha, ctx.inputs.resolveThreads);
+  const results = await applyThreadActions(ctx.github, ctx.repo, run.g.pr.number, actions);
+  const done = new Set(actions.map((a) => a.finding.fp));
+  const where = (e: { path: string; line: number | null }) => (e.line === null ? e.path : location({ path: e.path, line: e.line, start_line: null, side: 'RIGHT' }));
+  return {
+    addressed: results.map((r) => ({ location: where(r.action.finding), title: r.action.finding.title, resolved: r.resolved || (r.action.finding.resolved ?? false) })),
+    stillOpen: run.earlier
+      .filter((e) => !e.resolved && !done.has(e.fp) && !(said.has(e.fp) && e.answered))
+      .map((e) => ({ location: where(e), title: e.title, severity: e.severity })),
+  };
 }
 
 function capitalise(text: string): string {
