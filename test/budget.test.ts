@@ -1,9 +1,11 @@
 // Budgets (max-tokens, max-turns) across every thread of a run, against the real app-server and the scripted model.
 import { BudgetExhaustedError, budgetSummary, estimateCost, RunBudget } from '../src/codex/budget.js';
+import { runFix } from '../src/fix/run-fix.js';
 import { runReview } from '../src/review/run-review.js';
 import { startCodexRig, type CodexRig } from './support/codex.js';
 import { testContext } from './support/context.js';
 import { FakeGitHub } from './support/fake-github.js';
+import { RUN_ID, startFixScenario } from './support/fix-scenario.js';
 import { createRepo } from './support/git-repo.js';
 import { lastUserText, ModelServer } from './support/model-server.js';
 import { addedPatch, captureStdout, finding, findingsReply, scriptReviewModel, serveContents, turnKind } from './support/review-fixtures.js';
@@ -112,5 +114,26 @@ test('a budget reached mid-review: the chunks done are posted, the rest are not 
     await fake.close();
     await model.close();
     await workspace.cleanup();
+  }
+}, 180_000);
+
+test('a fix attempt cut short by max-tokens is not delivered and concludes incomplete, saying why', async () => {
+  const stdout = captureStdout();
+  const scenario = await startFixScenario();
+  try {
+    // An agent that keeps running commands: the budget, not the agent, ends the attempt.
+    scenario.model.respond(() => ({ exec: 'echo still investigating' }));
+    const ctx = await scenario.context({ 'max-tokens': String(3 * PER_REQUEST) });
+
+    const outcome = await runFix(ctx, { runId: RUN_ID, source: 'workflow_run' });
+
+    expect(outcome.conclusion).toBe('incomplete');
+    expect(outcome.failure).toMatch(/stopped by the budget: the run reached max-tokens/);
+    expect(outcome.outputs['pr-number']).toBeUndefined();
+    expect(scenario.github.createdPulls).toHaveLength(0);
+    expect(budgetSummary(ctx.budget, undefined)).toMatch(/\| fix attempts \| \d+ \|/);
+  } finally {
+    stdout.restore();
+    await scenario.close();
   }
 }, 180_000);

@@ -1,5 +1,5 @@
 // Where a GitHub failure used to turn into a softer outcome or a guess: GitHub's own words now reach the user.
-import { downloadJobLog, getWorkflowRun, listFailedJobs, RunDataUnavailableError } from '../src/github/runs.js';
+import { streamJobLog, getWorkflowRun, listFailedJobs, RunDataUnavailableError } from '../src/github/runs.js';
 import { tokenLogin } from '../src/github/reviews.js';
 import { useFakeGitHub } from './support/fake-github.js';
 import { captureStdout } from './support/review-fixtures.js';
@@ -29,7 +29,7 @@ describe('run data GitHub will not give', () => {
 
     github.fake.addWorkflowRun({ ...repo, id: 6, headBranch: 'main', headSha: 'c'.repeat(40), conclusion: 'failure', jobs: [{ id: 61, name: 'test', conclusion: 'failure', log: 'x' }] });
     github.fake.failNext('GET', '/repos/:owner/:repo/actions/jobs/:job_id/logs', 410, { message: 'Gone', documentation_url: 'https://docs.github.com/rest' });
-    const gone = await failure(downloadJobLog(github.gh, repo, 61));
+    const gone = await failure(streamJobLog(github.gh, repo, 61));
     expect(gone.message).toMatch(/^Could not read the log of job 61: GitHub answered 410 to GET \/repos\/octo\/demo\/actions\/jobs\/61\/logs .*: Gone/);
     expect(gone.message).toContain('retention period');
   });

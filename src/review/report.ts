@@ -15,6 +15,8 @@ import { LEFT_OUT_INTRO, location, type Keyed } from './compose.js';
 import type { Finding } from './findings.js';
 import type { TokenUsage } from './forks.js';
 import type { PostResult } from './post.js';
+import { verificationSection, verificationTotals } from './verification-report.js';
+import type { VerificationReport } from './verified-findings.js';
 import type { Scope } from './status.js';
 
 /** Everything the report says about one reviewed pull request. */
@@ -38,6 +40,8 @@ export interface PullReport {
   leftOut: string[];
   /** null when there was nothing new to post. */
   post: PostResult | null;
+  /** What the verification pass and the suggestion checks did (absent in reports built without them). */
+  verification?: VerificationReport;
   /** What was reviewed: the whole diff or only the push (and why not incrementally). */
   scope?: Scope;
   /** How many files the model was shown. */
@@ -61,7 +65,7 @@ export interface SkippedReport {
  * out of it (with a warning: `findings-count` still counts them, and the review and job summary list them).
  */
 export function findingsOutput(reports: readonly PullReport[], secrets: readonly string[]): string {
-  const findings: Finding[] = reports.flatMap((r) =>
+  const findings: Array<Finding & Record<string, unknown>> = reports.flatMap((r) =>
     r.kept.map((f) => ({
       path: f.path,
       line: f.line,
@@ -71,6 +75,12 @@ export function findingsOutput(reports: readonly PullReport[], secrets: readonly
       title: bound(f.title, OUTPUT_FINDING_TITLE_MAX_CHARS),
       body: bound(f.body, OUTPUT_FINDING_TEXT_MAX_CHARS, CUT_IN_OUTPUT),
       suggestion: f.suggestion === null ? null : bound(f.suggestion, OUTPUT_FINDING_TEXT_MAX_CHARS, CUT_IN_OUTPUT),
+      // The verification pass's verdict (null: verify off, or the pass failed for the finding's chunk).
+      confidence: f.verification?.confidence ?? null,
+      verdict: f.verification?.verdict ?? null,
+      verdict_reason: f.verification?.reason === undefined ? null : bound(f.verification.reason, OUTPUT_FINDING_TEXT_MAX_CHARS, CUT_IN_OUTPUT),
+      // proven | applies | does-not-apply | breaks-tests, or null when the suggestion was not checked.
+      suggestion_check: f.proof?.status ?? null,
     })),
   );
   const items = findings.map((f) => redact(JSON.stringify(f), secrets));
@@ -122,7 +132,8 @@ export function jobSummary(opts: {
     '',
     `**Conclusion:** ${opts.conclusion} · **Chunks reviewed:** ${ok} of ${chunks}${retried > 0 ? ` (${retried} retried)` : ''} · ` +
       `**Time:** ${(opts.durationMs / 1000).toFixed(1)} s · **Tokens:** ${opts.usage.inputTokens} input ` +
-      `(${opts.usage.cachedInputTokens} cached), ${opts.usage.outputTokens} output`,
+      `(${opts.usage.cachedInputTokens} cached), ${opts.usage.outputTokens} output` +
+      verificationTotals(opts.reports),
   ];
   for (const note of opts.notes) out.push('', `> ${note}`);
   for (const r of opts.reports) {
@@ -130,8 +141,8 @@ export function jobSummary(opts: {
     out.push(`Commit \`${r.pr.headSha.slice(0, 12)}\` · ${postLine(r)}`);
     if (r.scope) out.push('', scopeText(r.scope));
     if (r.kept.length > 0) {
-      out.push('', '| Severity | File:line | Title |', '| --- | --- | --- |');
-      for (const f of r.kept) out.push(`| ${f.severity} | \`${cell(location(f))}\` | ${cell(f.title)} |`);
+      out.push('', '| Severity | Confidence | File:line | Title |', '| --- | --- | --- | --- |');
+      for (const f of r.kept) out.push(`| ${f.severity} | ${f.verification ? f.verification.confidence.toFixed(2) : '–'} | \`${cell(location(f))}\` | ${cell(f.title)} |`);
     } else if (r.chunksOk === r.chunksTotal && r.filesReviewed !== undefined) {
       out.push('', `No issues found in ${r.filesReviewed} file(s) at commit \`${r.pr.headSha.slice(0, 12)}\`.`);
     } else {
@@ -147,6 +158,7 @@ export function jobSummary(opts: {
       for (const o of r.stillOpen) out.push(`- ${o.severity ?? 'unknown'} \`${cell(o.location)}\` ${cell(o.title)}`);
     }
     if (r.notReviewed.length > 0) out.push('', '**Not reviewed**', ...r.notReviewed.map((l) => `- ${l}`));
+    if (r.verification) out.push(...verificationSection(r.kept, r.verification));
     if (r.post && !r.post.posted) {
       const why = r.post.forbidden
         ? `GitHub refused to post this review (${cell(r.post.message)}). A read-only token — as a pull request from a fork gets on \`pull_request\` events — cannot post reviews; the full review follows.`

@@ -3,6 +3,7 @@ import { readFile, realpath } from 'node:fs/promises';
 import { isAbsolute, relative, sep } from 'node:path';
 import * as core from '@actions/core';
 import { execa } from 'execa';
+import { AgentFailure } from '../codex/agent-failure.js';
 import type { JobOutcome, RunContext } from '../context.js';
 import { readFileAt } from '../github/pulls.js';
 import { reactToIssueComment } from '../github/comments.js';
@@ -22,11 +23,16 @@ import { doneBody } from './status.js';
 import { REVIEW_INSTRUCTIONS, setupPrompt } from './prompts.js';
 import type { ReviewTarget } from '../plan.js';
 import { annotate, findingsOutput, jobSummary, type PullReport, type SkippedReport } from './report.js';
+import { proveSuggestions, withProofs } from './prove-suggestions.js';
+import { verifiedFindings } from './verified-findings.js';
+import { verifyReported } from './verify.js';
 
 /** Knobs tests turn; production uses the defaults. */
 export interface ReviewOptions {
   /** Token budget of one chunk (default DEFAULT_CHUNK_TOKENS). */
   chunkTokens?: number;
+  /** Sees each pull request's report (kept and dropped findings) before the outcome is returned: `npm run eval`. */
+  observe?: (reports: readonly PullReport[]) => void;
   /** Least time between two progress edits of the status comment (default STATUS_INTERVAL_MS). */
   statusIntervalMs?: number;
 }
@@ -36,8 +42,10 @@ export interface ReviewOptions {
  * - `skipped`: nothing was reviewed (draft or closed pull requests, or no reviewable files);
  * - `success`: reviewed, no finding at or above min-severity;
  * - `findings`: reviewed, at least one finding at or above min-severity;
- * - `incomplete`: some part of a diff could not be reviewed (a chunk failed twice); findings may exist too;
- * - `failure`: the agent could not be set up (the base turn failed).
+ * - `incomplete`: some part of a diff could not be reviewed (the model could not answer for a chunk); findings may
+ *   exist too; fails the step only with fail-on-severity;
+ * - `failure`: the machinery broke (the base turn failed, the app-server died, the model endpoint refused the key):
+ *   always fails the step, and nothing is posted, so no comment can suggest that unreviewed code was reviewed.
  */
 export type ReviewConclusion = 'skipped' | 'success' | 'findings' | 'incomplete' | 'failure';
 
@@ -122,7 +130,7 @@ export async function runReview(ctx: RunContext, target: ReviewTarget, options: 
     ),
   );
   try {
-    return await reviewPrepared(ctx, runs, { started, notes, skipped, self });
+    return await reviewPrepared(ctx, runs, { started, notes, skipped, self, observe: options.observe });
   } catch (error) {
     // Whatever ended the run (an app-server that died, GitHub down), no status comment is left "in progress".
     const message = error instanceof Error ? error.message : String(error);
@@ -135,7 +143,7 @@ export async function runReview(ctx: RunContext, target: ReviewTarget, options: 
 async function reviewPrepared(
   ctx: RunContext,
   runs: readonly PullRun[],
-  run: { started: number; notes: string[]; skipped: SkippedReport[]; self: string | undefined },
+  run: { started: number; notes: string[]; skipped: SkippedReport[]; self: string | undefined; observe?: ReviewOptions['observe'] },
 ): Promise<JobOutcome> {
   const { inputs, github, repo, secrets } = ctx;
   const { started, notes, skipped, self } = run;
@@ -164,7 +172,8 @@ async function reviewPrepared(
     baseThreadId = agent.threadId;
     if (!agent.ok) {
       await Promise.all(runs.map((r) => r.fail(agent.error)));
-      const summary = jobSummary({ conclusion: 'failure', reports: [], skipped, usage, durationMs: Date.now() - started, notes: [agent.error, ...notes], secrets });
+      const lost = agent.outcomes.length > 0 ? [unpostedNote(agent.outcomes, tasks.length, inputs.minSeverity)] : [];
+      const summary = jobSummary({ conclusion: 'failure', reports: [], skipped, usage, durationMs: Date.now() - started, notes: [agent.error, ...lost, ...notes], secrets });
       return { conclusion: 'failure', outputs: outputs('failure', [], baseThreadId, secrets), summary, failure: agent.error, usage };
     }
     outcomes = agent.outcomes;
@@ -176,6 +185,7 @@ async function reviewPrepared(
     return out;
   });
 
+  run.observe?.(reports);
   const anyFailed = reports.some((r) => r.chunksOk < r.chunksTotal);
   // Earlier findings an incremental review leaves open count as findings: a push that fixes nothing is not a success.
   const openEarlier = reports.flatMap((r) => (r.stillOpen ?? []).filter((o) => o.severity !== undefined && atLeast(o.severity, inputs.minSeverity)));
@@ -214,7 +224,7 @@ async function reviewPrepared(
 /** What the agent phase produced: every chunk's outcome, or why the base thread could not be set up. */
 type AgentResult =
   | { ok: true; threadId: string; usage: TokenUsage; outcomes: ChunkOutcome[] }
-  | { ok: false; threadId: string | undefined; usage: TokenUsage; error: string };
+  | { ok: false; threadId: string | undefined; usage: TokenUsage; error: string; outcomes: ChunkOutcome[] };
 
 /**
  * Opens the run's one app-server, builds the base thread (review instructions + one setup turn with the
@@ -234,23 +244,45 @@ async function runAgent(
     cwd: inputs.workingDirectory,
   } as const;
   const session = await ctx.openSession({ extraToml: SESSION_TOML });
+  let threadId: string | undefined;
+  // A dead app-server or a refused key is the run's failure, whichever phase it hits; the server knows it happened.
+  const broken = (usage: TokenUsage, failure: AgentFailure, outcomes: ChunkOutcome[] = []): AgentResult => ({
+    ok: false,
+    threadId,
+    usage,
+    error: `The review stopped: ${failure.message}`,
+    outcomes,
+  });
   try {
-    const setup = await core.group('Base thread: conventions and instructions', async () => {
-      const base = await session.server.startThread({ ...threadOptions, developerInstructions: REVIEW_INSTRUCTIONS });
-      const result = await base.run(job.setup, { ...turn, phase: 'base' });
-      if (result.status === 'completed') core.info(`Base thread ${base.id} ready (conventions: ${job.conventions.join(', ') || 'none'}).`);
-      return { base, result };
-    });
+    let setup;
+    try {
+      setup = await core.group('Base thread: conventions and instructions', async () => {
+        const base = await session.server.startThread({ ...threadOptions, developerInstructions: REVIEW_INSTRUCTIONS });
+        threadId = base.id;
+        const result = await base.run(job.setup, { ...turn, phase: 'base' });
+        if (result.status === 'completed') core.info(`Base thread ${base.id} ready (conventions: ${job.conventions.join(', ') || 'none'}).`);
+        return { base, result };
+      });
+    } catch (error) {
+      if (error instanceof AgentFailure) return broken(ZERO_USAGE, error);
+      throw error;
+    }
     let usage = addUsage(ZERO_USAGE, setup.result.usage);
+    if (session.server.failure) return broken(usage, session.server.failure);
     if (setup.result.status !== 'completed') {
       const how = setup.result.timedOut ? 'ran past timeout-minutes' : `ended ${setup.result.status}`;
-      return { ok: false, threadId: setup.base.id, usage, error: `The review's setup turn ${how}: ${setup.result.error ?? 'no error given'}.` };
+      const error = `The review's setup turn ${how}: ${setup.result.error ?? 'no error given'}.`;
+      return { ok: false, threadId: setup.base.id, usage, error, outcomes: [] };
     }
     const outcomes = await core.group(`Review ${job.tasks.length} chunk(s) in forks, ${inputs.maxParallel} at a time`, () =>
       reviewChunks(setup.base, job.tasks, {
         maxParallel: inputs.maxParallel,
         thread: threadOptions,
         turn: { ...turn, phase: 'chunks' },
+        // Verification turns are their own phase in the budget's tokens per phase.
+        ...(inputs.verify === 'findings'
+          ? { verify: (fork, review) => verifyReported(fork, review.findings, inputs.minSeverity, { thread: threadOptions, turn: { ...turn, phase: 'verify' } }) }
+          : {}),
         onDone: (o) => {
           const which = `#${o.task.pr.number} chunk ${o.task.chunk.index}/${o.task.chunkCount}`;
           if (!o.ok) core.warning(`${which} (${o.task.chunk.paths.join(', ')}) could not be reviewed: ${o.error}`);
@@ -266,6 +298,8 @@ async function runAgent(
       }),
     );
     for (const o of outcomes) usage = addUsage(usage, o.usage);
+    // Chunks cut off by a dead server or a refused key are not "chunks the model could not answer": the run failed.
+    if (session.server.failure) return broken(usage, session.server.failure, outcomes);
     return { ok: true, threadId: setup.base.id, usage, outcomes };
   } finally {
     await session.close();
@@ -283,7 +317,8 @@ async function deliver(ctx: RunContext, run: PullRun, outcomes: ChunkOutcome[], 
   const { inputs, github, repo, secrets } = ctx;
   const g = run.g;
   const pr = g.pr;
-  const kept = selectFindings(outcomes.flatMap((o) => (o.ok ? o.review.findings : [])), inputs.minSeverity);
+  const checked = verifiedFindings(outcomes, inputs.minConfidence, inputs.minSeverity);
+  let kept = selectFindings(checked.kept, inputs.minSeverity);
   const failed = outcomes.filter((o): o is FailedOutcome => !o.ok);
   const chunkName = (o: FailedOutcome) => `chunk ${o.task.chunk.index} of ${o.task.chunkCount} (${o.task.chunk.paths.map((p) => `\`${p}\``).join(', ')})`;
   const notReviewed = [
@@ -307,6 +342,7 @@ async function deliver(ctx: RunContext, run: PullRun, outcomes: ChunkOutcome[], 
     notReviewed,
     leftOut,
     post: null,
+    verification: checked.report,
     scope: run.scope,
     filesReviewed: run.reviewFiles.length,
   };
@@ -317,6 +353,12 @@ async function deliver(ctx: RunContext, run: PullRun, outcomes: ChunkOutcome[], 
     // Inline comments and review bodies of earlier runs both say what was reported; the cap applies after.
     const posted = await readPosted(github, repo, pr.number, self);
     const plan = planPost(kept, posted, inputs.maxComments);
+    // Suggestions about to be posted in full are checked against the head first (a scratch worktree, never the workspace).
+    const proved = await proveSuggestions(ctx, { number: pr.number, headSha: pr.headSha, files: g.files }, plan.fresh);
+    plan.fresh = withProofs(plan.fresh, proved.proofs);
+    kept = withProofs(kept, proved.proofs);
+    report.kept = kept;
+    checked.report.notes.push(...proved.notes);
     newCount = plan.fresh.length + plan.overCap.length;
     if (newCount > 0) {
       post = await postReview(github, repo, {
@@ -375,6 +417,20 @@ async function deliver(ctx: RunContext, run: PullRun, outcomes: ChunkOutcome[], 
     const markdown = reviewMarkdown(context, placeFor(run, kept), secrets);
     return { ...report, post: { posted: false, forbidden: false, message, markdown } };
   }
+}
+
+/** Says what a failed run did not post: findings of the chunks reviewed before the failure, and what was never seen. */
+function unpostedNote(outcomes: readonly ChunkOutcome[], total: number, minSeverity: Parameters<typeof selectFindings>[1]): string {
+  const done = outcomes.filter((o) => o.ok);
+  const findings = selectFindings(done.flatMap((o) => o.review.findings), minSeverity).length;
+  const unseen = [...new Set(outcomes.filter((o) => !o.ok).flatMap((o) => o.task.chunk.paths))];
+  const notStarted = total - outcomes.length;
+  const files = unseen.slice(0, MAX_LISTED_SKIPPED).map((p) => `\`${p}\``).join(', ');
+  return (
+    `No review was posted. ${done.length} of ${total} chunk(s) were reviewed before the failure (${findings} finding(s) at or ` +
+    `above min-severity, not posted); not reviewed: ${files || 'none'}${unseen.length > MAX_LISTED_SKIPPED ? ', …' : ''}` +
+    `${notStarted > 0 ? ` and ${notStarted} chunk(s) never started` : ''}. Re-run the job once the cause is fixed.`
+  );
 }
 
 /**
