@@ -1,6 +1,7 @@
 // What every job gets from main.ts: inputs, the event, GitHub, codex, and a way to open the app-server.
 import type { CodexSession } from './codex/session.js';
 import type { GitHub } from './github/octokit.js';
+import type { ThreadStore } from './conversation/thread-store.js';
 import type { Inputs } from './inputs.js';
 
 /** The repository the workflow runs in. */
@@ -42,6 +43,8 @@ export interface RunContext {
   serverUrl: string;
   /** The current workflow run (GITHUB_RUN_ID), when there is one. */
   currentRunId: number | undefined;
+  /** Where threads are kept between runs (the Actions cache); undefined when the runner has no cache service. */
+  threadStore: ThreadStore | undefined;
   /** Opens the run's one app-server (in inputs.workingDirectory). The caller closes it. */
   openSession(request?: SessionRequest): Promise<CodexSession>;
 }

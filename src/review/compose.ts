@@ -3,6 +3,7 @@ import type { Severity } from '../inputs.js';
 import { SEVERITIES } from '../inputs.js';
 import type { ReviewComment } from '../github/reviews.js';
 import { anchor, type Anchor, type FileDiff } from './diff.js';
+import { threadMarker } from '../conversation/markers.js';
 import { atLeast, fingerprint, fingerprintMarker, severityRank, type Finding } from './findings.js';
 import { fence } from './prompts.js';
 
@@ -25,6 +26,8 @@ const LABEL: Record<Severity, string> = {
 /** A finding with its fingerprint. */
 export interface Keyed extends Finding {
   fp: string;
+  /** The Codex thread (review fork) that reported it, recorded in its comment so a reply can resume it. */
+  threadId?: string;
 }
 
 /**
@@ -119,7 +122,8 @@ export function commentBody(f: Keyed, side: 'RIGHT' | 'LEFT'): string {
     parts.push(side === 'RIGHT' ? fence(code, 'suggestion') : `Suggested fix:\n${fence(code)}`);
   }
   // The marker goes after the cut and is the last line, so even a cut-short comment is recognised by the next run.
-  return `${limit(parts.filter((p) => p !== '').join('\n\n'))}\n\n${fingerprintMarker(f.fp)}`;
+  const thread = f.threadId ? `${threadMarker(f.threadId)}\n` : '';
+  return `${limit(parts.filter((p) => p !== '').join('\n\n'))}\n\n${thread}${fingerprintMarker(f.fp)}`;
 }
 
 /** `path:line` (or `path:start-line`) of a finding; LEFT lines are marked as lines of the old version. */

@@ -15,6 +15,7 @@ import { gatherPull, TRUNCATED_NOTE, type GatheredPull } from './gather.js';
 import { postReview, postSticky, readPosted, reviewMarkdown, type PostResult } from './post.js';
 import { REVIEW_INSTRUCTIONS, setupPrompt } from './prompts.js';
 import type { ReviewTarget } from '../plan.js';
+import { saveThreads, stageThreads, threadKey, type StagedThread } from '../conversation/threads.js';
 import { annotate, findingsOutput, jobSummary, type PullReport, type SkippedReport } from './report.js';
 
 /** Knobs tests turn; production uses the defaults. */
@@ -117,6 +118,7 @@ export async function runReview(ctx: RunContext, target: ReviewTarget, options: 
     return { conclusion: 'failure', outputs: outputs('failure', [], baseThreadId, secrets), summary, failure: agent.error, usage };
   }
   const outcomes = agent.outcomes;
+  const staged = agent.staged;
 
   const reports = await core.group('Post reviews', async () => {
     const self = await tokenLogin(github);
@@ -149,6 +151,8 @@ export async function runReview(ctx: RunContext, target: ReviewTarget, options: 
       );
     }
   }
+  // After the reviews are out: a reply to a finding resumes the fork that reported it (see conversation/).
+  await core.group('Store threads', () => saveThreads(ctx.threadStore, staged));
   const failure = failures.length > 0 ? failures.join(' ') : undefined;
   const summary = jobSummary({ conclusion, reports, skipped, usage, durationMs: Date.now() - started, notes, secrets });
   return { conclusion, outputs: outputs(conclusion, reports, baseThreadId, secrets), summary, usage, ...(failure ? { failure } : {}) };
@@ -156,7 +160,7 @@ export async function runReview(ctx: RunContext, target: ReviewTarget, options: 
 
 /** What the agent phase produced: every chunk's outcome, or why the base thread could not be set up. */
 type AgentResult =
-  | { ok: true; threadId: string; usage: TokenUsage; outcomes: ChunkOutcome[] }
+  | { ok: true; threadId: string; usage: TokenUsage; outcomes: ChunkOutcome[]; staged: StagedThread[] }
   | { ok: false; threadId: string | undefined; usage: TokenUsage; error: string };
 
 /**
@@ -194,10 +198,27 @@ async function runAgent(ctx: RunContext, job: { tasks: ChunkTask[]; setup: strin
       }),
     );
     for (const o of outcomes) usage = addUsage(usage, o.usage);
-    return { ok: true, threadId: setup.base.id, usage, outcomes };
+    const staged = await stageReviewThreads(ctx, session.codexHome, setup.base.id, outcomes);
+    return { ok: true, threadId: setup.base.id, usage, outcomes, staged };
   } finally {
     await session.close();
   }
+}
+
+/**
+ * Copies the threads worth keeping out of CODEX_HOME before the session deletes it: the base thread (the thread-id
+ * output, under every pull request of the batch) and each fork that reported findings (under its pull request).
+ */
+async function stageReviewThreads(ctx: RunContext, codexHome: string, baseId: string, outcomes: readonly ChunkOutcome[]): Promise<StagedThread[]> {
+  if (!ctx.threadStore) return [];
+  const prs = [...new Set(outcomes.map((o) => o.task.pr.number))];
+  const threads = [
+    ...prs.map((pr) => ({ threadId: baseId, key: threadKey(ctx.repo, { pr }, baseId) })),
+    ...outcomes.flatMap((o) =>
+      o.ok && o.review.findings.length > 0 ? [{ threadId: o.threadId, key: threadKey(ctx.repo, { pr: o.task.pr.number }, o.threadId) }] : [],
+    ),
+  ];
+  return stageThreads(codexHome, threads, ctx.tempDir);
 }
 
 type FailedOutcome = Extract<ChunkOutcome, { ok: false }>;
@@ -209,7 +230,9 @@ type FailedOutcome = Extract<ChunkOutcome, { ok: false }>;
 async function deliver(ctx: RunContext, g: GatheredPull, outcomes: ChunkOutcome[], self: string | undefined): Promise<PullReport> {
   const { inputs, github, repo, secrets } = ctx;
   const pr = g.pr;
-  const kept = selectFindings(outcomes.flatMap((o) => (o.ok ? o.review.findings : [])), inputs.minSeverity);
+  // Each finding keeps the fork that reported it: its comment records the thread, so a reply can resume it.
+  const found = outcomes.flatMap((o) => (o.ok ? o.review.findings.map((f) => ({ ...f, threadId: o.threadId })) : []));
+  const kept = selectFindings(found, inputs.minSeverity);
   const failed = outcomes.filter((o): o is FailedOutcome => !o.ok);
   const chunkName = (o: FailedOutcome) => `chunk ${o.task.chunk.index} of ${o.task.chunkCount} (${o.task.chunk.paths.map((p) => `\`${p}\``).join(', ')})`;
   const notReviewed = [

@@ -3,6 +3,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunContext, WorkflowEvent } from '../../src/context.js';
+import type { ThreadStore } from '../../src/conversation/thread-store.js';
 import { TIME_UNIT_ENV } from '../../src/github/octokit.js';
 import { readInputs, secretsOf, type Inputs } from '../../src/inputs.js';
 import { createRunContext } from '../../src/run-context.js';
@@ -25,6 +26,8 @@ export interface TestContextOptions {
   workdir: string;
   event?: WorkflowEvent;
   repo?: { owner: string; repo: string };
+  /** Where threads are kept between runs (a DirectoryStore in tests). */
+  threadStore?: ThreadStore;
 }
 
 /** A RunContext wired to the fake servers, built by the action's own createRunContext; codex is the pinned binary. */
@@ -56,5 +59,6 @@ export async function testContext(options: TestContextOptions): Promise<RunConte
     codex: async () => ({ path: CODEX_BINARY, version: '0.169.0', fromCache: true }),
     currentRunId: 9000,
     sessions: [],
+    threadStore: options.threadStore,
   }) as RunContext & { inputs: Inputs };
 }

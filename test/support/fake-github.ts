@@ -143,6 +143,14 @@ export interface FakeReviewComment {
   html_url: string;
   pull_request_url: string;
   subject_type: string;
+  /** The hunk header through the commented line, as GitHub computes it from the pull request's diff. */
+  diff_hunk?: string;
+  original_line?: number | null;
+  /** Set on replies: the thread's first comment. */
+  in_reply_to_id?: number;
+  author_association?: string;
+  created_at?: string;
+  updated_at?: string;
 }
 
 /** An issue (or pull request conversation) comment. */
@@ -614,6 +622,20 @@ export class FakeGitHub {
       return { status: 201, body: this.storeReviewComment(stored, c, c.commit_id ?? stored.pr.head.sha, null) };
     });
 
+    this.route('GET', `${repoPath}/pulls/comments/:comment_id`, ({ params }) => {
+      const comment = this.reviewComments.find((c) => c.id === Number(params.comment_id));
+      return comment ? { body: comment } : notFound();
+    });
+
+    this.route('POST', `${repoPath}/pulls/:pull_number/comments/:comment_id/replies`, ({ params, body }) => {
+      const stored = this.pulls.get(pullKey(params.owner!, params.repo!, Number(params.pull_number)));
+      const parent = this.reviewComments.find((c) => c.id === Number(params.comment_id));
+      if (!stored || !parent || parent.pull_request_url !== stored.pr.url) return notFound();
+      const b = (body ?? {}) as { body?: unknown };
+      if (typeof b.body !== 'string') return unprocessable('Invalid request.', [{ resource: 'PullRequestReviewComment', code: 'missing_field', field: 'body' }]);
+      return { status: 201, body: this.storeReply(parent, b.body, BOT_USER, 'NONE') };
+    });
+
     this.route('GET', `${repoPath}/issues/:issue_number/comments`, ({ params, query, url }) => {
       const issueUrl = `${this.url}/repos/${params.owner}/${params.repo}/issues/${params.issue_number}`;
       return paginate(
@@ -704,9 +726,40 @@ export class FakeGitHub {
       html_url: `${stored.pr.html_url}#discussion_r${id}`,
       pull_request_url: stored.pr.url,
       subject_type: c.subject_type ?? 'line',
+      diff_hunk: diffHunkAt(stored.files.find((f) => f.filename === c.path)?.patch, c.side ?? 'RIGHT', c.line),
+      original_line: c.line ?? null,
+      author_association: 'NONE',
+      created_at: new Date().toISOString(),
+      updated_at: new Date().toISOString(),
     };
     this.reviewComments.push(comment);
     return comment;
+  }
+
+  /** Stores a reply in the thread of `inReplyTo` written by `user` (as a person replying on GitHub would). */
+  addReviewReply(input: { inReplyTo: number; body: string; user: FakeUser; authorAssociation?: string }): FakeReviewComment {
+    const parent = this.reviewComments.find((c) => c.id === input.inReplyTo);
+    if (!parent) throw new Error(`no review comment ${input.inReplyTo}`);
+    return this.storeReply(parent, input.body, input.user, input.authorAssociation ?? 'NONE');
+  }
+
+  // A reply takes its parent's place in the diff; a reply to a reply joins the parent's thread.
+  private storeReply(parent: FakeReviewComment, body: string, user: FakeUser, association: string): FakeReviewComment {
+    const id = this.nextId++;
+    const now = new Date().toISOString();
+    const reply: FakeReviewComment = {
+      ...parent,
+      id,
+      body,
+      user,
+      html_url: parent.html_url.replace(/#discussion_r\d+$/, `#discussion_r${id}`),
+      in_reply_to_id: parent.in_reply_to_id ?? parent.id,
+      author_association: association,
+      created_at: now,
+      updated_at: now,
+    };
+    this.reviewComments.push(reply);
+    return reply;
   }
 
   private storeIssueComment(owner: string, repo: string, number: number, body: string, user: FakeUser): FakeIssueComment {
@@ -846,6 +899,30 @@ function ownerOf(fullName: string): string {
 
 function fakeSha(seed: string): string {
   return createHash('sha1').update(seed).digest('hex');
+}
+
+/** GitHub's diff_hunk of a comment: the hunk's header through the commented line (the whole hunk without a line). */
+function diffHunkAt(patch: string | undefined, side: string, line: number | undefined): string {
+  if (!patch) return '';
+  const lines = patch.replace(/\n$/, '').split('\n');
+  let start = -1;
+  let oldNo = 0;
+  let newNo = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const text = lines[i]!;
+    const header = /^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@/.exec(text);
+    if (header) {
+      start = i;
+      oldNo = Number(header[1]);
+      newNo = Number(header[2]);
+      continue;
+    }
+    const mine = text.startsWith('-') ? side === 'LEFT' && oldNo === line : text.startsWith('+') ? side === 'RIGHT' && newNo === line : (side === 'LEFT' ? oldNo : newNo) === line;
+    if (mine && start >= 0) return lines.slice(start, i + 1).join('\n');
+    if (!text.startsWith('+')) oldNo++;
+    if (!text.startsWith('-')) newNo++;
+  }
+  return lines.join('\n');
 }
 
 function countPatch(patch: string | undefined): { additions: number; deletions: number } {
