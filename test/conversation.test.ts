@@ -1,5 +1,6 @@
 // Conversations end to end: replies in review threads answered (resuming the review's stored fork, or afresh),
 // with the real codex app-server, a scripted model, the fake GitHub and a real git workspace.
+import { jest } from '@jest/globals';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,6 +34,9 @@ const APP_PATCH = [
   ' line 12',
 ].join('\n');
 const ANSWER = 'ANSWER-5d1: LIMIT is unset in CI, so the limit is NaN and slice returns nothing.';
+
+// A review and then the conversation, each on the real binary: longer than one turn on a busy machine.
+jest.setTimeout(180_000);
 
 let fake: FakeGitHub;
 let model: ModelServer;

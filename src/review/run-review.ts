@@ -118,7 +118,9 @@ export async function runReview(ctx: RunContext, target: ReviewTarget, options: 
     return { conclusion: 'failure', outputs: outputs('failure', [], baseThreadId, secrets), summary, failure: agent.error, usage };
   }
   const outcomes = agent.outcomes;
-  const staged = agent.staged;
+  // Stored before the comments that name them are posted: a thread id becomes public only once its key is taken,
+  // so nobody who reads the id can store a forged thread under it first (cache entries are immutable).
+  await core.group('Store threads', () => saveThreads(ctx.threadStore, agent.staged));
 
   const reports = await core.group('Post reviews', async () => {
     const self = await tokenLogin(github);
@@ -151,8 +153,6 @@ export async function runReview(ctx: RunContext, target: ReviewTarget, options: 
       );
     }
   }
-  // After the reviews are out: a reply to a finding resumes the fork that reported it (see conversation/).
-  await core.group('Store threads', () => saveThreads(ctx.threadStore, staged));
   const failure = failures.length > 0 ? failures.join(' ') : undefined;
   const summary = jobSummary({ conclusion, reports, skipped, usage, durationMs: Date.now() - started, notes, secrets });
   return { conclusion, outputs: outputs(conclusion, reports, baseThreadId, secrets), summary, usage, ...(failure ? { failure } : {}) };
