@@ -2,6 +2,9 @@
 import { resolve } from 'node:path';
 import * as core from '@actions/core';
 import { z } from 'zod';
+import { CODEX_VERSION } from './codex/install.js';
+import { API_STYLES, gatewayFor, type Gateway } from './codex/gateway.js';
+import { mcpEnvNames, mcpSecrets, mcpServersSpec, resolveMcpServers, type McpServer } from './codex/mcp-servers.js';
 
 export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -14,7 +17,8 @@ const EFFORTS = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh'] as const;
 const SANDBOX_MODES = ['read-only', 'workspace-write', 'danger-full-access'] as const;
 // 'on-failure' is still accepted so older workflows keep working; it is mapped below.
 const APPROVAL_POLICIES = ['never', 'on-request', 'untrusted', 'on-failure'] as const;
-const APPROVALS_REVIEWERS = ['user', 'auto_review'] as const;
+// `guardian_subagent` is the legacy name of `auto_review` that codex still accepts; it is read as auto_review.
+const APPROVALS_REVIEWERS = ['user', 'auto_review', 'guardian_subagent'] as const;
 const REVIEW_EVENTS = ['COMMENT', 'REQUEST_CHANGES'] as const;
 const FIX_DELIVERIES = ['pull-request', 'push', 'patch'] as const;
 
@@ -24,6 +28,10 @@ export interface Inputs {
   openaiApiKey: string | undefined;
   /** An http(s) URL without a trailing slash. */
   openaiBaseUrl: string;
+  /** How the model proxy authenticates upstream (`openai-api-style`, `openai-api-version`). */
+  openaiGateway: Gateway;
+  /** MCP servers for the agent (`mcp-servers`), their secrets resolved from the step's environment. */
+  mcpServers: McpServer[];
   /** The contents of a ChatGPT-login auth.json; a JSON object when given. */
   codexAuthJson: string | undefined;
   model: string | undefined;
@@ -36,7 +44,7 @@ export interface Inputs {
   /** undefined = the default for the job (read-only for review, workspace-write for fix). */
   sandbox: SandboxMode | undefined;
   approvalPolicy: ApprovalPolicy;
-  approvalsReviewer: (typeof APPROVALS_REVIEWERS)[number];
+  approvalsReviewer: 'user' | 'auto_review';
   githubToken: string | undefined;
   /** Absolute. */
   workingDirectory: string;
@@ -172,6 +180,27 @@ function isRefFragment(value: string): boolean {
   );
 }
 
+const mcpServers = z
+  .string()
+  .transform((value, ctx) => {
+    const shape = 'a JSON object: server name → {"command", "args", "env"} or {"url", "bearer-token-env"}';
+    let json: unknown;
+    try {
+      json = JSON.parse(value);
+    } catch {
+      ctx.issues.push({ code: 'custom', input: value, message: `expected ${shape}` });
+      return z.NEVER;
+    }
+    const parsed = mcpServersSpec.safeParse(json);
+    if (!parsed.success) {
+      const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'top level'}: ${i.message}`);
+      ctx.issues.push({ code: 'custom', input: value, message: `expected ${shape} (${problems.join('; ')})` });
+      return z.NEVER;
+    }
+    return parsed.data;
+  })
+  .default(() => ({}));
+
 const codexConfig = z
   .string()
   .transform((value, ctx) => {
@@ -227,6 +256,11 @@ const inputFields = {
     .refine(isHttpUrl, { error: 'expected an http:// or https:// URL' })
     .transform((v) => v.replace(/\/+$/, ''))
     .default('https://api.openai.com/v1'),
+  'openai-api-style': oneOf(API_STYLES).default('auto'),
+  'openai-api-version': z
+    .string()
+    .regex(/^[0-9A-Za-z.-]+$/, { error: 'expected an API version like 2025-04-01-preview' })
+    .optional(),
   'codex-auth-json': z
     .string()
     .refine(isJsonObject, { error: 'expected a JSON object (the contents of ~/.codex/auth.json)' })
@@ -235,10 +269,11 @@ const inputFields = {
   effort: oneOf(EFFORTS).optional(),
   'codex-version': z
     .string()
-    .regex(/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/, { error: 'expected a version like 0.169.0, or empty for the pinned version' })
+    .regex(/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/, { error: `expected a version like ${CODEX_VERSION}, or empty for the pinned version` })
     .optional(),
   'codex-path': z.string().optional(),
   'codex-config': codexConfig,
+  'mcp-servers': mcpServers,
   sandbox: oneOf(SANDBOX_MODES).optional(),
   'approval-policy': oneOf(APPROVAL_POLICIES)
     .transform((v): ApprovalPolicy => {
@@ -249,7 +284,9 @@ const inputFields = {
       return 'on-request';
     })
     .default('never'),
-  'approvals-reviewer': oneOf(APPROVALS_REVIEWERS).default('user'),
+  'approvals-reviewer': oneOf(APPROVALS_REVIEWERS)
+    .transform((v) => (v === 'guardian_subagent' ? 'auto_review' : v))
+    .default('user'),
   'github-token': z.string().optional(),
   'working-directory': z.string().default('.'),
   prompt: z.string().optional(),
@@ -319,6 +356,8 @@ const inputsSchema = z
       OPENAI_API_KEY: z.string().optional(),
       CODEX_API_KEY: z.string().optional(),
       GITHUB_WORKSPACE: z.string().optional(),
+      // The step's whole environment, where mcp-servers finds the variables it names.
+      all: z.custom<NodeJS.ProcessEnv>(),
     }),
   })
   .superRefine(
@@ -332,6 +371,15 @@ const inputsSchema = z
       if (apiKey === undefined && raw['codex-auth-json'] === undefined) {
         ctx.addIssue({ code: 'custom', message: NO_CREDENTIALS });
       }
+      const mcp = raw['mcp-servers'];
+      for (const name of typeof mcp === 'object' && mcp !== null ? mcpEnvNames(mcp) : []) {
+        if (!raw.env.all[name]) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `Input 'mcp-servers' names the environment variable ${name}, which is empty or not set: set it in the step's env.`,
+          });
+        }
+      }
     },
     { when: () => true },
   )
@@ -342,6 +390,8 @@ const inputsSchema = z
       mode: raw.mode,
       openaiApiKey: raw['openai-api-key'] ?? raw.env.OPENAI_API_KEY ?? raw.env.CODEX_API_KEY,
       openaiBaseUrl: raw['openai-base-url'],
+      openaiGateway: gatewayFor(raw['openai-base-url'], raw['openai-api-style'], raw['openai-api-version']),
+      mcpServers: resolveMcpServers(raw['mcp-servers'], raw.env.all),
       codexAuthJson: raw['codex-auth-json'],
       model: raw.model,
       effort: raw.effort,
@@ -414,7 +464,7 @@ function maskSecrets(raw: Record<string, string | undefined>, envKeys: (string |
  * the API key, the token, the auth.json text and each token inside it (a reply may quote one alone).
  */
 export function secretsOf(inputs: Inputs): string[] {
-  const all = [inputs.openaiApiKey, inputs.githubToken, inputs.codexAuthJson, ...authJsonSecrets(inputs.codexAuthJson)];
+  const all = [inputs.openaiApiKey, inputs.githubToken, inputs.codexAuthJson, ...authJsonSecrets(inputs.codexAuthJson), ...mcpSecrets(inputs.mcpServers)];
   return [...new Set(all.filter((s): s is string => !!s))];
 }
 
@@ -454,10 +504,12 @@ export function readInputs(env: NodeJS.ProcessEnv = process.env): Inputs {
     OPENAI_API_KEY: readValue(env, 'OPENAI_API_KEY'),
     CODEX_API_KEY: readValue(env, 'CODEX_API_KEY'),
     GITHUB_WORKSPACE: readValue(env, 'GITHUB_WORKSPACE'),
+    all: env,
   };
   maskSecrets(raw, [envPart.OPENAI_API_KEY, envPart.CODEX_API_KEY]);
 
   const result = inputsSchema.safeParse({ ...raw, env: envPart });
   if (!result.success) throw new InputError(describeIssues(result.error.issues, raw));
+  for (const secret of mcpSecrets(result.data.mcpServers)) core.setSecret(secret);
   return result.data;
 }

@@ -1,6 +1,7 @@
 // run(): inputs → plan → job (codex installed when the job first needs it) → report. The one place errors fail the step.
 import { readFile } from 'node:fs/promises';
 import * as core from '@actions/core';
+import { approvalsSummary } from './codex/approvals.js';
 import { installCodex, type InstalledCodex } from './codex/install.js';
 import { agentEnvironment } from './codex/environment.js';
 import { prepareSandbox, SandboxUnavailableError } from './codex/sandbox.js';
@@ -50,6 +51,8 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       await Promise.all(sessions.map((s) => s.close().catch(() => {})));
       await restoreCredentials();
     }
+    // Review and fix alike: what the agent asked to do and who decided, next to the job's own summary.
+    outcome = { ...outcome, summary: outcome.summary + approvalsSummary(sessions.flatMap((s) => s.approvals)) };
     const sandboxFailure = sessions.map((s) => s.server.sandboxFailure).find(Boolean);
     if (sandboxFailure && inputs.sandbox !== 'danger-full-access') {
       outcome = { ...outcome, conclusion: 'failure', failure: new SandboxUnavailableError(sandboxFailure).message };

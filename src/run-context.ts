@@ -1,6 +1,7 @@
 // Builds the RunContext every job receives, from the inputs, the event and the runner's environment.
 import { tmpdir } from 'node:os';
 import type { InstalledCodex } from './codex/install.js';
+import { mcpConfigOverrides } from './codex/mcp-servers.js';
 import { openSession, type CodexSession } from './codex/session.js';
 import type { RunContext, WorkflowEvent } from './context.js';
 import { ActionsCacheStore, type ThreadStore } from './conversation/thread-store.js';
@@ -47,9 +48,10 @@ export function createRunContext(parts: RunContextParts): RunContext {
         tempDir,
         apiKey: inputs.openaiApiKey,
         baseUrl: inputs.openaiBaseUrl,
+        gateway: inputs.openaiGateway,
         authJson: inputs.codexAuthJson,
         model: inputs.model,
-        configOverrides: inputs.codexConfig,
+        configOverrides: [...inputs.codexConfig, ...mcpConfigOverrides(inputs.mcpServers)],
         secrets,
         env,
         extraToml: request.extraToml,

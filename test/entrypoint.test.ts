@@ -11,6 +11,7 @@ import { diagnosisJson, FIX_COMMAND, startFixScenario, TEST_COMMAND } from './su
 import { isAfterToolCall } from './support/model-server.js';
 import { TEST_GITHUB_TOKEN } from './support/context.js';
 import { secretForms } from '../src/redact.js';
+import { CODEX_VERSION } from '../src/codex/install.js';
 import { addedPatch, finding, findingsReply, scriptReviewModel, serveContents } from './support/review-fixtures.js';
 
 const DIST = resolve('dist/index.js');
@@ -152,7 +153,7 @@ test('a pull_request event is reviewed end to end by the bundle, with outputs re
   const { result, outputs, summary, reviews } = await reviewThroughBundle('high', 'critical');
   expect(result.stdout).not.toContain('::error::');
   expect(result.exitCode).toBe(0);
-  expect(outputs).toMatchObject({ conclusion: 'findings', 'findings-count': '1', 'codex-version': '0.169.0' });
+  expect(outputs).toMatchObject({ conclusion: 'findings', 'findings-count': '1', 'codex-version': CODEX_VERSION });
   expect(outputs['review-url']).toMatch(/\/pull\/5#pullrequestreview-\d+$/);
   expect(Number(outputs['input-tokens'])).toBeGreaterThan(0);
   expect(JSON.parse(outputs.findings!)).toEqual([expect.objectContaining({ path: 'src/app.ts', line: 1, severity: 'high' })]);

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { jest } from '@jest/globals';
+import { CODEX_VERSION } from '../src/codex/install.js';
 import { INPUT_NAMES, InputError, readInputs, secretsOf, type Inputs } from '../src/inputs.js';
 
 const KEY = 'sk-test-abcdefghijklmnop';
@@ -43,6 +44,8 @@ test('a minimal env (only an API key) gets the documented defaults', () => {
     mode: 'auto',
     openaiApiKey: KEY,
     openaiBaseUrl: 'https://api.openai.com/v1',
+    openaiGateway: { style: 'openai' },
+    mcpServers: [],
     codexAuthJson: undefined,
     model: undefined,
     effort: undefined,
@@ -107,7 +110,7 @@ describe('enum inputs', () => {
     ['effort', 'max', 'none, minimal, low, medium, high, xhigh'],
     ['sandbox', 'full', 'read-only, workspace-write, danger-full-access'],
     ['approval-policy', 'always', 'never, on-request, untrusted, on-failure'],
-    ['approvals-reviewer', 'robot', 'user, auto_review'],
+    ['approvals-reviewer', 'robot', 'user, auto_review, guardian_subagent'],
     ['min-severity', 'severe', 'critical, high, medium, low, info'],
     ['fail-on-severity', 'any', 'critical, high, medium, low, info'],
     ['fix-delivery', 'email', 'pull-request, push, patch'],
@@ -140,6 +143,10 @@ describe('enum inputs', () => {
       approvalsReviewer: 'auto_review',
     });
     expect(readInputs(envWith({ 'review-event': 'comment' })).reviewEvent).toBe('COMMENT');
+  });
+
+  test('approvals-reviewer guardian_subagent (the legacy name codex still accepts) is read as auto_review', () => {
+    expect(readInputs(envWith({ 'approvals-reviewer': 'guardian_subagent' })).approvalsReviewer).toBe('auto_review');
   });
 
   test('review-event APPROVE is rejected: the action never approves', () => {
@@ -222,10 +229,18 @@ describe('string inputs with a format', () => {
     expect(errorFor(envWith({ 'openai-base-url': 'localhost:8080' }))).toContain("Input 'openai-base-url'");
   });
 
+  test('openai-api-style picks azure for an Azure host, openai-api-version rides along', () => {
+    const azure = readInputs(envWith({ 'openai-base-url': 'https://r.openai.azure.com/openai/', 'openai-api-version': '2025-04-01-preview' }));
+    expect(azure.openaiGateway).toEqual({ style: 'azure', apiVersion: '2025-04-01-preview' });
+    expect(readInputs(envWith({ 'openai-api-style': 'azure' })).openaiGateway).toEqual({ style: 'azure' });
+    expect(errorFor(envWith({ 'openai-api-style': 'bearer' }))).toContain("Input 'openai-api-style' has value \"bearer\"");
+    expect(errorFor(envWith({ 'openai-api-version': '2025-04-01&x=1' }))).toContain("Input 'openai-api-version'");
+  });
+
   test('codex-version must look like x.y.z', () => {
     expect(readInputs(envWith({ 'codex-version': '0.170.0-alpha.2' })).codexVersion).toBe('0.170.0-alpha.2');
     expect(errorFor(envWith({ 'codex-version': 'latest' }))).toBe(
-      `Input 'codex-version' has value "latest": expected a version like 0.169.0, or empty for the pinned version.`,
+      `Input 'codex-version' has value "latest": expected a version like ${CODEX_VERSION}, or empty for the pinned version.`,
     );
   });
 

@@ -11,6 +11,17 @@ type ToolCache = typeof import('@actions/tool-cache');
 // Shell-script stand-ins for codex cannot run on Windows.
 const describeUnix = process.platform === 'win32' ? describe.skip : describe;
 
+// Every version below derives from CODEX_VERSION, so bumping the pin touches only install.ts and package.json.
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const pinned = () => install.CODEX_VERSION;
+/** A version next to the pin that is not the pin: `part` 2 moves the patch number, 1 the minor one. */
+const beside = (part: 1 | 2, by: number) => {
+  const numbers = pinned().split('.').map(Number);
+  numbers[part] = numbers[part]! + by;
+  if (part === 1) numbers[2] = 0;
+  return numbers.join('.');
+};
+
 let install: InstallModule;
 let tc: ToolCache;
 let registry: FakeRegistry;
@@ -67,21 +78,21 @@ describeUnix('installCodex from the registry', () => {
 
   it('downloads, verifies, caches and runs the platform build', async () => {
     const { suffix, triple } = host();
-    await registry.publish({ npmVersion: `0.169.0-${suffix}`, triple, versionOutput: 'codex-cli 0.169.0' });
+    await registry.publish({ npmVersion: `${pinned()}-${suffix}`, triple, versionOutput: `codex-cli ${pinned()}` });
     const before = registry.requests.length;
 
     const result = await install.installCodex({ registry: registry.url });
 
     expect(result).toEqual({
-      path: join(toolCache, 'codex', '0.169.0', process.arch, 'bin', 'codex'),
-      version: '0.169.0',
+      path: join(toolCache, 'codex', pinned(), process.arch, 'bin', 'codex'),
+      version: pinned(),
       fromCache: false,
     });
     const seen = registry.requests.slice(before);
-    expect(seen).toEqual([`/@openai/codex/0.169.0-${suffix}`, `/@openai/codex/-/codex-0.169.0-${suffix}.tgz`]);
+    expect(seen).toEqual([`/@openai/codex/${pinned()}-${suffix}`, `/@openai/codex/-/codex-${pinned()}-${suffix}.tgz`]);
     // The binary runs from the cache and its resources came along with it.
-    expect(await install.codexVersionOf(result.path)).toBe('0.169.0');
-    expect(existsSync(join(toolCache, 'codex', '0.169.0', process.arch, 'codex-resources', 'bwrap'))).toBe(true);
+    expect(await install.codexVersionOf(result.path)).toBe(pinned());
+    expect(existsSync(join(toolCache, 'codex', pinned(), process.arch, 'codex-resources', 'bwrap'))).toBe(true);
     // Download and extraction were removed from RUNNER_TEMP.
     expect(await readdir(runnerTemp)).toEqual([]);
   });
@@ -93,8 +104,8 @@ describeUnix('installCodex from the registry', () => {
     const elapsed = performance.now() - started;
 
     expect(result.fromCache).toBe(true);
-    expect(result.version).toBe('0.169.0');
-    expect(result.path).toBe(join(toolCache, 'codex', '0.169.0', process.arch, 'bin', 'codex'));
+    expect(result.version).toBe(pinned());
+    expect(result.path).toBe(join(toolCache, 'codex', pinned(), process.arch, 'bin', 'codex'));
     expect(registry.requests.length).toBe(before);
     process.stderr.write(`cache-hit installCodex took ${elapsed.toFixed(1)} ms\n`);
   });
@@ -102,18 +113,18 @@ describeUnix('installCodex from the registry', () => {
   it('refuses a tarball that does not match its integrity and caches nothing', async () => {
     const { suffix, triple } = host();
     await registry.publish({
-      npmVersion: `0.169.1-${suffix}`,
+      npmVersion: `${beside(2, 1)}-${suffix}`,
       triple,
-      versionOutput: 'codex-cli 0.169.1',
+      versionOutput: `codex-cli ${beside(2, 1)}`,
       integrity: `sha512-${Buffer.alloc(64).toString('base64')}`,
     });
 
-    const attempt = install.installCodex({ registry: registry.url, version: '0.169.1' });
+    const attempt = install.installCodex({ registry: registry.url, version: beside(2, 1) });
 
     await expect(attempt).rejects.toThrow(install.CodexInstallError);
     await expect(attempt).rejects.toThrow(/does not match its published integrity/);
-    expect(tc.find('codex', '0.169.1', process.arch)).toBe('');
-    expect(existsSync(join(toolCache, 'codex', '0.169.1'))).toBe(false);
+    expect(tc.find('codex', beside(2, 1), process.arch)).toBe('');
+    expect(existsSync(join(toolCache, 'codex', beside(2, 1)))).toBe(false);
     expect(await readdir(runnerTemp)).toEqual([]);
   });
 
@@ -132,31 +143,31 @@ describeUnix('installCodex from the registry', () => {
 
   it('rejects a downloaded binary that reports another version, before caching it', async () => {
     const { suffix, triple } = host();
-    await registry.publish({ npmVersion: `0.170.0-${suffix}`, triple, versionOutput: 'codex-cli 0.169.0' });
+    await registry.publish({ npmVersion: `${beside(1, 1)}-${suffix}`, triple, versionOutput: `codex-cli ${pinned()}` });
 
-    const attempt = install.installCodex({ registry: registry.url, version: '0.170.0' });
+    const attempt = install.installCodex({ registry: registry.url, version: beside(1, 1) });
 
     await expect(attempt).rejects.toThrow(install.CodexInstallError);
-    await expect(attempt).rejects.toThrow(/Expected codex 0\.170\.0, but .* reports 0\.169\.0/);
-    expect(tc.find('codex', '0.170.0', process.arch)).toBe('');
+    await expect(attempt).rejects.toThrow(new RegExp(`Expected codex ${escape(beside(1, 1))}, but .* reports ${escape(pinned())}`));
+    expect(tc.find('codex', beside(1, 1), process.arch)).toBe('');
     expect(await readdir(runnerTemp)).toEqual([]);
   });
 
   it('falls back to npm_config_registry and trims its trailing slash', async () => {
     const { suffix, triple } = host();
-    await registry.publish({ npmVersion: `0.169.2-${suffix}`, triple, versionOutput: 'codex-cli 0.169.2' });
+    await registry.publish({ npmVersion: `${beside(2, 2)}-${suffix}`, triple, versionOutput: `codex-cli ${beside(2, 2)}` });
     const before = registry.requests.length;
     const saved = process.env.npm_config_registry;
     // `npm test` itself sets npm_config_registry, so it is overridden here rather than assumed unset.
     process.env.npm_config_registry = `${registry.url}/`;
     try {
-      const result = await install.installCodex({ version: '0.169.2' });
-      expect(result).toMatchObject({ version: '0.169.2', fromCache: false });
+      const result = await install.installCodex({ version: beside(2, 2) });
+      expect(result).toMatchObject({ version: beside(2, 2), fromCache: false });
     } finally {
       if (saved === undefined) delete process.env.npm_config_registry;
       else process.env.npm_config_registry = saved;
     }
-    expect(registry.requests.slice(before)[0]).toBe(`/@openai/codex/0.169.2-${suffix}`);
+    expect(registry.requests.slice(before)[0]).toBe(`/@openai/codex/${beside(2, 2)}-${suffix}`);
   });
 
   it('rejects a version that is not exact, before asking the registry', async () => {
@@ -207,6 +218,6 @@ describe('installCodex with codexPath', () => {
     } finally {
       process.stdout.write = realWrite;
     }
-    expect(written.join('')).toMatch(/::warning::.*0\.150\.0.*tested with 0\.169\.0/);
+    expect(written.join('')).toMatch(new RegExp(`::warning::.*0\\.150\\.0.*tested with ${escape(pinned())}`));
   });
 });

@@ -6,6 +6,9 @@ import { execa } from 'execa';
 import type { z } from 'zod';
 import {
   APPROVAL_REQUESTS,
+  AUTO_REVIEW_NOTIFICATIONS,
+  autoApprovalReview,
+  guardianWarning,
   CLIENT_METHODS,
   SERVER_NOTIFICATIONS,
   commandApprovalParams,
@@ -130,6 +133,13 @@ test('every notification and server request the client reads exists, with every 
   expect(missing(threadResult, definitions[results.get('thread/start')!]!, 'thread/start result')).toEqual([]);
   expect(missing(threadResult, definitions[results.get('thread/fork')!]!, 'thread/fork result')).toEqual([]);
   expect(missing(turnStartResult, definitions[results.get('turn/start')!]!, 'turn/start result')).toEqual([]);
+});
+
+test('the auto-review notifications the client reads exist, with every field it reads', () => {
+  for (const method of [AUTO_REVIEW_NOTIFICATIONS.started, AUTO_REVIEW_NOTIFICATIONS.completed]) {
+    expect(missing(autoApprovalReview, definitions[params.notification.get(method)!]!, method)).toEqual([]);
+  }
+  expect(missing(guardianWarning, definitions[params.notification.get(AUTO_REVIEW_NOTIFICATIONS.warning)!]!, 'guardianWarning')).toEqual([]);
 });
 
 test('every field of every message the client sent in a full session exists in the protocol', async () => {

@@ -1,9 +1,13 @@
 // One `codex app-server` process: spawn, initialize, threads, forks and turns → TurnResult.
 import { execa, type ResultPromise } from 'execa';
 import { z } from 'zod';
+import { approvalLogLine, describeAction, recordOfAutoReview, type ApprovalRecord } from './approvals.js';
 import { AsyncQueue } from './async-queue.js';
 import {
   APPROVAL_REQUESTS,
+  AUTO_REVIEW_NOTIFICATIONS,
+  autoApprovalReview,
+  guardianWarning,
   commandApprovalParams,
   fileChangeApprovalParams,
   initializeResult,
@@ -66,6 +70,8 @@ export interface AppServerOptions {
   configOverrides?: string[];
   /** Answers approval requests; the default declines them. */
   onApproval?: ApprovalHandler;
+  /** Told of every approval decision, the auto-reviewer's and the handler's, as it is made (it is also logged). */
+  onApprovalDecision?: (record: ApprovalRecord) => void;
   logger?: Logger;
   /** How long a turn may take to stop after `turn/interrupt` before the process is killed. */
   interruptGraceMs?: number;
@@ -409,6 +415,7 @@ export class AppServer {
   }
 
   private onNotification(method: string, params: unknown): void {
+    if ((Object.values(AUTO_REVIEW_NOTIFICATIONS) as string[]).includes(method)) return this.onAutoReview(method, params);
     if (!(method in turnNotifications)) return;
     const schema = turnNotifications[method as keyof typeof turnNotifications];
     const parsed = schema.safeParse(params);
@@ -421,24 +428,58 @@ export class AppServer {
     this.turns.get(threadId)?.queue.push({ method, params: parsed.data } as TurnEvent);
   }
 
+  // The auto-reviewer decides inside the app-server; the action only reports what it decided, as it happens.
+  private onAutoReview(method: string, params: unknown): void {
+    if (method === AUTO_REVIEW_NOTIFICATIONS.warning) {
+      const parsed = guardianWarning.safeParse(params);
+      if (parsed.success) this.log.warning(`Auto-review: ${parsed.data.message}`);
+      return;
+    }
+    const parsed = autoApprovalReview.safeParse(params);
+    if (!parsed.success) {
+      this.log.warning(`Skipped a ${method} notification that did not match the expected shape: ${z.prettifyError(parsed.error)}`);
+      return;
+    }
+    if (method === AUTO_REVIEW_NOTIFICATIONS.started) {
+      this.log.info(`Auto-review is checking the agent's request to ${describeAction(parsed.data.action)}.`);
+      return;
+    }
+    const record = recordOfAutoReview(parsed.data);
+    if (record) this.noteApproval(record);
+  }
+
+  private noteApproval(record: ApprovalRecord): void {
+    const line = approvalLogLine(record);
+    if (record.verdict === 'approved' || record.verdict === 'accepted') this.log.info(line);
+    else this.log.warning(line);
+    this.options.onApprovalDecision?.(record);
+  }
+
   private async onServerRequest(method: string, params: unknown): Promise<unknown> {
-    const handler = this.options.onApproval ?? declineAll(this.log);
+    const handler = this.options.onApproval ?? declineAll;
+    const answered = (request: ApprovalRequest, decision: ApprovalDecision) => {
+      const asked = request.kind === 'command' ? `run \`${request.command ?? '?'}\`` : 'change files';
+      const reason = decision === 'decline' ? 'no one can approve in CI' : null;
+      const verdict = decision === 'accept' ? 'accepted' : 'declined';
+      this.noteApproval({ decidedBy: 'action', threadId: request.threadId, turnId: request.turnId, asked, verdict, risk: null, reason });
+      return { decision };
+    };
     if (method === APPROVAL_REQUESTS.command) {
       const p = commandApprovalParams.parse(params);
-      const decision = await handler({
+      const request: ApprovalRequest = {
         kind: 'command',
         threadId: p.threadId,
         turnId: p.turnId,
         command: p.command ?? null,
         cwd: p.cwd ?? null,
         reason: p.reason ?? null,
-      });
-      return { decision };
+      };
+      return answered(request, await handler(request));
     }
     if (method === APPROVAL_REQUESTS.fileChange) {
       const p = fileChangeApprovalParams.parse(params);
-      const decision = await handler({ kind: 'fileChange', threadId: p.threadId, turnId: p.turnId, reason: p.reason ?? null });
-      return { decision };
+      const request: ApprovalRequest = { kind: 'fileChange', threadId: p.threadId, turnId: p.turnId, reason: p.reason ?? null };
+      return answered(request, await handler(request));
     }
     // Answer everything else with an error: an unanswered request would block the turn forever.
     this.log.warning(`codex asked for '${method}', which a CI run cannot answer; declined.`);
@@ -493,13 +534,8 @@ function turnIdOf(event: TurnEvent): string {
 
 const silentLogger: Logger = { info: () => {}, debug: () => {}, warning: () => {} };
 
-function declineAll(log: Logger): ApprovalHandler {
-  return (request) => {
-    const what = request.kind === 'command' ? `run \`${request.command ?? '?'}\`` : 'change files';
-    log.warning(`The agent asked to ${what} outside its sandbox; declined (no one can approve in CI).`);
-    return 'decline';
-  };
-}
+// With approvals-reviewer `user` no one can approve in CI; the decline is logged and listed like any other decision.
+const declineAll: ApprovalHandler = () => 'decline';
 
 function compact(value: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined));

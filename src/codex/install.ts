@@ -23,7 +23,7 @@ export class CodexInstallError extends Error {
 export interface InstalledCodex {
   /** Absolute path of the codex executable. */
   path: string;
-  /** What `codex --version` printed, e.g. 0.169.0. */
+  /** What `codex --version` printed, without the `codex-cli ` prefix. */
   version: string;
   /** True when no download happened (tool-cache hit); false for a fresh install or a user-given binary. */
   fromCache: boolean;

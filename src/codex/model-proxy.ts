@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { authHeaders, upstreamUrl, type Gateway } from './gateway.js';
 
 /** A running proxy; `url` is what Codex's provider `base_url` points at. */
 export interface ModelProxy {
@@ -15,13 +16,13 @@ export interface ModelProxy {
 }
 
 // Hop-by-hop headers and the ones the proxy sets itself are not forwarded.
-const DROPPED_REQUEST_HEADERS = new Set(['host', 'connection', 'content-length', 'authorization', 'keep-alive', 'transfer-encoding']);
+const DROPPED_REQUEST_HEADERS = new Set(['host', 'connection', 'content-length', 'authorization', 'api-key', 'keep-alive', 'transfer-encoding']);
 const DROPPED_RESPONSE_HEADERS = new Set(['connection', 'content-length', 'keep-alive', 'transfer-encoding', 'content-encoding']);
 
 const RESPONSES_PATH = /^\/v1\/responses(?:[/?]|$)/;
 
-/** Starts the proxy: `POST <url>/…` is forwarded to `<upstream>/…` with `Authorization: Bearer <apiKey>`. */
-export async function startModelProxy(upstream: string, apiKey: string): Promise<ModelProxy> {
+/** Starts the proxy: `POST <url>/…` is forwarded to `<upstream>/…` with the key in the gateway's header (default Bearer). */
+export async function startModelProxy(upstream: string, apiKey: string, gateway: Gateway = { style: 'openai' }): Promise<ModelProxy> {
   const base = upstream.replace(/\/+$/, '');
   let forwarded = 0;
   const server: Server = createServer((req, res) => {
@@ -31,7 +32,7 @@ export async function startModelProxy(upstream: string, apiKey: string): Promise
       return;
     }
     forwarded++;
-    forward(req, res, base, apiKey).catch((error: Error) => {
+    forward(req, res, base, apiKey, gateway).catch((error: Error) => {
       // Never echo request headers here: they could carry the key.
       if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: { message: `codex-ci-action model proxy: ${error.message}` } }));
@@ -51,21 +52,21 @@ export async function startModelProxy(upstream: string, apiKey: string): Promise
   };
 }
 
-async function forward(req: IncomingMessage, res: ServerResponse, base: string, apiKey: string): Promise<void> {
+async function forward(req: IncomingMessage, res: ServerResponse, base: string, apiKey: string, gateway: Gateway): Promise<void> {
   const path = (req.url ?? '/').replace(/^\/v1(?=\/|$)/, '');
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
     if (value === undefined || DROPPED_REQUEST_HEADERS.has(name)) continue;
     headers.set(name, Array.isArray(value) ? value.join(', ') : value);
   }
-  headers.set('authorization', `Bearer ${apiKey}`);
+  for (const [name, value] of Object.entries(authHeaders(gateway, apiKey))) headers.set(name, value);
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
   const controller = new AbortController();
   // The client went away (turn interrupted): stop the upstream request too.
   res.on('close', () => controller.abort());
-  const upstream = await fetch(`${base}${path}`, {
+  const upstream = await fetch(upstreamUrl(base, path, gateway), {
     method: req.method,
     headers,
     body: hasBody ? Buffer.concat(chunks) : undefined,

@@ -104,6 +104,29 @@ export type TurnEvent = {
   [M in keyof TurnNotifications]: { method: M; params: z.infer<TurnNotifications[M]> };
 }[keyof TurnNotifications];
 
+/** Codex's auto-reviewer (`approvalsReviewer: auto_review`, legacy `guardian_subagent`); the payload is marked unstable. */
+export const AUTO_REVIEW_NOTIFICATIONS = {
+  started: 'item/autoApprovalReview/started',
+  completed: 'item/autoApprovalReview/completed',
+  warning: 'guardianWarning',
+} as const;
+export const autoApprovalReview = z
+  .object({
+    threadId: z.string(),
+    turnId: z.string(),
+    review: z
+      .object({
+        status: z.string(),
+        riskLevel: z.string().nullish(),
+        rationale: z.string().nullish(),
+      })
+      .loose(),
+    action: z.object({ type: z.string() }).loose(),
+  })
+  .loose();
+export type AutoApprovalReview = z.infer<typeof autoApprovalReview>;
+export const guardianWarning = z.object({ threadId: z.string(), message: z.string() }).loose();
+
 export const commandApprovalParams = z
   .object({
     threadId: z.string(),

@@ -19,7 +19,7 @@ export interface CommandSandbox {
   homeParent: string;
 }
 
-// The built-in permission profiles of codex 0.169.0 that match the thread sandbox modes. `codex sandbox` needs one
+// The built-in permission profiles of the pinned codex that match the thread sandbox modes. `codex sandbox` needs one
 // (`-P`); `-c sandbox_mode=…` alone is refused, and `codex sandbox linux …` panics in this version.
 const PROFILES: Record<ConfinedMode, string> = {
   'workspace-write': ':workspace',

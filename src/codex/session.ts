@@ -2,8 +2,10 @@
 import { rm } from 'node:fs/promises';
 import * as core from '@actions/core';
 import { AppServer, type ApprovalHandler } from './app-server.js';
+import type { ApprovalRecord } from './approvals.js';
 import { createCodexHome } from './codex-home.js';
 import { agentEnvironment } from './environment.js';
+import type { Gateway } from './gateway.js';
 import { startModelProxy, type ModelProxy } from './model-proxy.js';
 
 export interface SessionOptions {
@@ -14,6 +16,8 @@ export interface SessionOptions {
   tempDir: string;
   apiKey: string | undefined;
   baseUrl: string;
+  /** The upstream's auth header and query style (Azure OpenAI or OpenAI); default OpenAI's Bearer. */
+  gateway?: Gateway;
   authJson: string | undefined;
   model: string | undefined;
   /** `-c key=value` overrides from the `codex-config` input. */
@@ -32,13 +36,15 @@ export interface SessionOptions {
 export interface CodexSession {
   server: AppServer;
   codexHome: string;
+  /** Every approval decision so far (auto-review and the action's own), for the job summary. */
+  approvals: ApprovalRecord[];
   close(): Promise<void>;
 }
 
 /** Starts the proxy (API-key auth) and the app-server; `close()` undoes both and deletes CODEX_HOME. */
 export async function openSession(options: SessionOptions): Promise<CodexSession> {
   let proxy: ModelProxy | undefined;
-  if (options.apiKey) proxy = await startModelProxy(options.baseUrl, options.apiKey);
+  if (options.apiKey) proxy = await startModelProxy(options.baseUrl, options.apiKey, options.gateway);
   const codexHome = await createCodexHome({
     parent: options.tempDir,
     providerUrl: proxy?.url,
@@ -48,6 +54,7 @@ export async function openSession(options: SessionOptions): Promise<CodexSession
     extraToml: options.extraToml,
   });
   const env = agentEnvironment(options.env, options.secrets, { CODEX_HOME: codexHome });
+  const approvals: ApprovalRecord[] = [];
   try {
     const server = await AppServer.start({
       codexPath: options.codexPath,
@@ -55,11 +62,13 @@ export async function openSession(options: SessionOptions): Promise<CodexSession
       env,
       configOverrides: options.configOverrides,
       onApproval: options.onApproval,
+      onApprovalDecision: (record) => approvals.push(record),
       logger: core,
     });
     return {
       server,
       codexHome,
+      approvals,
       close: async () => {
         await server.close();
         await proxy?.close();

@@ -13,6 +13,7 @@ import { readConventions } from './conventions.js';
 import { addUsage, reviewChunks, ZERO_USAGE, type ChunkOutcome, type ChunkTask, type TokenUsage } from './forks.js';
 import { gatherPull, TRUNCATED_NOTE, type GatheredPull } from './gather.js';
 import { postReview, postSticky, readPosted, reviewMarkdown, type PostResult } from './post.js';
+import { reviewApprovalPolicy } from '../codex/approvals.js';
 import { REVIEW_INSTRUCTIONS, setupPrompt } from './prompts.js';
 import type { ReviewTarget } from '../plan.js';
 import { saveThreads, stageThreads, threadKey, type StagedThread } from '../conversation/threads.js';
@@ -171,7 +172,12 @@ async function runAgent(ctx: RunContext, job: { tasks: ChunkTask[]; setup: strin
   const { inputs } = ctx;
   const timeoutMs = inputs.timeoutMinutes * 60_000;
   const turn = { timeoutMs, effort: inputs.effort };
-  const threadOptions = { sandbox: inputs.sandbox ?? 'read-only', approvalPolicy: 'never', cwd: inputs.workingDirectory } as const;
+  const threadOptions = {
+    sandbox: inputs.sandbox ?? 'read-only',
+    approvalPolicy: reviewApprovalPolicy(inputs.approvalPolicy),
+    approvalsReviewer: inputs.approvalsReviewer,
+    cwd: inputs.workingDirectory,
+  } as const;
   const session = await ctx.openSession({ extraToml: SESSION_TOML });
   try {
     const setup = await core.group('Base thread: conventions and instructions', async () => {

@@ -2,6 +2,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CODEX_VERSION } from '../../src/codex/install.js';
 import type { RunContext, WorkflowEvent } from '../../src/context.js';
 import type { ThreadStore } from '../../src/conversation/thread-store.js';
 import { TIME_UNIT_ENV } from '../../src/github/octokit.js';
@@ -56,7 +57,7 @@ export async function testContext(options: TestContextOptions): Promise<RunConte
     event: options.event ?? { name: 'workflow_dispatch', payload: {} },
     env,
     secrets: secretsOf(inputs),
-    codex: async () => ({ path: CODEX_BINARY, version: '0.169.0', fromCache: true }),
+    codex: async () => ({ path: CODEX_BINARY, version: CODEX_VERSION, fromCache: true }),
     currentRunId: 9000,
     sessions: [],
     threadStore: options.threadStore,

@@ -8,11 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export interface PublishOptions {
-  /** npm version of the platform build, e.g. `0.169.0-linux-x64`. */
+  /** npm version of the platform build, e.g. `<version>-linux-x64`. */
   npmVersion: string;
   /** Rust target triple; the binary goes to package/vendor/<triple>/bin/codex. */
   triple: string;
-  /** What the fake binary prints for `--version`, e.g. `codex-cli 0.169.0`. */
+  /** What the fake binary prints for `--version`, e.g. `codex-cli <version>`. */
   versionOutput: string;
   /** Publish this integrity instead of the tarball's real one (to simulate a corrupted download). */
   integrity?: string;

@@ -5,6 +5,8 @@ import type { AddressInfo } from 'node:net';
 /** One model round trip as the server saw it. */
 export interface ModelRequest {
   path: string;
+  /** The query parameters of the request URL (gateways such as Azure put `api-version` there). */
+  query: URLSearchParams;
   headers: IncomingMessage['headers'];
   body: ResponsesBody;
   /** Raw request text, for "does this secret appear anywhere" checks. */
@@ -89,7 +91,8 @@ export class ModelServer {
     } catch {
       body = {};
     }
-    const record: ModelRequest = { path, headers: req.headers, body, raw, receivedAt: Date.now() };
+    const query = new URL(req.url ?? '/', 'http://model.invalid').searchParams;
+    const record: ModelRequest = { path, query, headers: req.headers, body, raw, receivedAt: Date.now() };
     const index = this.requests.push(record) - 1;
     if (req.method !== 'POST' || !path.endsWith('/responses')) {
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"message":"not scripted"}}');
