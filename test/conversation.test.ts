@@ -11,7 +11,7 @@ import { DirectoryStore } from '../src/conversation/thread-store.js';
 import type { WorkflowEvent } from '../src/context.js';
 import { planRun } from '../src/plan.js';
 import { runReview } from '../src/review/run-review.js';
-import { CHUNK_HEADING } from '../src/review/prompts.js';
+import { CHUNK_HEADING, SETUP_HEADING } from '../src/review/prompts.js';
 import { TEST_API_KEY } from './support/codex.js';
 import { testContext } from './support/context.js';
 import { reviewCommentEvent } from './support/conversation-fixtures.js';
@@ -89,12 +89,15 @@ function context(event: WorkflowEvent, store = new DirectoryStore(storeDir), inp
   });
 }
 
+let reviewThreadId = '';
+
 /** Runs the review that posts the finding; returns its inline comment. */
 async function reviewFirst(): Promise<FakeReviewComment> {
   const ctx = await context({ name: 'pull_request', payload: { action: 'opened', pull_request: pr } });
   const outcome = await runReview(ctx, { prNumbers: [7], explicit: false });
   expect(outcome.conclusion).toBe('findings');
   expect(fake.reviewComments).toHaveLength(1);
+  reviewThreadId = outcome.outputs['thread-id']!;
   return fake.reviewComments[0]!;
 }
 
@@ -217,4 +220,20 @@ test('edits are ignored, and a reply in a thread the action did not start is ans
   expect(prompt).toContain("The thread's first comment, by @bob");
   expect(prompt).toContain('I think so.');
   expect(replies().at(-1)).toMatchObject({ in_reply_to_id: human.id });
+});
+
+test("resume-thread continues the review's base thread (its thread-id output) where no thread is recorded", async () => {
+  const findingComment = await reviewFirst();
+  expect(reviewThreadId).toMatch(/^[0-9a-f-]{36}$/);
+  const human = { ...findingComment, id: 5002, body: 'A question of my own.', user: { login: 'bob', type: 'User' }, author_association: 'MEMBER' };
+  fake.reviewComments.push(human);
+  const asked = fake.addReviewReply({ inReplyTo: human.id, body: '@codex does this follow our conventions?', user: { login: 'bob', type: 'User' }, authorAssociation: 'MEMBER' });
+  const { outcome } = await converse(reviewCommentEvent(asked, pr), undefined, { 'resume-thread': reviewThreadId });
+
+  expect(outcome).toMatchObject({ conclusion: 'answered', outputs: { 'thread-id': reviewThreadId } });
+  const [request] = answerRequests();
+  // The base thread's setup turn (conventions and its acknowledgement) is in the history; no chunk turn is.
+  expect(userText(request!)).toContain(SETUP_HEADING);
+  expect(assistantText(request!)).toContain(SETUP_ACK);
+  expect(userText(request!)).not.toContain(CHUNK_HEADING);
 });

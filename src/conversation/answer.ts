@@ -12,7 +12,7 @@ import { isOurs } from '../review/post.js';
 import type { ConversationTarget } from './event.js';
 import { defuseMarkers, REPLY_MARKER, threadIdIn } from './markers.js';
 import { ANSWER_INSTRUCTIONS, answerPrompt, numberLines, type ThreadContext } from './prompts.js';
-import { resumeStoredThread, saveThreads, stageThreads, threadKey } from './threads.js';
+import { resumeOrStart, saveThreads, stageThreads, threadKey } from './threads.js';
 
 // Codex would load the head's AGENTS.md by itself; the pull request must not set the rules it is discussed by.
 export const CONVERSATION_TOML = ['project_doc_max_bytes = 0'];
@@ -85,22 +85,20 @@ export async function runAnswer(ctx: RunContext, target: ConversationTarget): Pr
   let staged: Awaited<ReturnType<typeof stageThreads>> = [];
   let usage;
   try {
-    const wanted = recordedThread ?? inputs.resumeThread;
-    if (wanted) {
-      thread = await resumeStoredThread({
-        store: ctx.threadStore,
-        server: session.server,
-        codexHome: session.codexHome,
-        tempDir: ctx.tempDir,
-        key: threadKey(repo, { pr: target.prNumber }, wanted),
-        threadId: wanted,
-        options: threadOptions,
-      });
-    } else {
-      core.info('No thread is recorded for this comment: answering in a fresh thread with the finding, its diff hunk and the file around it.');
-    }
-    const resumed = thread !== undefined;
-    thread ??= await session.server.startThread({ ...threadOptions, developerInstructions: ANSWER_INSTRUCTIONS });
+    const job = await resumeOrStart({
+      store: ctx.threadStore,
+      server: session.server,
+      codexHome: session.codexHome,
+      tempDir: ctx.tempDir,
+      repo,
+      scopes: [{ pr: target.prNumber }, 'no-pr'],
+      wanted: recordedThread ?? inputs.resumeThread,
+      options: threadOptions,
+      fresh: { developerInstructions: ANSWER_INSTRUCTIONS },
+      why: 'No thread is recorded for this comment: answering in a fresh thread with the finding, its diff hunk and the file around it.',
+    });
+    thread = job.thread;
+    const resumed = job.resumed;
     const result = await thread.run(redact(answerPrompt(context), secrets), { timeoutMs: inputs.timeoutMinutes * 60_000, effort: inputs.effort });
     usage = result.usage;
     if (result.status !== 'completed' || !result.finalResponse?.trim()) {

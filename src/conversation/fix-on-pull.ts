@@ -7,6 +7,7 @@ import * as core from '@actions/core';
 import type { Thread } from '../codex/app-server.js';
 import { agentEnvironment } from '../codex/environment.js';
 import { commandSandbox } from '../codex/sandbox-exec.js';
+import { sandboxFailureIn, SandboxUnavailableError } from '../codex/sandbox.js';
 import type { JobOutcome, RunContext } from '../context.js';
 import { runAttempts, type AttemptsResult } from '../fix/attempts.js';
 import { DIAGNOSIS_SCHEMA, parseDiagnosis, PROTECTED_PATHS } from '../fix/prompts.js';
@@ -21,7 +22,7 @@ import { CONVERSATION_TOML, readThreadContext, skipped } from './answer.js';
 import type { ConversationTarget } from './event.js';
 import { defuseMarkers, REPLY_MARKER } from './markers.js';
 import { fixPrompt, prFixInstructions, type ThreadContext } from './prompts.js';
-import { resumeStoredThread, threadKey } from './threads.js';
+import { resumeOrStart } from './threads.js';
 import { singleHunkSuggestion } from './suggestion.js';
 
 const REMOTE = 'origin';
@@ -66,6 +67,8 @@ export async function runFixOnPull(ctx: RunContext, target: ConversationTarget):
     const before = new Set(await git.untracked({ perFile: true }));
     const test = await runTestCommand(testCommand!, { cwd: workspace, env: testEnv, timeoutMs, sandbox });
     for (const path of await git.untracked({ perFile: true })) if (!before.has(path)) testLeftovers.add(path);
+    const failure = sandbox && !test.passed ? sandboxFailureIn(test.output, test.exitCode ?? 1) : undefined;
+    if (failure) throw new SandboxUnavailableError(failure);
     return test;
   };
 
@@ -74,20 +77,20 @@ export async function runFixOnPull(ctx: RunContext, target: ConversationTarget):
   let result: AttemptsResult;
   try {
     const options = { sandbox: inputs.sandbox ?? 'workspace-write', approvalPolicy: inputs.approvalPolicy, approvalsReviewer: inputs.approvalsReviewer, cwd: workspace } as const;
-    const wanted = recordedThread ?? inputs.resumeThread;
-    if (wanted) {
-      agentThread = await resumeStoredThread({
-        store: ctx.threadStore,
-        server: session.server,
-        codexHome: session.codexHome,
-        tempDir: ctx.tempDir,
-        key: threadKey(repo, { pr: head.number }, wanted),
-        threadId: wanted,
-        options,
-      });
-    }
-    const resumed = agentThread !== undefined;
-    agentThread ??= await session.server.startThread({ ...options, developerInstructions: prFixInstructions(testCommand) });
+    const job = await resumeOrStart({
+      store: ctx.threadStore,
+      server: session.server,
+      codexHome: session.codexHome,
+      tempDir: ctx.tempDir,
+      repo,
+      scopes: [{ pr: head.number }, 'no-pr'],
+      wanted: recordedThread ?? inputs.resumeThread,
+      options,
+      fresh: { developerInstructions: prFixInstructions(testCommand) },
+      why: 'No thread is recorded for this request: fixing in a fresh thread.',
+    });
+    agentThread = job.thread;
+    const resumed = job.resumed;
     core.info(`Codex thread ${agentThread.id}.`);
     const prompt = fixPrompt({ prNumber: head.number, headRef: head.headRef, thread, instructions: target.instructions, requester: target.comment.login, testCommand, resumed });
     result = testCommand

@@ -142,6 +142,8 @@ export async function resumeStoredThread(args: {
   key: string;
   threadId: string;
   options: ThreadOptions;
+  /** No log line when the key is not stored (another key is tried next). */
+  quietMiss?: boolean;
 }): Promise<Thread | undefined> {
   const { store, threadId } = args;
   if (!store) {
@@ -151,6 +153,7 @@ export async function resumeStoredThread(args: {
   const dir = stagingDir(args.tempDir, args.key);
   try {
     if (!(await store.restore(args.key, dir))) {
+      if (args.quietMiss) return undefined;
       core.info(`Thread ${threadId} is not in ${store.name} (never stored, evicted, or out of this ref's cache scope). Starting a fresh thread.`);
       return undefined;
     }
@@ -166,4 +169,48 @@ export async function resumeStoredThread(args: {
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** The thread a job works in: a stored one continued, or a fresh one. */
+export interface JobThread {
+  thread: Thread;
+  resumed: boolean;
+}
+
+/**
+ * Continues `wanted` (looked up under each of `scopes` in turn) when it is stored, else starts a thread with
+ * `fresh` added to `options`; either way the log says which.
+ */
+export async function resumeOrStart(args: {
+  store: ThreadStore | undefined;
+  server: AppServer;
+  codexHome: string;
+  tempDir: string;
+  repo: Repo;
+  scopes: readonly ThreadScope[];
+  wanted: string | undefined;
+  options: ThreadOptions;
+  fresh: ThreadOptions;
+  /** Log line when there is no thread to continue. */
+  why: string;
+}): Promise<JobThread> {
+  if (args.wanted) {
+    for (const [i, scope] of args.scopes.entries()) {
+      const thread = await resumeStoredThread({
+        // Earlier scopes are tried without the fallback line: only the last miss is news.
+        quietMiss: i < args.scopes.length - 1,
+        store: args.store,
+        server: args.server,
+        codexHome: args.codexHome,
+        tempDir: args.tempDir,
+        key: threadKey(args.repo, scope, args.wanted),
+        threadId: args.wanted,
+        options: args.options,
+      });
+      if (thread) return { thread, resumed: true };
+    }
+  } else {
+    core.info(args.why);
+  }
+  return { thread: await args.server.startThread({ ...args.options, ...args.fresh }), resumed: false };
 }
