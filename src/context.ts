@@ -1,4 +1,5 @@
 // What every job gets from main.ts: inputs, the event, GitHub, codex, and a way to open the app-server.
+import type { RunBudget } from './codex/budget.js';
 import type { CodexSession } from './codex/session.js';
 import type { GitHub } from './github/octokit.js';
 import type { ThreadStore } from './conversation/thread-store.js';
@@ -45,6 +46,8 @@ export interface RunContext {
   currentRunId: number | undefined;
   /** Where threads are kept between runs (the Actions cache); undefined when the runner has no cache service. */
   threadStore: ThreadStore | undefined;
+  /** The run's token and turn budget (max-tokens, max-turns), shared by every app-server of the run. */
+  budget: RunBudget;
   /** Opens the run's one app-server (in inputs.workingDirectory). The caller closes it. */
   openSession(request?: SessionRequest): Promise<CodexSession>;
 }

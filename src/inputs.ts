@@ -4,6 +4,7 @@ import * as core from '@actions/core';
 import { z } from 'zod';
 import { CODEX_VERSION } from './codex/install.js';
 import { API_STYLES, gatewayFor, type Gateway } from './codex/gateway.js';
+import type { Prices } from './codex/budget.js';
 import { mcpEnvNames, mcpSecrets, mcpServersSpec, resolveMcpServers, type McpServer } from './codex/mcp-servers.js';
 
 export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
@@ -30,6 +31,12 @@ export interface Inputs {
   openaiBaseUrl: string;
   /** How the model proxy authenticates upstream (`openai-api-style`, `openai-api-version`). */
   openaiGateway: Gateway;
+  /** Tokens (input + output) the whole run may use (`max-tokens`); undefined: no limit. */
+  maxTokens: number | undefined;
+  /** Turns the whole run may start (`max-turns`); undefined: no limit. */
+  maxTurns: number | undefined;
+  /** USD per million tokens (`price-per-million`), for the estimated cost in the job summary. */
+  pricePerMillion: Prices | undefined;
   /** MCP servers for the agent (`mcp-servers`), their secrets resolved from the step's environment. */
   mcpServers: McpServer[];
   /** The contents of a ChatGPT-login auth.json; a JSON object when given. */
@@ -72,6 +79,10 @@ export interface Inputs {
   openUnverified: boolean;
   allowForks: boolean;
   triggerPhrase: string;
+  /** Review only what changed since the last fully reviewed commit (when GitHub can tell). */
+  incremental: boolean;
+  /** Resolve review threads of earlier findings the new commits address. */
+  resolveThreads: boolean;
   allowUsers: string[];
   allowBots: string[];
   /** A thread id of an earlier run to continue (its stored rollout is restored from the runner's cache). */
@@ -274,6 +285,16 @@ const inputFields = {
   'codex-path': z.string().optional(),
   'codex-config': codexConfig,
   'mcp-servers': mcpServers,
+  'max-tokens': integer(1, 1_000_000_000).optional(),
+  'max-turns': integer(1, 1000).optional(),
+  'price-per-million': z
+    .string()
+    .regex(/^\d+(\.\d+)?\/\d+(\.\d+)?\/\d+(\.\d+)?$/, { error: 'expected input/cached/output prices in USD per million tokens, like 1.25/0.125/10' })
+    .transform((v): Prices => {
+      const [input, cached, output] = v.split('/').map(Number) as [number, number, number];
+      return { input, cached, output };
+    })
+    .optional(),
   sandbox: oneOf(SANDBOX_MODES).optional(),
   'approval-policy': oneOf(APPROVAL_POLICIES)
     .transform((v): ApprovalPolicy => {
@@ -335,6 +356,8 @@ const inputFields = {
   'open-unverified': boolean().default(false),
   'allow-forks': boolean().default(false),
   'trigger-phrase': z.string().default('@codex'),
+  incremental: boolean().default(true),
+  'resolve-threads': boolean().default(true),
   'allow-users': loginList(),
   'allow-bots': loginList(),
   'resume-thread': z
@@ -392,6 +415,9 @@ const inputsSchema = z
       openaiBaseUrl: raw['openai-base-url'],
       openaiGateway: gatewayFor(raw['openai-base-url'], raw['openai-api-style'], raw['openai-api-version']),
       mcpServers: resolveMcpServers(raw['mcp-servers'], raw.env.all),
+      maxTokens: raw['max-tokens'],
+      maxTurns: raw['max-turns'],
+      pricePerMillion: raw['price-per-million'],
       codexAuthJson: raw['codex-auth-json'],
       model: raw.model,
       effort: raw.effort,
@@ -424,6 +450,8 @@ const inputsSchema = z
       openUnverified: raw['open-unverified'],
       allowForks: raw['allow-forks'],
       triggerPhrase: raw['trigger-phrase'],
+      incremental: raw.incremental,
+      resolveThreads: raw['resolve-threads'],
       allowUsers: raw['allow-users'],
       allowBots: raw['allow-bots'],
       resumeThread: raw['resume-thread'],

@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import * as core from '@actions/core';
 import { approvalsSummary } from './codex/approvals.js';
+import { budgetSummary } from './codex/budget.js';
 import { installCodex, type InstalledCodex } from './codex/install.js';
 import { agentEnvironment } from './codex/environment.js';
 import { prepareSandbox, SandboxUnavailableError } from './codex/sandbox.js';
@@ -52,7 +53,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       await restoreCredentials();
     }
     // Review and fix alike: what the agent asked to do and who decided, next to the job's own summary.
-    outcome = { ...outcome, summary: outcome.summary + approvalsSummary(sessions.flatMap((s) => s.approvals)) };
+    outcome = { ...outcome, summary: outcome.summary + approvalsSummary(sessions.flatMap((s) => s.approvals)) + budgetSummary(ctx.budget, inputs.pricePerMillion) };
     const sandboxFailure = sessions.map((s) => s.server.sandboxFailure).find(Boolean);
     if (sandboxFailure && inputs.sandbox !== 'danger-full-access') {
       outcome = { ...outcome, conclusion: 'failure', failure: new SandboxUnavailableError(sandboxFailure).message };

@@ -8,6 +8,10 @@ import type { Inputs } from './inputs.js';
 export interface ReviewTarget {
   prNumbers: number[];
   explicit: boolean;
+  /** The trigger comment asked for a full review (`@codex full`), whatever `incremental` says. */
+  full?: boolean;
+  /** The comment that asked for this review, acknowledged with a 👀 reaction. */
+  triggerCommentId?: number;
 }
 
 /** Which failing run to fix, and where the action runs relative to it. */
@@ -123,5 +127,14 @@ function commentPlan(inputs: Inputs, event: WorkflowEvent): Plan {
   // "@codex fix …" asks for a change on the pull request's branch instead of a review.
   const fix = comment.id ? fixFromIssueComment(inputs, { id: comment.id, body: comment.body, login: comment.user.login, htmlUrl: comment.html_url }, issue.number) : undefined;
   if (fix) return { job: 'converse', target: fix };
-  return { job: 'review', target: { prNumbers: [issue.number], explicit: true } };
+  const target: ReviewTarget = { prNumbers: [issue.number], explicit: true };
+  if (asksForFull(comment.body, inputs.triggerPhrase)) target.full = true;
+  if (comment.id !== undefined) target.triggerCommentId = comment.id;
+  return { job: 'review', target };
+}
+
+/** True when the phrase is followed by the word `full` ("@codex full"): a full review, not an incremental one. */
+export function asksForFull(body: string, phrase: string): boolean {
+  const escaped = phrase.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`${escaped}\\s+full\\b`, 'i').test(body);
 }

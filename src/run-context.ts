@@ -1,6 +1,7 @@
 // Builds the RunContext every job receives, from the inputs, the event and the runner's environment.
 import { tmpdir } from 'node:os';
 import type { InstalledCodex } from './codex/install.js';
+import { RunBudget } from './codex/budget.js';
 import { mcpConfigOverrides } from './codex/mcp-servers.js';
 import { openSession, type CodexSession } from './codex/session.js';
 import type { RunContext, WorkflowEvent } from './context.js';
@@ -28,11 +29,13 @@ export function createRunContext(parts: RunContextParts): RunContext {
   const { inputs, env, secrets, codex, sessions } = parts;
   const [owner = '', repo = ''] = (env.GITHUB_REPOSITORY ?? '').split('/');
   const tempDir = tempDirOf(env);
+  const budget = new RunBudget({ maxTokens: inputs.maxTokens, maxTurns: inputs.maxTurns });
   return {
+    budget,
     inputs,
     repo: { owner, repo },
     event: parts.event,
-    github: createOctokit(inputs.githubToken!, { baseUrl: env.GITHUB_API_URL }),
+    github: createOctokit(inputs.githubToken!, { baseUrl: env.GITHUB_API_URL, graphqlUrl: env.GITHUB_GRAPHQL_URL }),
     githubToken: inputs.githubToken,
     codex,
     secrets,
@@ -52,6 +55,7 @@ export function createRunContext(parts: RunContextParts): RunContext {
         authJson: inputs.codexAuthJson,
         model: inputs.model,
         configOverrides: [...inputs.codexConfig, ...mcpConfigOverrides(inputs.mcpServers)],
+        budget,
         secrets,
         env,
         extraToml: request.extraToml,

@@ -108,7 +108,7 @@ const botReplies = () => fake.reviewComments.filter((c) => c.in_reply_to_id !== 
 test('"@codex fix" in a finding\'s thread pushes one verified commit onto the head branch and replies with its link', async () => {
   const pr = addPr();
   const findingComment = await reviewFirst(pr);
-  const ask = fake.addReviewReply({ inReplyTo: findingComment.id, body: '@codex fix default to 10', user: { login: 'alice', type: 'User' }, authorAssociation: 'MEMBER' });
+  const ask = fake.addReviewReply(findingComment.id, '@codex fix default to 10', { login: 'alice', type: 'User' }, 'MEMBER');
   const outcome = await converse(reviewCommentEvent(ask, pr));
 
   expect(outcome).toMatchObject({ conclusion: 'success', outputs: { verified: 'true', 'fix-branch': 'feature' } });
@@ -137,7 +137,7 @@ test('"@codex fix" in a finding\'s thread pushes one verified commit onto the he
 test('on a fork\'s pull request, "@codex fix" in a thread replies with a suggestion and pushes nothing', async () => {
   const pr = addPr('someone/demo');
   const findingComment = await reviewFirst(pr);
-  const ask = fake.addReviewReply({ inReplyTo: findingComment.id, body: '@codex fix', user: { login: 'alice', type: 'User' }, authorAssociation: 'MEMBER' });
+  const ask = fake.addReviewReply(findingComment.id, '@codex fix', { login: 'alice', type: 'User' }, 'MEMBER');
   const outcome = await converse(reviewCommentEvent(ask, pr));
 
   expect(outcome.conclusion).toBe('suggested');

@@ -45,6 +45,8 @@ test("the action's own replies are skipped by the plan, whoever may otherwise as
     },
   });
   expect(planReviewComment(inputs, event(`An answer.\n\n${REPLY_MARKER}`))).toEqual({ job: 'skip', reason: "The comment is one of this action's own replies." });
+  expect(planReviewComment(inputs, event('Addressed in 1234567.\n\n<!-- codex-ci-action:addressed -->')).job).toBe('skip');
+  expect(planReviewComment(inputs, event('**High: x**\n\n<!-- codex-ci-action:fp:0123456789abcdef -->')).job).toBe('skip');
   // Without the marker the allowed bot may ask (allow-bots is the user's choice).
   expect(planReviewComment(inputs, event('@codex fix it')).job).toBe('converse');
 });

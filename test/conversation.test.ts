@@ -128,12 +128,7 @@ test('a reply to a finding is answered in its thread, continuing the review fork
     }
   }
 
-  const question = fake.addReviewReply({
-    inReplyTo: findingComment.id,
-    body: 'Why is this a problem? LIMIT is always set by our deploy.',
-    user: { login: 'alice', type: 'User' },
-    authorAssociation: 'COLLABORATOR',
-  });
+  const question = fake.addReviewReply(findingComment.id, 'Why is this a problem? LIMIT is always set by our deploy.', { login: 'alice', type: 'User' }, 'COLLABORATOR');
   const { outcome } = await converse(reviewCommentEvent(question, pr));
 
   expect(outcome).toMatchObject({ conclusion: 'answered', outputs: { 'thread-id': forkId } });
@@ -158,7 +153,7 @@ test('a reply to a finding is answered in its thread, continuing the review fork
 
 test('without a stored thread the answer starts a fresh thread with the same context, and says so', async () => {
   const findingComment = await reviewFirst();
-  const question = fake.addReviewReply({ inReplyTo: findingComment.id, body: 'Is this real?', user: { login: 'alice', type: 'User' }, authorAssociation: 'OWNER' });
+  const question = fake.addReviewReply(findingComment.id, 'Is this real?', { login: 'alice', type: 'User' }, 'OWNER');
   const empty = new DirectoryStore(await mkdtemp(join(tmpdir(), 'empty-store-')));
   const { outcome } = await converse(reviewCommentEvent(question, pr), empty);
 
@@ -175,7 +170,7 @@ test('without a stored thread the answer starts a fresh thread with the same con
 test('a reply from a user without access is ignored: no model call, no answer', async () => {
   const findingComment = await reviewFirst();
   const before = model.responseRequests.length;
-  const question = fake.addReviewReply({ inReplyTo: findingComment.id, body: '@codex explain', user: { login: 'mallory', type: 'User' }, authorAssociation: 'CONTRIBUTOR' });
+  const question = fake.addReviewReply(findingComment.id, '@codex explain', { login: 'mallory', type: 'User' }, 'CONTRIBUTOR');
   const { plan } = await converse(reviewCommentEvent(question, pr));
   expect(plan).toEqual({ job: 'skip', reason: "@mallory may not ask Codex (not a collaborator and not in 'allow-users')." });
   expect(model.responseRequests).toHaveLength(before);
@@ -184,7 +179,7 @@ test('a reply from a user without access is ignored: no model call, no answer', 
 
 test("the action's own reply never triggers another answer, even when its bot is in allow-bots", async () => {
   const findingComment = await reviewFirst();
-  const question = fake.addReviewReply({ inReplyTo: findingComment.id, body: 'Why?', user: { login: 'alice', type: 'User' }, authorAssociation: 'MEMBER' });
+  const question = fake.addReviewReply(findingComment.id, 'Why?', { login: 'alice', type: 'User' }, 'MEMBER');
   await converse(reviewCommentEvent(question, pr));
   expect(replies()).toHaveLength(1);
   const before = model.responseRequests.length;
@@ -201,18 +196,18 @@ test("the action's own reply never triggers another answer, even when its bot is
 
 test('edits are ignored, and a reply in a thread the action did not start is answered only when it mentions the trigger', async () => {
   const findingComment = await reviewFirst();
-  const question = fake.addReviewReply({ inReplyTo: findingComment.id, body: 'Why?', user: { login: 'alice', type: 'User' }, authorAssociation: 'MEMBER' });
+  const question = fake.addReviewReply(findingComment.id, 'Why?', { login: 'alice', type: 'User' }, 'MEMBER');
   expect((await converse(reviewCommentEvent(question, pr, 'edited'))).plan).toEqual({ job: 'skip', reason: 'The review comment was edited, not created.' });
 
   // A human's own review thread.
   const human = { ...findingComment, id: 5001, body: 'Should this be cached?', user: { login: 'bob', type: 'User' }, author_association: 'MEMBER' };
   fake.reviewComments.push(human);
-  const reply = fake.addReviewReply({ inReplyTo: human.id, body: 'I think so.', user: { login: 'alice', type: 'User' }, authorAssociation: 'MEMBER' });
+  const reply = fake.addReviewReply(human.id, 'I think so.', { login: 'alice', type: 'User' }, 'MEMBER');
   const quiet = await converse(reviewCommentEvent(reply, pr));
   expect(quiet.outcome?.conclusion).toBe('skipped');
   expect(answerRequests()).toHaveLength(0);
 
-  const asked = fake.addReviewReply({ inReplyTo: human.id, body: '@codex what do you think?', user: { login: 'alice', type: 'User' }, authorAssociation: 'MEMBER' });
+  const asked = fake.addReviewReply(human.id, '@codex what do you think?', { login: 'alice', type: 'User' }, 'MEMBER');
   const answered = await converse(reviewCommentEvent(asked, pr));
   expect(answered.outcome?.conclusion).toBe('answered');
   const prompt = lastUserText(answerRequests()[0]!);
@@ -227,7 +222,7 @@ test("resume-thread continues the review's base thread (its thread-id output) wh
   expect(reviewThreadId).toMatch(/^[0-9a-f-]{36}$/);
   const human = { ...findingComment, id: 5002, body: 'A question of my own.', user: { login: 'bob', type: 'User' }, author_association: 'MEMBER' };
   fake.reviewComments.push(human);
-  const asked = fake.addReviewReply({ inReplyTo: human.id, body: '@codex does this follow our conventions?', user: { login: 'bob', type: 'User' }, authorAssociation: 'MEMBER' });
+  const asked = fake.addReviewReply(human.id, '@codex does this follow our conventions?', { login: 'bob', type: 'User' }, 'MEMBER');
   const { outcome } = await converse(reviewCommentEvent(asked, pr), undefined, { 'resume-thread': reviewThreadId });
 
   expect(outcome).toMatchObject({ conclusion: 'answered', outputs: { 'thread-id': reviewThreadId } });

@@ -202,8 +202,15 @@ test('a PR too big for one chunk is reviewed in forks of the base thread that ov
     { filename: 'src/big.ts', status: 'modified', patch: bigPatch },
     { filename: 'src/c.ts', status: 'added', patch: addedPatch(lines('gamma', 20)) },
   ]);
+  // The first chunk request is held until a second one arrives, so two forks that run at once are seen in flight
+  // together however slow the machine is; forks run one after another would leave it waiting out the 20 s.
+  let arrived = 0;
+  let release: () => void = () => {};
+  const second = new Promise<void>((resolve) => (release = resolve));
   scriptReviewModel(model, {
-    chunk: (req) => {
+    chunk: async (req) => {
+      if (++arrived >= 2) release();
+      await Promise.race([second, new Promise((resolve) => setTimeout(resolve, 20_000).unref())]);
       const file = /This chunk covers \(untrusted names\):\n`{3,}\n([^\n]+)\n/.exec(lastUserText(req))![1]!;
       return findingsReply([finding({ path: file, line: 5, severity: 'low', title: `Issue in ${file}` })], `Summary of ${file}.`, 400);
     },
@@ -255,7 +262,8 @@ test('a second run on the same commit posts no duplicate comments and edits the 
   expect(fake.reviewComments).toHaveLength(1);
   expect(stickies()).toHaveLength(1);
   expect(stickies()[0]!.id).toBe(stickyId);
-  expect(fake.requestsTo('PATCH', '/repos/:owner/:repo/issues/comments/:id')).toHaveLength(1);
+  // One comment, edited in place (live progress, then the result), never a second one.
+  expect(fake.requestsTo('POST', '/repos/:owner/:repo/issues/:n/comments')).toHaveLength(1);
   expect(stickies()[0]!.body).toContain('Nothing new to post');
   // The findings still describe the commit, and the review output is empty: nothing was posted.
   expect(second.outputs['findings-count']).toBe(first.outputs['findings-count']);
@@ -516,7 +524,10 @@ test('a GitHub failure on one PR of a batch is that PR\'s failure: the others ar
   expect(outcome.failure).toMatch(/GitHub did not take the review of #25 \(Not Found\)/);
   expect(outcome.summary).toContain('### Pull request #25');
   expect(outcome.summary).toContain('Problem in src/b.ts');
-  expect(stickies()).toHaveLength(1);
+  // #24's status holds its result; #25's says what failed (never "in progress", never silent).
+  expect(stickies()).toHaveLength(2);
+  expect(stickies().find((c) => c.issue_url.endsWith('/24'))!.body).toContain('## Codex review summary');
+  expect(stickies().find((c) => c.issue_url.endsWith('/25'))!.body).toMatch(/Codex review: failed[\s\S]*GitHub failed while posting the review \(Not Found\)/);
 });
 
 test('gathers the PRs of a batch at once', async () => {

@@ -3,6 +3,7 @@ import { execa, type ResultPromise } from 'execa';
 import { z } from 'zod';
 import { approvalLogLine, describeAction, recordOfAutoReview, type ApprovalRecord } from './approvals.js';
 import { AsyncQueue } from './async-queue.js';
+import type { RunBudget } from './budget.js';
 import {
   APPROVAL_REQUESTS,
   AUTO_REVIEW_NOTIFICATIONS,
@@ -70,6 +71,8 @@ export interface AppServerOptions {
   configOverrides?: string[];
   /** Answers approval requests; the default declines them. */
   onApproval?: ApprovalHandler;
+  /** The run's token and turn budget, shared by every thread (and every app-server) of the run. */
+  budget?: RunBudget;
   /** Told of every approval decision, the auto-reviewer's and the handler's, as it is made (it is also logged). */
   onApprovalDecision?: (record: ApprovalRecord) => void;
   logger?: Logger;
@@ -101,6 +104,8 @@ export interface TurnOptions {
   model?: string;
   /** The turn is interrupted after this long. */
   timeoutMs?: number;
+  /** Which part of the job the turn belongs to (base, chunks, fix attempts …), for tokens per phase. */
+  phase?: string;
 }
 
 /** Token counts of one turn. */
@@ -135,11 +140,17 @@ const STDERR_TAIL_BYTES = 4096;
 export interface TurnStream extends AsyncIterable<TurnEvent> {
   readonly threadId: string;
   readonly timedOut: boolean;
+  /** Why the run's budget interrupted the turn, when it did. */
+  readonly budgetStopped?: string;
 }
 
 interface ActiveTurn {
   queue: AsyncQueue<TurnEvent>;
   timedOut: boolean;
+  phase?: string;
+  turnId?: string;
+  /** Why the run's budget interrupted this turn. */
+  budgetStopped?: string;
 }
 
 /** A running app-server: one per action run, serving many threads. */
@@ -169,6 +180,7 @@ export class AppServer {
       for (const line of text.split('\n')) if (line.trim()) this.log.debug(`codex: ${line}`);
     });
     rpc.onNotification((method, params) => this.onNotification(method, params));
+    options.budget?.onReached((reason) => this.stopForBudget(reason));
     rpc.onRequest((method, params) => this.onServerRequest(method, params));
   }
 
@@ -230,13 +242,16 @@ export class AppServer {
 
   /** Starts a turn and returns its event stream, which ends after `turn/completed`. */
   streamTurn(threadId: string, prompt: string, options: TurnOptions = {}): TurnStream {
-    const active: ActiveTurn = { queue: new AsyncQueue<TurnEvent>(), timedOut: false };
+    const active: ActiveTurn = { queue: new AsyncQueue<TurnEvent>(), timedOut: false, phase: options.phase };
     // The turn starts (and is registered) when the stream is first read, so an unread stream holds nothing.
     const events = this.turnEvents(threadId, prompt, options, active);
     return {
       threadId,
       get timedOut() {
         return active.timedOut;
+      },
+      get budgetStopped() {
+        return active.budgetStopped;
       },
       [Symbol.asyncIterator]: () => events,
     };
@@ -292,7 +307,8 @@ export class AppServer {
       items,
       usage,
       timing: { startedAt, durationMs: Date.now() - startedAt },
-      error,
+      // A turn the budget interrupted says so, instead of a bare 'interrupted'.
+      error: stream.budgetStopped && status !== 'completed' ? `stopped by the budget: ${stream.budgetStopped}` : error,
       timedOut: stream.timedOut,
     };
   }
@@ -358,6 +374,7 @@ export class AppServer {
   ): AsyncGenerator<TurnEvent> {
     if (this.turns.has(threadId)) throw new Error(`Thread ${threadId} already has a turn running.`);
     if (this.exited) throw this.exited;
+    this.options.budget?.startTurn();
     this.turns.set(threadId, active);
     let timer: NodeJS.Timeout | undefined;
     let killTimer: NodeJS.Timeout | undefined;
@@ -393,6 +410,9 @@ export class AppServer {
         ),
       );
       turnId = started.turn.id;
+      active.turnId = turnId;
+      // The budget ran out while turn/start was on its way: this turn stops at once too.
+      if (active.budgetStopped) this.interruptTurn(threadId, turnId).catch((e: Error) => this.log.debug(`interrupt failed: ${e.message}`));
       const ownTurn = turnId;
       for await (const event of active.queue) {
         // A late event of an earlier turn on this thread (one that was interrupted) is not this turn's.
@@ -425,7 +445,20 @@ export class AppServer {
     }
     const threadId = (parsed.data as { threadId: string }).threadId;
     if (method === 'item/completed') this.noticeSandboxFailure((parsed.data as { item: ThreadItem }).item);
+    if (method === 'thread/tokenUsage/updated' && this.options.budget) {
+      const last = (parsed.data as { tokenUsage: { last: { inputTokens: number; cachedInputTokens: number; outputTokens: number } } }).tokenUsage.last;
+      this.options.budget.add(this.turns.get(threadId)?.phase ?? 'other', last);
+    }
     this.turns.get(threadId)?.queue.push({ method, params: parsed.data } as TurnEvent);
+  }
+
+  // max-tokens reached: every running turn is interrupted; what it completed so far stays with its caller.
+  private stopForBudget(reason: string): void {
+    this.log.warning(`Stopping: ${reason}. Running turns are interrupted and no new turn starts.`);
+    for (const [threadId, active] of this.turns) {
+      active.budgetStopped = reason;
+      if (active.turnId) this.interruptTurn(threadId, active.turnId).catch((e: Error) => this.log.debug(`interrupt failed: ${e.message}`));
+    }
   }
 
   // The auto-reviewer decides inside the app-server; the action only reports what it decided, as it happens.

@@ -3,6 +3,7 @@ import { rm } from 'node:fs/promises';
 import * as core from '@actions/core';
 import { AppServer, type ApprovalHandler } from './app-server.js';
 import type { ApprovalRecord } from './approvals.js';
+import type { RunBudget } from './budget.js';
 import { createCodexHome } from './codex-home.js';
 import { agentEnvironment } from './environment.js';
 import type { Gateway } from './gateway.js';
@@ -30,6 +31,7 @@ export interface SessionOptions {
   extraToml?: string[];
   requestRetries?: number;
   onApproval?: ApprovalHandler;
+  budget?: RunBudget;
 }
 
 /** The app-server of one run and what must be torn down with it. */
@@ -63,6 +65,7 @@ export async function openSession(options: SessionOptions): Promise<CodexSession
       configOverrides: options.configOverrides,
       onApproval: options.onApproval,
       onApprovalDecision: (record) => approvals.push(record),
+      budget: options.budget,
       logger: core,
     });
     return {

@@ -21,9 +21,12 @@ export function threadIdIn(body: string): string | undefined {
   return THREAD_LINE.exec(line)?.[1];
 }
 
-/** True when a body ends with this action's reply marker. */
+/**
+ * True when a body ends with one of this action's markers: its answers, its findings (whose comments fire the
+ * event too when the token is an app's), its "Addressed in" replies. The loop guard skips them all.
+ */
 export function isOwnReply(body: string): boolean {
-  return body.trimEnd().endsWith(REPLY_MARKER);
+  return /<!-- codex-ci-action:[a-z]+(?::[^\n]*)? -->$/.test(body.trimEnd());
 }
 
 /** Model or user text must not forge this action's markers, which are HTML comments. */

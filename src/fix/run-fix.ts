@@ -145,7 +145,7 @@ export async function runFix(ctx: RunContext, target: FixTarget): Promise<JobOut
       thread,
       firstPrompt: firstPrompt({ run, failure, testCommand, userPrompt, maxAttempts: inputs.maxAttempts, headMismatch }),
       maxAttempts: inputs.maxAttempts,
-      turnOptions: { timeoutMs, effort: inputs.effort },
+      turnOptions: { timeoutMs, effort: inputs.effort, phase: 'fix attempts' },
       revertProtected: () => revertProtectedPaths(git, baseSha),
       runTests,
       secrets: ctx.secrets,
@@ -240,7 +240,9 @@ async function finish(ctx: RunContext, git: Git, input: FinishInput): Promise<Jo
     'The job summary has the diagnosis and the last output.';
 
   if (result.agentError) {
-    return outcome('failure', { kind: 'none', reason: `Nothing was delivered: ${result.agentError}` }, result.agentError);
+    // Stopped by max-tokens / max-turns: not a failure of the agent, but nothing verified to deliver either.
+    const conclusion = ctx.budget.reached ? 'incomplete' : 'failure';
+    return outcome(conclusion, { kind: 'none', reason: `Nothing was delivered: ${result.agentError}` }, result.agentError);
   }
   if (files.length === 0) {
     const reason = 'The agent changed no files, so there is nothing to deliver.';

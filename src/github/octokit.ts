@@ -1,4 +1,4 @@
-// The one place the action builds its GitHub client: REST + pagination, 5xx retries and rate-limit throttling.
+// The one place the action builds its GitHub client: REST + pagination + GraphQL, 5xx retries and rate-limit throttling.
 import * as core from '@actions/core';
 import { retry } from '@octokit/plugin-retry';
 import { throttling, type ThrottlingOptions } from '@octokit/plugin-throttling';
@@ -13,6 +13,11 @@ export type GitHub = InstanceType<typeof PluggedOctokit>;
 export interface CreateOctokitOptions {
   /** REST root; defaults to GITHUB_API_URL so GitHub Enterprise Server works, else https://api.github.com. */
   baseUrl?: string;
+  /**
+   * GraphQL endpoint; defaults to GITHUB_GRAPHQL_URL when baseUrl is not given either (the runner sets it, e.g.
+   * https://HOST/api/graphql on GitHub Enterprise Server), else Octokit's own choice from baseUrl.
+   */
+  graphqlUrl?: string;
   /** Prefix of the User-Agent header (Octokit appends its own). */
   userAgent?: string;
   /**
@@ -50,7 +55,7 @@ export function createOctokit(token: string, opts: CreateOctokitOptions = {}): G
     throttle.write = pacedGroup(1 * unit) as unknown as NonNullable<ThrottlingOptions['write']>;
     throttle.notifications = pacedGroup(3 * unit) as unknown as NonNullable<ThrottlingOptions['notifications']>;
   }
-  return new PluggedOctokit({
+  const octokit = new PluggedOctokit({
     auth: token,
     baseUrl: stripTrailingSlash(opts.baseUrl ?? process.env.GITHUB_API_URL ?? 'https://api.github.com'),
     userAgent: opts.userAgent ?? 'codex-ci-action',
@@ -67,6 +72,16 @@ export function createOctokit(token: string, opts: CreateOctokitOptions = {}): G
       error: (message: string) => core.debug(message),
     },
   });
+  // An explicit baseUrl without a graphqlUrl means "that server": the environment's endpoint may be another one.
+  const graphqlUrl = opts.graphqlUrl ?? (opts.baseUrl === undefined ? process.env.GITHUB_GRAPHQL_URL : undefined);
+  if (graphqlUrl) {
+    // Octokit derives the GraphQL URL from baseUrl (and rewrites it when baseUrl ends in /api/v3), so an explicit
+    // endpoint needs both: an absolute url, and a baseUrl its GHES rewrite does not match. Hooks (auth, retry,
+    // throttling) are kept by defaults().
+    const url = stripTrailingSlash(graphqlUrl);
+    octokit.graphql = octokit.graphql.defaults({ baseUrl: url, url });
+  }
+  return octokit;
 }
 
 function shouldRetryRateLimit(

@@ -37,6 +37,7 @@ const reviewCommentSchema = z.array(
     path: z.string().optional(),
     line: z.number().nullable().optional(),
     side: z.string().nullable().optional(),
+    in_reply_to_id: z.number().optional(),
     user: userSchema,
   }),
 );
@@ -48,6 +49,8 @@ export interface PostedReviewComment {
   path: string | undefined;
   line: number | null;
   side: string | undefined;
+  /** Set on a reply: the id of the thread's first comment. */
+  inReplyTo: number | undefined;
   user: Author;
 }
 
@@ -60,6 +63,7 @@ export async function listReviewComments(github: GitHub, repo: Repo, pullNumber:
     path: c.path,
     line: c.line ?? null,
     side: c.side ?? undefined,
+    inReplyTo: c.in_reply_to_id,
     user: c.user ?? null,
   }));
 }

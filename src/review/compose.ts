@@ -15,7 +15,7 @@ export const SUMMARY_MARKER = '<!-- codex-ci-action:summary -->';
 // GitHub rejects bodies over 65,536 characters.
 const MAX_BODY_CHARS = 60_000;
 
-const LABEL: Record<Severity, string> = {
+export const LABEL: Record<Severity, string> = {
   critical: '🔴 Critical',
   high: '🟠 High',
   medium: '🟡 Medium',
@@ -124,6 +124,16 @@ export function commentBody(f: Keyed, side: 'RIGHT' | 'LEFT'): string {
   // The marker goes after the cut and is the last line, so even a cut-short comment is recognised by the next run.
   const thread = f.threadId ? `${threadMarker(f.threadId)}\n` : '';
   return `${limit(parts.filter((p) => p !== '').join('\n\n'))}\n\n${thread}${fingerprintMarker(f.fp)}`;
+}
+
+/** Severity and title from the first line of an inline comment this action posted (see commentBody). */
+export function parseCommentHeading(body: string): { severity: Severity; title: string } | undefined {
+  const first = body.split('\n', 1)[0] ?? '';
+  for (const s of SEVERITIES) {
+    const prefix = `**${LABEL[s]}: `;
+    if (first.startsWith(prefix) && first.endsWith('**')) return { severity: s, title: first.slice(prefix.length, -2) };
+  }
+  return undefined;
 }
 
 /** `path:line` (or `path:start-line`) of a finding; LEFT lines are marked as lines of the old version. */
@@ -238,7 +248,7 @@ export function countBySeverity(findings: readonly Pick<Finding, 'severity'>[]):
 }
 
 /** Model text must not be able to forge this action's hidden markers, which are HTML comments. */
-function safe(text: string): string {
+export function safe(text: string): string {
   return text.replace(/<!--/g, '&lt;!--');
 }
 
@@ -251,10 +261,10 @@ function safeCode(text: string): string {
   return text.replace(/<!--(\s*codex-ci-action)/gi, '<!-\u200b-$1');
 }
 
-function oneLine(text: string): string {
+export function oneLine(text: string): string {
   return safe(text).replace(/\s+/g, ' ').trim();
 }
 
-function limit(text: string): string {
+export function limit(text: string): string {
   return text.length > MAX_BODY_CHARS ? `${text.slice(0, MAX_BODY_CHARS)}\n\n… (cut short: GitHub limits the length of a comment)` : text;
 }

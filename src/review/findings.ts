@@ -29,8 +29,12 @@ export const chunkReviewSchema = z.object({
   findings: z.array(findingSchema),
 });
 
+/** An incremental chunk's reply also names the earlier findings the new changes address (by their ids). */
+export const incrementalReviewSchema = chunkReviewSchema.extend({ addressed: z.array(z.string()) });
+
 export type Finding = z.infer<typeof findingSchema>;
-export type ChunkReview = z.infer<typeof chunkReviewSchema>;
+/** A chunk's reply; `addressed` only in incremental turns that were shown earlier findings. */
+export type ChunkReview = z.infer<typeof chunkReviewSchema> & { addressed?: string[] };
 
 const nullable = (type: string) => ({ type: [type, 'null'] });
 
@@ -65,6 +69,20 @@ export const CHUNK_REVIEW_JSON_SCHEMA = {
           },
         },
       },
+    },
+  },
+} as const;
+
+/** The chunk schema plus `addressed`, for incremental turns that are shown earlier findings. */
+export const INCREMENTAL_REVIEW_JSON_SCHEMA = {
+  ...CHUNK_REVIEW_JSON_SCHEMA,
+  required: [...CHUNK_REVIEW_JSON_SCHEMA.required, 'addressed'],
+  properties: {
+    ...CHUNK_REVIEW_JSON_SCHEMA.properties,
+    addressed: {
+      type: 'array',
+      items: { type: 'string' },
+      description: 'Ids of the earlier findings listed in the prompt that these changes fix; empty when none or unsure.',
     },
   },
 } as const;
@@ -113,7 +131,10 @@ export function fingerprintsIn(text: string): string[] | undefined {
 }
 
 /** Parses a model reply (JSON, maybe inside a ``` fence) into a ChunkReview, or says what is wrong with it. */
-export function parseChunkReview(text: string | null): { ok: true; review: ChunkReview } | { ok: false; error: string } {
+export function parseChunkReview(
+  text: string | null,
+  schema: typeof chunkReviewSchema | typeof incrementalReviewSchema = chunkReviewSchema,
+): { ok: true; review: ChunkReview } | { ok: false; error: string } {
   if (text === null || text.trim() === '') return { ok: false, error: 'The reply was empty.' };
   const unfenced = text.trim().replace(/^```(?:json)?\s*\n([\s\S]*?)\n```$/, '$1');
   let json: unknown;
@@ -122,7 +143,7 @@ export function parseChunkReview(text: string | null): { ok: true; review: Chunk
   } catch (error) {
     return { ok: false, error: `The reply is not valid JSON (${(error as Error).message}).` };
   }
-  const parsed = chunkReviewSchema.safeParse(json);
+  const parsed = schema.safeParse(json);
   if (!parsed.success) return { ok: false, error: z.prettifyError(parsed.error) };
   return { ok: true, review: parsed.data };
 }

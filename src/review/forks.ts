@@ -2,7 +2,15 @@
 import type { Thread, ThreadOptions, TurnOptions } from '../codex/app-server.js';
 import type { PullRequest } from '../github/pulls.js';
 import type { Chunk } from './chunks.js';
-import { CHUNK_REVIEW_JSON_SCHEMA, parseChunkReview, type ChunkReview } from './findings.js';
+import type { EarlierFinding } from './earlier.js';
+import {
+  CHUNK_REVIEW_JSON_SCHEMA,
+  chunkReviewSchema,
+  INCREMENTAL_REVIEW_JSON_SCHEMA,
+  incrementalReviewSchema,
+  parseChunkReview,
+  type ChunkReview,
+} from './findings.js';
 import { mapLimit } from './limit.js';
 import { chunkPrompt, retryPrompt } from './prompts.js';
 
@@ -30,6 +38,8 @@ export interface ChunkTask {
   allPaths: readonly string[];
   chunk: Chunk;
   chunkCount: number;
+  /** Set when only the changes since `from` are reviewed; `earlier` are the open findings on the chunk's files. */
+  incremental?: { from: string; earlier: readonly EarlierFinding[] };
 }
 
 /** How a chunk's review went: its findings, or why it has none. */
@@ -61,7 +71,10 @@ async function reviewChunk(base: Thread, task: ChunkTask, options: ForkOptions):
   let usage = ZERO_USAGE;
   let attempts = 0;
   let threadId: string | null = null;
-  const turn: TurnOptions = { ...options.turn, outputSchema: CHUNK_REVIEW_JSON_SCHEMA };
+  // Earlier findings shown to the model come back as `addressed`: a schema of their own, the plain one otherwise.
+  const withEarlier = (task.incremental?.earlier.length ?? 0) > 0;
+  const turn: TurnOptions = { ...options.turn, outputSchema: withEarlier ? INCREMENTAL_REVIEW_JSON_SCHEMA : CHUNK_REVIEW_JSON_SCHEMA };
+  const schema = withEarlier ? incrementalReviewSchema : chunkReviewSchema;
   const failed = (error: string): ChunkOutcome => ({ task, ok: false, error, attempts, threadId, usage, durationMs: Date.now() - started });
   try {
     const fork = await base.fork(options.thread);
@@ -76,7 +89,7 @@ async function reviewChunk(base: Thread, task: ChunkTask, options: ForkOptions):
         const why = result.timedOut ? 'the turn ran past timeout-minutes' : (result.error ?? `the turn ended ${result.status}`);
         return failed(why);
       }
-      const parsed = parseChunkReview(result.finalResponse);
+      const parsed = parseChunkReview(result.finalResponse, schema);
       if (parsed.ok) {
         return { task, ok: true, review: parsed.review, attempts, threadId, usage, durationMs: Date.now() - started };
       }

@@ -1,8 +1,7 @@
-// Posts one review per pull request (never losing it to a refused comment, never posting it twice) and keeps the
-// sticky summary comment.
+// Posts one review per pull request (never losing it to a refused comment, never posting it twice); the status
+// comment that summarises it is status-comment.ts's.
 import * as core from '@actions/core';
 import type { Repo } from '../context.js';
-import { upsertStickyComment } from '../github/comments.js';
 import type { GitHub } from '../github/octokit.js';
 import {
   createReview,
@@ -21,7 +20,6 @@ import {
   location,
   REVIEW_MARKER,
   reviewBody,
-  SUMMARY_MARKER,
   toReviewComment,
   type AlreadyPosted,
   type Placement,
@@ -225,21 +223,4 @@ function asMarkdown(body: string, comments: readonly ReviewComment[]): string {
     return `#### \`${c.path}:${lines}\`${c.side === 'LEFT' ? ' (old version)' : ''}\n\n${c.body}`;
   });
   return [body, ...(inline.length > 0 ? ['', '### Inline comments', '', inline.join('\n\n')] : [])].join('\n');
-}
-
-/** Creates or edits the pull request's sticky summary comment; any failure is a warning: the review is what matters. */
-export async function postSticky(
-  github: GitHub,
-  repo: Repo,
-  pullNumber: number,
-  body: string,
-  secrets: readonly string[],
-): Promise<{ htmlUrl: string; created: boolean } | undefined> {
-  try {
-    return await upsertStickyComment(github, repo, pullNumber, SUMMARY_MARKER, redact(body, secrets));
-  } catch (error) {
-    const info = githubErrorInfo(error);
-    core.warning(`Could not write the summary comment on pull request #${pullNumber}: ${info.message}`);
-    return undefined;
-  }
 }

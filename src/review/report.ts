@@ -1,11 +1,13 @@
 // What a review run reports: the job summary's Markdown, one workflow annotation per finding, the action outputs.
 import * as core from '@actions/core';
 import type { PullRequest } from '../github/pulls.js';
+import type { Severity } from '../inputs.js';
 import { redact } from '../redact.js';
 import { location, type Keyed } from './compose.js';
 import type { Finding } from './findings.js';
 import type { TokenUsage } from './forks.js';
 import type { PostResult } from './post.js';
+import type { Scope } from './status.js';
 
 /** Everything the report says about one reviewed pull request. */
 export interface PullReport {
@@ -26,6 +28,14 @@ export interface PullReport {
   notReviewed: string[];
   /** null when there was nothing new to post. */
   post: PostResult | null;
+  /** What was reviewed: the whole diff or only the push (and why not incrementally). */
+  scope?: Scope;
+  /** How many files the model was shown. */
+  filesReviewed?: number;
+  /** Earlier findings the push addressed: where, and whether their thread was resolved. */
+  addressed?: Array<{ location: string; title: string; resolved: boolean }>;
+  /** Earlier findings still open after an incremental review. */
+  stillOpen?: Array<{ location: string; title: string; severity: Severity | undefined }>;
 }
 
 /** A pull request that was not reviewed, and why. */
@@ -94,11 +104,22 @@ export function jobSummary(opts: {
   for (const r of opts.reports) {
     out.push('', `### Pull request #${r.pr.number}: ${cell(r.pr.title)}`, '');
     out.push(`Commit \`${r.pr.headSha.slice(0, 12)}\` · ${postLine(r)}`);
+    if (r.scope) out.push('', scopeText(r.scope));
     if (r.kept.length > 0) {
       out.push('', '| Severity | File:line | Title |', '| --- | --- | --- |');
       for (const f of r.kept) out.push(`| ${f.severity} | \`${cell(location(f))}\` | ${cell(f.title)} |`);
+    } else if (r.chunksOk === r.chunksTotal && r.filesReviewed !== undefined) {
+      out.push('', `No issues found in ${r.filesReviewed} file(s) at commit \`${r.pr.headSha.slice(0, 12)}\`.`);
     } else {
       out.push('', 'No findings at or above min-severity.');
+    }
+    if (r.addressed && r.addressed.length > 0) {
+      out.push('', '**Earlier findings addressed by the push**');
+      for (const a of r.addressed) out.push(`- \`${cell(a.location)}\` ${cell(a.title)}${a.resolved ? ' (thread resolved)' : ' (answered, left open)'}`);
+    }
+    if (r.stillOpen && r.stillOpen.length > 0) {
+      out.push('', `**Earlier findings still open** (${r.stillOpen.length})`);
+      for (const o of r.stillOpen) out.push(`- ${o.severity ?? 'unknown'} \`${cell(o.location)}\` ${cell(o.title)}`);
     }
     if (r.notReviewed.length > 0) out.push('', '**Not reviewed**', ...r.notReviewed.map((l) => `- ${l}`));
     if (r.post && !r.post.posted) {
@@ -129,6 +150,11 @@ function postLine(r: PullReport): string {
   if (!r.post.posted) return '**review not posted** (see below)';
   const moved = r.post.movedToBody > 0 ? `, ${r.post.movedToBody} moved into the body after GitHub refused them inline` : '';
   return `[review](${r.post.htmlUrl}) with ${r.newCount} new finding(s), ${r.post.inline} inline${moved}`;
+}
+
+function scopeText(scope: Scope): string {
+  if (scope.kind === 'incremental') return `Incremental review: only the changes since \`${scope.from.slice(0, 12)}\`.`;
+  return `Full review${scope.reason ? `: ${cell(scope.reason)}` : ''}.`;
 }
 
 /** Text safe inside one Markdown table cell. */

@@ -5,15 +5,20 @@ import * as core from '@actions/core';
 import { execa } from 'execa';
 import type { JobOutcome, RunContext } from '../context.js';
 import { readFileAt } from '../github/pulls.js';
+import { reactToIssueComment } from '../github/comments.js';
 import { githubErrorInfo, tokenLogin } from '../github/reviews.js';
 import { atLeast } from './findings.js';
-import { chunkFiles, DEFAULT_CHUNK_TOKENS } from './chunks.js';
-import { placeFindings, planPost, selectFindings, stickyBody } from './compose.js';
+import { DEFAULT_CHUNK_TOKENS } from './chunks.js';
+import { location, placeFindings, planPost, selectFindings, type Placement } from './compose.js';
 import { readConventions } from './conventions.js';
+import { planThreadActions } from './earlier.js';
 import { addUsage, reviewChunks, ZERO_USAGE, type ChunkOutcome, type ChunkTask, type TokenUsage } from './forks.js';
 import { gatherPull, TRUNCATED_NOTE, type GatheredPull } from './gather.js';
-import { postReview, postSticky, readPosted, reviewMarkdown, type PostResult } from './post.js';
+import { postReview, readPosted, reviewMarkdown, type PostResult } from './post.js';
 import { reviewApprovalPolicy } from '../codex/approvals.js';
+import { preparePull, type PullRun } from './prepare.js';
+import { applyThreadActions } from './resolve.js';
+import { doneBody } from './status.js';
 import { REVIEW_INSTRUCTIONS, setupPrompt } from './prompts.js';
 import type { ReviewTarget } from '../plan.js';
 import { saveThreads, stageThreads, threadKey, type StagedThread } from '../conversation/threads.js';
@@ -23,6 +28,8 @@ import { annotate, findingsOutput, jobSummary, type PullReport, type SkippedRepo
 export interface ReviewOptions {
   /** Token budget of one chunk (default DEFAULT_CHUNK_TOKENS). */
   chunkTokens?: number;
+  /** Least time between two progress edits of the status comment (default STATUS_INTERVAL_MS). */
+  statusIntervalMs?: number;
 }
 
 /**
@@ -64,6 +71,13 @@ export async function runReview(ctx: RunContext, target: ReviewTarget, options: 
     notes.push(note);
   }
 
+  // The person who asked in a comment learns at once that it was heard.
+  if (target.triggerCommentId !== undefined) {
+    await reactToIssueComment(github, repo, target.triggerCommentId, 'eyes').catch((error: unknown) =>
+      core.warning(`Could not react to the triggering comment: ${githubErrorInfo(error).message}`),
+    );
+  }
+
   const gathered: GatheredPull[] = [];
   const skipped: SkippedReport[] = [];
   await core.group('Gather pull requests', async () => {
@@ -94,44 +108,82 @@ export async function runReview(ctx: RunContext, target: ReviewTarget, options: 
     return { conclusion: 'skipped', outputs: outputs('skipped', [], undefined, secrets), summary };
   }
 
+  // Each pull request's status comment shows what is reviewed before the first model call.
+  const self = await tokenLogin(github);
+  const runs = await core.group('Status comments and scope', () =>
+    Promise.all(
+      gathered.map((g) =>
+        preparePull(ctx, g, {
+          self,
+          chunkTokens: options.chunkTokens ?? DEFAULT_CHUNK_TOKENS,
+          full: target.full === true,
+          statusIntervalMs: options.statusIntervalMs,
+        }),
+      ),
+    ),
+  );
+  try {
+    return await reviewPrepared(ctx, runs, { started, notes, skipped, self });
+  } catch (error) {
+    // Whatever ended the run (an app-server that died, GitHub down), no status comment is left "in progress".
+    const message = error instanceof Error ? error.message : String(error);
+    await Promise.all(runs.map((r) => r.fail(message)));
+    throw error;
+  }
+}
+
+/** The model part of a review and the delivery, once every pull request's status comment is up. */
+async function reviewPrepared(
+  ctx: RunContext,
+  runs: readonly PullRun[],
+  run: { started: number; notes: string[]; skipped: SkippedReport[]; self: string | undefined },
+): Promise<JobOutcome> {
+  const { inputs, github, repo, secrets } = ctx;
+  const { started, notes, skipped, self } = run;
+  const gathered = runs.map((r) => r.g);
   // Conventions come from the first pull request's base commit: one base thread serves the whole batch.
   const first = gathered[0]!.pr;
   if (gathered.some((g) => g.pr.baseSha !== first.baseSha)) {
     notes.push(`The pull requests have different base commits; conventions were read from \`${first.baseRef}\` at ${first.baseSha.slice(0, 12)}.`);
   }
-  const conventions = await readConventions(github, repo, first.baseSha);
-  const userPrompt = await readUserPrompt(ctx, gathered, notes);
+  const tasks: ChunkTask[] = runs.flatMap((r) => r.tasks);
 
-  const tasks: ChunkTask[] = gathered.flatMap((g) => {
-    const chunks = chunkFiles(g.files, options.chunkTokens ?? DEFAULT_CHUNK_TOKENS);
-    return chunks.map((chunk) => ({ pr: g.pr, allPaths: g.allPaths, chunk, chunkCount: chunks.length }));
-  });
-
-  const agent = await runAgent(ctx, {
-    tasks,
-    setup: setupPrompt({ repo, baseRef: first.baseRef, baseSha: first.baseSha, conventions, userPrompt }),
-    conventions: conventions.map((c) => c.path),
-  });
-  const usage = agent.usage;
-  const baseThreadId = agent.threadId;
-  if (!agent.ok) {
-    const summary = jobSummary({ conclusion: 'failure', reports: [], skipped, usage, durationMs: Date.now() - started, notes: [agent.error, ...notes], secrets });
-    return { conclusion: 'failure', outputs: outputs('failure', [], baseThreadId, secrets), summary, failure: agent.error, usage };
+  let usage = ZERO_USAGE;
+  let baseThreadId: string | undefined;
+  let outcomes: ChunkOutcome[] = [];
+  // An incremental review of a push that changed no reviewable file needs no model at all.
+  if (tasks.length > 0) {
+    const conventions = await readConventions(github, repo, first.baseSha);
+    const userPrompt = await readUserPrompt(ctx, gathered, notes);
+    const agent = await runAgent(ctx, {
+      tasks,
+      setup: setupPrompt({ repo, baseRef: first.baseRef, baseSha: first.baseSha, conventions, userPrompt }),
+      conventions: conventions.map((c) => c.path),
+      onChunkDone: (o) => runs.find((r) => r.g.pr.number === o.task.pr.number)?.chunkDone(o),
+    });
+    usage = agent.usage;
+    baseThreadId = agent.threadId;
+    if (!agent.ok) {
+      await Promise.all(runs.map((r) => r.fail(agent.error)));
+      const summary = jobSummary({ conclusion: 'failure', reports: [], skipped, usage, durationMs: Date.now() - started, notes: [agent.error, ...notes], secrets });
+      return { conclusion: 'failure', outputs: outputs('failure', [], baseThreadId, secrets), summary, failure: agent.error, usage };
+    }
+    outcomes = agent.outcomes;
+    // Stored before the comments that name them are posted: a thread id becomes public only once its key is taken,
+    // so nobody who reads the id can store a forged thread under it first (cache entries are immutable).
+    await core.group('Store threads', () => saveThreads(ctx.threadStore, agent.staged));
   }
-  const outcomes = agent.outcomes;
-  // Stored before the comments that name them are posted: a thread id becomes public only once its key is taken,
-  // so nobody who reads the id can store a forged thread under it first (cache entries are immutable).
-  await core.group('Store threads', () => saveThreads(ctx.threadStore, agent.staged));
 
   const reports = await core.group('Post reviews', async () => {
-    const self = await tokenLogin(github);
     const out: PullReport[] = [];
-    for (const g of gathered) out.push(await deliver(ctx, g, outcomes.filter((o) => o.task.pr.number === g.pr.number), self));
+    for (const r of runs) out.push(await deliver(ctx, r, outcomes.filter((o) => o.task.pr.number === r.g.pr.number), self, started));
     return out;
   });
 
   const anyFailed = reports.some((r) => r.chunksOk < r.chunksTotal);
-  const kept = reports.reduce((n, r) => n + r.kept.length, 0);
+  // Earlier findings an incremental review leaves open count as findings: a push that fixes nothing is not a success.
+  const openEarlier = reports.flatMap((r) => (r.stillOpen ?? []).filter((o) => o.severity !== undefined && atLeast(o.severity, inputs.minSeverity)));
+  const kept = reports.reduce((n, r) => n + r.kept.length, 0) + openEarlier.length;
   const conclusion: ReviewConclusion = anyFailed ? 'incomplete' : kept > 0 ? 'findings' : 'success';
   annotate(reports, secrets);
 
@@ -145,6 +197,10 @@ export async function runReview(ctx: RunContext, target: ReviewTarget, options: 
   if (threshold) {
     const severe = reports.flatMap((r) => r.kept.filter((f) => atLeast(f.severity, threshold)));
     if (severe.length > 0) failures.push(`${severe.length} finding(s) at or above '${threshold}' (fail-on-severity).`);
+    const severeOpen = openEarlier.filter((o) => atLeast(o.severity!, threshold));
+    if (severeOpen.length > 0) {
+      failures.push(`${severeOpen.length} finding(s) of earlier reviews at or above '${threshold}' are still open (fail-on-severity).`);
+    }
     const unreviewed = reports.flatMap((r) => r.failedChunks.map((c) => `#${r.pr.number} ${c}`));
     if (unreviewed.length > 0) {
       failures.push(
@@ -168,7 +224,10 @@ type AgentResult =
  * Opens the run's one app-server, builds the base thread (review instructions + one setup turn with the
  * conventions), then reviews every chunk in its own fork, max-parallel at a time. The app-server is closed after.
  */
-async function runAgent(ctx: RunContext, job: { tasks: ChunkTask[]; setup: string; conventions: string[] }): Promise<AgentResult> {
+async function runAgent(
+  ctx: RunContext,
+  job: { tasks: ChunkTask[]; setup: string; conventions: string[]; onChunkDone?: (outcome: ChunkOutcome) => void },
+): Promise<AgentResult> {
   const { inputs } = ctx;
   const timeoutMs = inputs.timeoutMinutes * 60_000;
   const turn = { timeoutMs, effort: inputs.effort };
@@ -182,7 +241,7 @@ async function runAgent(ctx: RunContext, job: { tasks: ChunkTask[]; setup: strin
   try {
     const setup = await core.group('Base thread: conventions and instructions', async () => {
       const base = await session.server.startThread({ ...threadOptions, developerInstructions: REVIEW_INSTRUCTIONS });
-      const result = await base.run(job.setup, turn);
+      const result = await base.run(job.setup, { ...turn, phase: 'base' });
       if (result.status === 'completed') core.info(`Base thread ${base.id} ready (conventions: ${job.conventions.join(', ') || 'none'}).`);
       return { base, result };
     });
@@ -195,11 +254,12 @@ async function runAgent(ctx: RunContext, job: { tasks: ChunkTask[]; setup: strin
       reviewChunks(setup.base, job.tasks, {
         maxParallel: inputs.maxParallel,
         thread: threadOptions,
-        turn,
+        turn: { ...turn, phase: 'chunks' },
         onDone: (o) => {
           const which = `#${o.task.pr.number} chunk ${o.task.chunk.index}/${o.task.chunkCount}`;
           if (o.ok) core.info(`${which}: ${o.review.findings.length} finding(s).`);
           else core.warning(`${which} (${o.task.chunk.paths.join(', ')}) could not be reviewed: ${o.error}`);
+          job.onChunkDone?.(o);
         },
       }),
     );
@@ -230,11 +290,13 @@ async function stageReviewThreads(ctx: RunContext, codexHome: string, baseId: st
 type FailedOutcome = Extract<ChunkOutcome, { ok: false }>;
 
 /**
- * Merges a pull request's chunk results, skips what earlier runs posted, posts the review and the sticky comment.
+ * Merges a pull request's chunk results, skips what earlier runs posted, posts the review, answers the threads of
+ * earlier findings the push addressed, and writes the final status comment.
  * Never throws: a GitHub failure becomes this pull request's post failure, so the rest of a batch still goes out.
  */
-async function deliver(ctx: RunContext, g: GatheredPull, outcomes: ChunkOutcome[], self: string | undefined): Promise<PullReport> {
+async function deliver(ctx: RunContext, run: PullRun, outcomes: ChunkOutcome[], self: string | undefined, started: number): Promise<PullReport> {
   const { inputs, github, repo, secrets } = ctx;
+  const g = run.g;
   const pr = g.pr;
   // Each finding keeps the fork that reported it: its comment records the thread, so a reply can resume it.
   const found = outcomes.flatMap((o) => (o.ok ? o.review.findings.map((f) => ({ ...f, threadId: o.threadId })) : []));
@@ -249,6 +311,7 @@ async function deliver(ctx: RunContext, g: GatheredPull, outcomes: ChunkOutcome[
   ];
   const summaries = outcomes.flatMap((o) => (o.ok && o.review.summary.trim() ? [o.review.summary.trim()] : []));
   const summary = summaries.join('\n\n');
+  const usage = outcomes.reduce((u, o) => addUsage(u, o.usage), ZERO_USAGE);
   const report: PullReport = {
     pr,
     kept,
@@ -259,6 +322,8 @@ async function deliver(ctx: RunContext, g: GatheredPull, outcomes: ChunkOutcome[
     failedChunks: failed.map(chunkName),
     notReviewed,
     post: null,
+    scope: run.scope,
+    filesReviewed: run.reviewFiles.length,
   };
 
   let post: PostResult | null = null;
@@ -272,7 +337,7 @@ async function deliver(ctx: RunContext, g: GatheredPull, outcomes: ChunkOutcome[
       post = await postReview(github, repo, {
         pullNumber: pr.number,
         event: inputs.reviewEvent,
-        placement: placeFindings(plan.fresh, g.files),
+        placement: placeFor(run, plan.fresh),
         context: { headSha: pr.headSha, summary, alreadyPosted: plan.alreadyPosted, overCap: plan.overCap, maxComments: inputs.maxComments, notReviewed },
         secrets,
         knownReviewIds: posted.reviewIds,
@@ -284,11 +349,10 @@ async function deliver(ctx: RunContext, g: GatheredPull, outcomes: ChunkOutcome[
       core.info(`#${pr.number}: no new findings to post${plan.alreadyPosted > 0 ? ` (${plan.alreadyPosted} already reported)` : ''}.`);
     }
 
-    await postSticky(
-      github,
-      repo,
-      pr.number,
-      stickyBody({
+    const threads = await answerAddressed(ctx, run, outcomes);
+    const complete = failed.length === 0 && (post === null || post.posted);
+    await run.status.finish(
+      doneBody({
         headSha: pr.headSha,
         summary,
         kept,
@@ -296,22 +360,73 @@ async function deliver(ctx: RunContext, g: GatheredPull, outcomes: ChunkOutcome[
         reviewUrl: post?.posted ? post.htmlUrl : undefined,
         newCount,
         notReviewed,
+        scope: run.scope,
+        files: run.reviewFiles.length,
+        chunksOk: report.chunksOk,
+        chunksTotal: report.chunksTotal,
+        usage,
+        durationMs: Date.now() - started,
+        runUrl: run.runUrl,
+        addressed: threads.addressed,
+        stillOpen: threads.stillOpen,
+        // Only a complete review moves the mark: the next run then reviews from the last commit really reviewed.
+        reviewed: complete ? pr.headSha : run.lastReviewed,
       }),
-      secrets,
     );
-    return { ...report, newCount, post };
+    return { ...report, newCount, post, addressed: threads.addressed, stillOpen: threads.stillOpen };
   } catch (error) {
     const message = githubErrorInfo(error).message;
     if (post?.posted) {
       core.warning(`#${pr.number}: the review was posted, but then GitHub failed: ${message}`);
+      await run.fail(`the review was posted (${post.htmlUrl}), but then GitHub failed: ${message}`);
       return { ...report, newCount, post };
     }
     core.warning(`#${pr.number}: GitHub failed while posting the review (${message}); it is in the job summary instead.`);
+    await run.fail(`GitHub failed while posting the review (${message}); the review is in the job summary of the workflow run.`);
     // What was not posted is every finding, placed as it would have been (earlier runs could not be checked).
     const context = { headSha: pr.headSha, summary, alreadyPosted: 0, overCap: [], maxComments: inputs.maxComments, notReviewed };
-    const markdown = reviewMarkdown(context, placeFindings(kept, g.files), secrets);
+    const markdown = reviewMarkdown(context, placeFor(run, kept), secrets);
     return { ...report, post: { posted: false, forbidden: false, message, markdown } };
   }
+}
+
+/**
+ * Inline where the pull request's diff shows the line. In an incremental review, LEFT lines are lines of the last
+ * reviewed commit, not of the base the pull request's diff shows: those findings go in the body.
+ */
+function placeFor(run: PullRun, findings: Parameters<typeof placeFindings>[0]): Placement {
+  if (run.scope.kind !== 'incremental') return placeFindings(findings, run.g.files);
+  const placed = placeFindings(findings.filter((f) => f.side === 'RIGHT'), run.g.files);
+  return { inline: placed.inline, outside: [...placed.outside, ...findings.filter((f) => f.side === 'LEFT')] };
+}
+
+/**
+ * Replies to (and resolves, where allowed) the threads of earlier findings the model says the push addressed and
+ * whose code the push changed; returns them, and the earlier findings still open, for the status and the summary.
+ */
+async function answerAddressed(
+  ctx: RunContext,
+  run: PullRun,
+  outcomes: readonly ChunkOutcome[],
+): Promise<{ addressed: NonNullable<PullReport['addressed']>; stillOpen: NonNullable<PullReport['stillOpen']> }> {
+  if (run.scope.kind !== 'incremental') return { addressed: [], stillOpen: [] };
+  // Only ids the chunk was shown count: a reply cannot name a finding it was never given.
+  const said = new Set<string>();
+  for (const o of outcomes) {
+    if (!o.ok) continue;
+    const shown = new Set(o.task.incremental?.earlier.map((e) => e.fp) ?? []);
+    for (const fp of o.review.addressed ?? []) if (shown.has(fp)) said.add(fp);
+  }
+  const actions = planThreadActions(run.earlier, said, run.changed, run.g.pr.headSha, ctx.inputs.resolveThreads);
+  const results = await applyThreadActions(ctx.github, ctx.repo, run.g.pr.number, actions);
+  const done = new Set(actions.map((a) => a.finding.fp));
+  const where = (e: { path: string; line: number | null }) => (e.line === null ? e.path : location({ path: e.path, line: e.line, start_line: null, side: 'RIGHT' }));
+  return {
+    addressed: results.map((r) => ({ location: where(r.action.finding), title: r.action.finding.title, resolved: r.resolved || (r.action.finding.resolved ?? false) })),
+    stillOpen: run.earlier
+      .filter((e) => !e.resolved && !done.has(e.fp) && !(said.has(e.fp) && e.answered))
+      .map((e) => ({ location: where(e), title: e.title, severity: e.severity })),
+  };
 }
 
 function capitalise(text: string): string {

@@ -43,6 +43,7 @@ export async function testContext(options: TestContextOptions): Promise<RunConte
     GITHUB_WORKSPACE: options.workdir,
     GITHUB_REPOSITORY: `${repo.owner}/${repo.repo}`,
     GITHUB_API_URL: options.githubUrl,
+    GITHUB_GRAPHQL_URL: `${options.githubUrl}/graphql`,
     GITHUB_SERVER_URL: 'https://github.example',
     RUNNER_TEMP: tempDir,
     'INPUT_OPENAI-API-KEY': TEST_API_KEY,

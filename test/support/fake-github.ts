@@ -1,5 +1,6 @@
 // A small in-memory GitHub REST API on loopback: the real Octokit talks to it through its baseUrl in tests.
 import { createHash } from 'node:crypto';
+import { execa } from 'execa';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, jest } from '@jest/globals';
@@ -16,6 +17,8 @@ export interface RecordedRequest {
   body: unknown;
   /** The status answered; undefined while the handler is still running. */
   status?: number;
+  /** Date.now() when the request arrived (the scripted model's requests carry the same clock). */
+  receivedAt: number;
 }
 
 /** What a route handler receives. */
@@ -153,6 +156,17 @@ export interface FakeReviewComment {
   updated_at?: string;
 }
 
+/** A reaction created through POST …/issues/comments/:id/reactions. */
+export interface FakeReaction {
+  id: number;
+  comment_id: number;
+  content: string;
+  user: FakeUser;
+}
+
+// GitHub's reaction types (REST "Reactions"): anything else is a validation error.
+const REACTION_CONTENTS = new Set(['+1', '-1', 'laugh', 'confused', 'heart', 'hooray', 'rocket', 'eyes']);
+
 /** An issue (or pull request conversation) comment. */
 export interface FakeIssueComment {
   id: number;
@@ -258,6 +272,10 @@ export class FakeGitHub {
   readonly issueComments: FakeIssueComment[] = [];
   /** Pull requests created through POST /repos/:o/:r/pulls. */
   readonly createdPulls: FakePullRequest[] = [];
+  /** Reactions on issue comments, in order. */
+  readonly reactions: FakeReaction[] = [];
+  /** Top-level review comment ids whose thread is resolved (through resolveReviewThread or resolveThreadOf). */
+  readonly resolvedThreads = new Set<number>();
 
   private readonly server: Server;
   private readonly routes: Route[] = [];
@@ -266,6 +284,7 @@ export class FakeGitHub {
   private readonly runs = new Map<string, AddWorkflowRunInput>();
   private readonly permissions = new Map<string, Permission>();
   private readonly reviewRejections: Array<(comment: ReviewCommentInput) => boolean> = [];
+  private readonly gitDirs = new Map<string, string>();
   private seq = 0;
   private nextId = 1000;
 
@@ -380,6 +399,32 @@ export class FakeGitHub {
     this.runs.set(`${repoKey(input.owner, input.repo)}#${input.id}`, input);
   }
 
+  /**
+   * Backs GET /repos/:o/:r/compare/:base...:head with a real git repository: its status (ahead, behind, diverged,
+   * identical) and its files' patches come from git, as GitHub computes them.
+   */
+  useGitRepo(owner: string, repo: string, dir: string): void {
+    this.gitDirs.set(repoKey(owner, repo), dir);
+  }
+
+  /**
+   * Stores a reply in the thread of review comment `commentId`, as if `user` had written it; `association` is the
+   * author_association GitHub reports for them (default NONE).
+   */
+  addReviewReply(commentId: number, body: string, user: FakeUser, association = 'NONE'): FakeReviewComment {
+    const parent = this.reviewComments.find((c) => c.id === commentId);
+    if (!parent) throw new Error(`No review comment ${commentId}`);
+    const stored = [...this.pulls.values()].find((p) => p.pr.url === parent.pull_request_url)!;
+    const reply = this.storeReply(stored, parent, body, user);
+    reply.author_association = association;
+    return reply;
+  }
+
+  /** The GraphQL node id of the thread a top-level review comment starts. */
+  threadIdOf(commentId: number): string {
+    return `PRRT_kwDO${Buffer.from(String(commentId)).toString('base64url')}`;
+  }
+
   /** Sets what GET …/collaborators/:login/permission reports (for any repository); unknown logins answer 404. */
   setPermission(login: string, permission: Permission): void {
     this.permissions.set(login.toLowerCase(), permission);
@@ -393,7 +438,7 @@ export class FakeGitHub {
     const rawSegments = splitPath(parsed.pathname);
     const path = safeDecode(parsed.pathname);
     const query = Object.fromEntries(parsed.searchParams);
-    const record: RecordedRequest = { method, path, query, headers: req.headers, body: undefined };
+    const record: RecordedRequest = { method, path, query, headers: req.headers, body: undefined, receivedAt: Date.now() };
     this.requests.push(record);
 
     let answer: FakeResponse;
@@ -627,15 +672,6 @@ export class FakeGitHub {
       return comment ? { body: comment } : notFound();
     });
 
-    this.route('POST', `${repoPath}/pulls/:pull_number/comments/:comment_id/replies`, ({ params, body }) => {
-      const stored = this.pulls.get(pullKey(params.owner!, params.repo!, Number(params.pull_number)));
-      const parent = this.reviewComments.find((c) => c.id === Number(params.comment_id));
-      if (!stored || !parent || parent.pull_request_url !== stored.pr.url) return notFound();
-      const b = (body ?? {}) as { body?: unknown };
-      if (typeof b.body !== 'string') return unprocessable('Invalid request.', [{ resource: 'PullRequestReviewComment', code: 'missing_field', field: 'body' }]);
-      return { status: 201, body: this.storeReply(parent, b.body, BOT_USER, 'NONE') };
-    });
-
     this.route('GET', `${repoPath}/issues/:issue_number/comments`, ({ params, query, url }) => {
       const issueUrl = `${this.url}/repos/${params.owner}/${params.repo}/issues/${params.issue_number}`;
       return paginate(
@@ -699,6 +735,125 @@ export class FakeGitHub {
       if (!permission) return notFound();
       return { body: { permission, role_name: permission, user: { login: params.username, type: 'User' } } };
     });
+
+    // Replies go to a top-level comment: the docs say replies to replies are not supported.
+    this.route('POST', `${repoPath}/pulls/:pull_number/comments/:comment_id/replies`, ({ params, body }) => {
+      const stored = this.pulls.get(pullKey(params.owner!, params.repo!, Number(params.pull_number)));
+      const parent = this.reviewComments.find((c) => c.id === Number(params.comment_id));
+      if (!stored || !parent || parent.pull_request_url !== stored.pr.url) return notFound();
+      const b = (body ?? {}) as { body?: unknown };
+      if (typeof b.body !== 'string') return unprocessable('Invalid request.', [{ resource: 'PullRequestReviewComment', code: 'missing_field', field: 'body' }]);
+      if (parent.in_reply_to_id !== undefined) return unprocessable('Validation Failed', ['Replies to replies are not supported']);
+      return { status: 201, body: this.storeReply(stored, parent, b.body, BOT_USER) };
+    });
+
+    this.route('POST', `${repoPath}/issues/comments/:comment_id/reactions`, ({ params, body }) => {
+      const id = Number(params.comment_id);
+      const comment = this.issueComments.find((c) => c.id === id && c.html_url.toLowerCase().startsWith(`${WEB}/${params.owner}/${params.repo}/`.toLowerCase()));
+      if (!comment) return notFound();
+      const content = (body ?? {}).content;
+      if (typeof content !== 'string' || !REACTION_CONTENTS.has(content)) {
+        return unprocessable('Validation Failed', [{ resource: 'Reaction', code: 'custom', field: 'content', message: 'content is not included in the list' }]);
+      }
+      // The same person's same reaction again is not a new one: 200 with the existing reaction.
+      const existing = this.reactions.find((r) => r.comment_id === id && r.content === content && r.user.login === BOT_USER.login);
+      if (existing) return { status: 200, body: reactionJson(existing) };
+      const reaction: FakeReaction = { id: this.nextId++, comment_id: id, content, user: BOT_USER };
+      this.reactions.push(reaction);
+      return { status: 201, body: reactionJson(reaction) };
+    });
+
+    this.route('GET', `${repoPath}/compare/:basehead`, async ({ params }) => {
+      const dir = this.gitDirs.get(repoKey(params.owner!, params.repo!));
+      const [base, head, ...rest] = params.basehead!.split('...');
+      if (!dir || !base || !head || rest.length > 0) return notFound();
+      return compareWithGit(dir, base, head);
+    });
+
+    this.route('POST', '/graphql', ({ body }) => this.graphql(body));
+  }
+
+  // GraphQL as GitHub answers it: HTTP 200 with `data`, and `errors` for what could not be done. Only the two
+  // operations the action sends are understood; anything else is an error, as an unknown field would be.
+  private graphql(body: unknown): FakeResponse {
+    const b = (body ?? {}) as { query?: unknown; variables?: Record<string, unknown> };
+    const query = typeof b.query === 'string' ? b.query : '';
+    const vars = b.variables ?? {};
+    if (/\bmutation\b/.test(query) && query.includes('resolveReviewThread')) {
+      const threadId = String(vars.threadId ?? '');
+      const root = this.reviewComments.find((c) => c.in_reply_to_id === undefined && this.threadIdOf(c.id) === threadId);
+      if (!root) {
+        return {
+          body: {
+            data: { resolveReviewThread: null },
+            errors: [{ type: 'NOT_FOUND', path: ['resolveReviewThread'], locations: [{ line: 2, column: 3 }], message: `Could not resolve to a node with the global id of '${threadId}'` }],
+          },
+        };
+      }
+      this.resolvedThreads.add(root.id);
+      return { body: { data: { resolveReviewThread: { thread: { id: threadId, isResolved: true } } } } };
+    }
+    if (query.includes('reviewThreads')) {
+      const stored = this.pulls.get(pullKey(String(vars.owner), String(vars.name), Number(vars.number)));
+      if (!stored) {
+        return {
+          body: {
+            data: { repository: null },
+            errors: [{ type: 'NOT_FOUND', path: ['repository'], locations: [{ line: 2, column: 3 }], message: `Could not resolve to a Repository with the name '${String(vars.owner)}/${String(vars.name)}'.` }],
+          },
+        };
+      }
+      const first = Number(/reviewThreads\(first:\s*(\d+)/.exec(query)?.[1] ?? 0);
+      if (!(first >= 1 && first <= 100)) {
+        return { body: { errors: [{ type: 'MISSING_PAGINATION_BOUNDARIES', message: 'You must provide a `first` or `last` value between 1 and 100 to properly paginate the `reviewThreads` connection.' }] } };
+      }
+      const roots = this.reviewComments.filter((c) => c.pull_request_url === stored.pr.url && c.in_reply_to_id === undefined);
+      const offset = typeof vars.cursor === 'string' ? Number(Buffer.from(vars.cursor, 'base64').toString('utf8').replace('cursor:', '')) : 0;
+      const page = roots.slice(offset, offset + first);
+      const nodes = page.map((root) => ({
+        id: this.threadIdOf(root.id),
+        isResolved: this.resolvedThreads.has(root.id),
+        isOutdated: root.line === null,
+        path: root.path,
+        line: root.line,
+        comments: {
+          nodes: [root, ...this.reviewComments.filter((c) => c.in_reply_to_id === root.id)].map((c) => ({
+            databaseId: c.id,
+            body: c.body,
+            // GraphQL names an app's bot account without the "[bot]" suffix REST shows.
+            author: { login: c.user.type === 'Bot' ? c.user.login.replace(/\[bot\]$/, '') : c.user.login, __typename: c.user.type === 'Bot' ? 'Bot' : 'User' },
+          })),
+        },
+      }));
+      const end = offset + page.length;
+      return {
+        body: {
+          data: {
+            repository: {
+              pullRequest: {
+                reviewThreads: {
+                  pageInfo: { hasNextPage: end < roots.length, endCursor: page.length > 0 ? Buffer.from(`cursor:${end}`).toString('base64') : null },
+                  nodes,
+                },
+              },
+            },
+          },
+        },
+      };
+    }
+    return { body: { errors: [{ message: 'The fake GitHub understands only the reviewThreads query and the resolveReviewThread mutation.' }] } };
+  }
+
+  private storeReply(stored: StoredPull, parent: FakeReviewComment, body: string, user: FakeUser): FakeReviewComment {
+    const reply = this.storeReviewComment(
+      stored,
+      { path: parent.path, body, ...(parent.line !== null ? { line: parent.line } : {}), side: parent.side },
+      stored.pr.head.sha,
+      null,
+    );
+    reply.in_reply_to_id = parent.id;
+    reply.user = user;
+    return reply;
   }
 
   private rejected(comment: ReviewCommentInput): boolean {
@@ -734,32 +889,6 @@ export class FakeGitHub {
     };
     this.reviewComments.push(comment);
     return comment;
-  }
-
-  /** Stores a reply in the thread of `inReplyTo` written by `user` (as a person replying on GitHub would). */
-  addReviewReply(input: { inReplyTo: number; body: string; user: FakeUser; authorAssociation?: string }): FakeReviewComment {
-    const parent = this.reviewComments.find((c) => c.id === input.inReplyTo);
-    if (!parent) throw new Error(`no review comment ${input.inReplyTo}`);
-    return this.storeReply(parent, input.body, input.user, input.authorAssociation ?? 'NONE');
-  }
-
-  // A reply takes its parent's place in the diff; a reply to a reply joins the parent's thread.
-  private storeReply(parent: FakeReviewComment, body: string, user: FakeUser, association: string): FakeReviewComment {
-    const id = this.nextId++;
-    const now = new Date().toISOString();
-    const reply: FakeReviewComment = {
-      ...parent,
-      id,
-      body,
-      user,
-      html_url: parent.html_url.replace(/#discussion_r\d+$/, `#discussion_r${id}`),
-      in_reply_to_id: parent.in_reply_to_id ?? parent.id,
-      author_association: association,
-      created_at: now,
-      updated_at: now,
-    };
-    this.reviewComments.push(reply);
-    return reply;
   }
 
   private storeIssueComment(owner: string, repo: string, number: number, body: string, user: FakeUser): FakeIssueComment {
@@ -842,6 +971,64 @@ async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
+}
+
+function reactionJson(r: FakeReaction) {
+  return { id: r.id, node_id: `REA_${r.id}`, user: r.user, content: r.content, created_at: new Date().toISOString() };
+}
+
+/**
+ * GET …/compare/base...head from a real repository: the status of head relative to base, and the files changed from
+ * their merge base to head, with `patch` holding the hunks only (as GitHub serves it). A commit git does not know
+ * answers 404, as GitHub does.
+ */
+async function compareWithGit(dir: string, base: string, head: string): Promise<FakeResponse> {
+  const git = async (...args: string[]) => (await execa('git', args, { cwd: dir })).stdout;
+  const known = async (sha: string) => (await execa('git', ['cat-file', '-e', `${sha}^{commit}`], { cwd: dir, reject: false })).exitCode === 0;
+  if (!(await known(base)) || !(await known(head))) return notFound();
+  const mergeBase = await git('merge-base', base, head);
+  const [baseSha, headSha] = [await git('rev-parse', base), await git('rev-parse', head)];
+  const ahead = Number(await git('rev-list', '--count', `${base}..${head}`));
+  const behind = Number(await git('rev-list', '--count', `${head}..${base}`));
+  const status = baseSha === headSha ? 'identical' : behind === 0 ? 'ahead' : ahead === 0 ? 'behind' : 'diverged';
+  const files = await diffFiles(dir, mergeBase, headSha);
+  return {
+    body: {
+      status,
+      ahead_by: ahead,
+      behind_by: behind,
+      total_commits: ahead,
+      base_commit: { sha: baseSha },
+      merge_base_commit: { sha: mergeBase },
+      commits: [],
+      files,
+    },
+  };
+}
+
+/** The changed files between two commits as GitHub lists them (status, counts, hunks-only patch). */
+export async function diffFiles(dir: string, from: string, to: string): Promise<FakePullFile[]> {
+  const git = async (...args: string[]) => (await execa('git', args, { cwd: dir })).stdout;
+  const names = (await git('diff', '--name-status', '--no-renames', from, to)).split('\n').filter((l) => l.trim() !== '');
+  const out: FakePullFile[] = [];
+  for (const line of names) {
+    const [code, filename] = line.split('\t') as [string, string];
+    const raw = await git('diff', '--no-color', '--no-renames', '--unified=3', from, to, '--', filename);
+    const at = raw.indexOf('\n@@');
+    const patch = at >= 0 ? raw.slice(at + 1) : undefined;
+    const counted = countPatch(patch);
+    const status = code.startsWith('A') ? 'added' : code.startsWith('D') ? 'removed' : 'modified';
+    out.push({
+      sha: fakeSha(`${filename}\n${patch ?? ''}`),
+      filename,
+      status,
+      additions: counted.additions,
+      deletions: counted.deletions,
+      changes: counted.additions + counted.deletions,
+      ...(patch !== undefined ? { patch } : {}),
+    });
+  }
+  return out;
 }
 
 function notFound(): FakeResponse {

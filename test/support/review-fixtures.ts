@@ -83,7 +83,7 @@ export const SETUP_ACK = 'ACK-7f3c: I will follow the base branch conventions.';
  */
 export function scriptReviewModel(
   model: ModelServer,
-  handlers: { chunk: (req: ModelRequest) => ModelReply; retry?: (req: ModelRequest) => ModelReply },
+  handlers: { chunk: (req: ModelRequest) => ModelReply | Promise<ModelReply>; retry?: (req: ModelRequest) => ModelReply },
 ): void {
   model.respond((req) => {
     switch (turnKind(req)) {
