@@ -1,6 +1,7 @@
 // Fix mode: failing run → guards → failure context → agent attempts with verification → delivery → outcome.
 import { readFile } from 'node:fs/promises';
 import * as core from '@actions/core';
+import { AgentFailure } from '../codex/agent-failure.js';
 import { agentEnvironment } from '../codex/environment.js';
 import { commandSandbox } from '../codex/sandbox-exec.js';
 import { sandboxFailureIn, SandboxUnavailableError } from '../codex/sandbox.js';
@@ -10,7 +11,7 @@ import type { Inputs } from '../inputs.js';
 import { containsSecret, redact, SecretLeakError } from '../redact.js';
 import { runAttempts, type AttemptsResult } from './attempts.js';
 import { deliver, DeliveryError, pushRefusal } from './deliver.js';
-import { resolveFailingRun, type FailingRun } from './failing-run.js';
+import { resolveFailingRun, runKey, type FailingRun } from './failing-run.js';
 import { gatherFailure } from './failure-context.js';
 import { actorSkipReason, staticSkipReason } from './guards.js';
 import { firstPrompt, fixInstructions, PROTECTED_PATHS } from './prompts.js';
@@ -24,6 +25,8 @@ import {
   skippedSummary,
   type DeliveryReport,
 } from './report.js';
+import { patchArtifactName, uploadPatchArtifact } from './patch-artifact.js';
+import { writePatch, type SavedPatch } from './saved-patch.js';
 import { runTestCommand, type TestRun } from './test-command.js';
 import type { FixTarget } from '../plan.js';
 import { eventPullNumber } from '../conversation/event.js';
@@ -121,7 +124,7 @@ export async function runFix(ctx: RunContext, target: FixTarget): Promise<JobOut
   // Files earlier steps (or the reproduction) left in the workspace, like build output, are not part of the fix.
   const untrackedBefore = await git.untracked();
   const session = await ctx.openSession();
-  let threadId: string;
+  let threadId = '';
   let result: AttemptsResult;
   let staged: StagedThread[] = [];
   try {
@@ -151,6 +154,13 @@ export async function runFix(ctx: RunContext, target: FixTarget): Promise<JobOut
       secrets: ctx.secrets,
     });
     if (!resumed) staged = await stageThreads(session.codexHome, [{ threadId, key: threadKey(ctx.repo, 'no-pr', threadId) }], ctx.tempDir);
+  } catch (error) {
+    // The app-server died before the first turn: a failed step that says so, like a death during a turn.
+    if (!(error instanceof AgentFailure)) throw error;
+    const agentError = `The agent could not start: ${error.message}`;
+    core.warning(agentError);
+    const usage = { inputTokens: 0, cachedInputTokens: 0, outputTokens: 0 };
+    result = { attempts: [], diagnosis: undefined, finalMessage: null, verified: false, agentError, usage };
   } finally {
     await session.close();
   }
@@ -278,9 +288,30 @@ async function finish(ctx: RunContext, git: Git, input: FinishInput): Promise<Jo
       delivery.kind === 'none' ? 'no pull request was opened' : `the change was delivered marked unverified (${delivery.kind})`;
     return outcome(delivery.kind === 'none' ? 'failure' : 'unverified', delivery, notVerified(what));
   } catch (error) {
-    if (!(error instanceof SecretLeakError) && !(error instanceof DeliveryError)) throw error;
+    // A change with a secret in it must not be kept anywhere it could be shared from.
+    if (error instanceof SecretLeakError) return outcome('failure', { kind: 'none', reason: error.message }, error.message);
     if (error instanceof DeliveryError && error.pushedBranch) outputs['fix-branch'] = error.pushedBranch;
-    return outcome('failure', { kind: 'none', reason: error.message }, error.message);
+    // Whatever broke after the change was made (a refused push, a refused pull request, a network failure), the
+    // change itself survives as a patch: the agent's work and the verification are not thrown away.
+    const refused =
+      error instanceof DeliveryError
+        ? { headline: error.headline, remote: error.remote, hint: error.hint }
+        : { headline: `The fix could not be delivered: ${error instanceof Error ? error.message : String(error)}` };
+    let patch: SavedPatch | undefined;
+    let kept: string;
+    try {
+      patch = { path: await writePatch(ctx.tempDir, run, diff), diff, baseSha };
+      outputs['patch-path'] = patch.path;
+      kept = `The change is saved as a patch: ${patch.path} (output patch-path).`;
+      // RUNNER_TEMP goes with the runner; an artifact stays with the run.
+      const uploaded = await uploadPatchArtifact(ctx.env, ctx.serverUrl, patch.path, patchArtifactName(runKey(run), ctx.env));
+      patch = { ...patch, ...(uploaded.artifact ? { artifact: uploaded.artifact } : {}), ...(uploaded.note ? { artifactNote: uploaded.note } : {}) };
+      if (uploaded.artifact) kept += ` It is also the workflow artifact ${uploaded.artifact.name}: ${uploaded.artifact.url}`;
+    } catch (writeError) {
+      kept = `The change could not be saved as a patch either: ${(writeError as Error).message}`;
+    }
+    const message = error instanceof DeliveryError ? error.message : refused.headline;
+    return outcome('failure', { kind: 'failed', ...refused, patch }, `${message}\n${kept}`);
   }
 }
 

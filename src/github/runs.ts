@@ -97,18 +97,17 @@ export async function listFailedJobs(github: GitHub, repo: Repo, runId: number):
     }));
 }
 
-/** The plain-text log of a job (GitHub answers with a redirect to blob storage, which fetch follows). */
-export async function downloadJobLog(github: GitHub, repo: Repo, jobId: number): Promise<string> {
+/**
+ * The plain-text log of a job as a stream of bytes (GitHub answers with a redirect to blob storage, which fetch
+ * follows): a failed job's log can be hundreds of megabytes, so it is never read into memory whole.
+ */
+export async function streamJobLog(github: GitHub, repo: Repo, jobId: number): Promise<AsyncIterable<Uint8Array>> {
   const { data } = await unavailableAs(`the log of job ${jobId}`, () =>
-    github.rest.actions.downloadJobLogsForWorkflowRun({ ...repo, job_id: jobId }),
+    github.rest.actions.downloadJobLogsForWorkflowRun({ ...repo, job_id: jobId, request: { parseSuccessResponseBody: false } }),
   );
-  return asText(data);
-}
-
-// Octokit hands back text for text/* answers and an ArrayBuffer for octet-stream ones.
-function asText(data: unknown): string {
-  if (typeof data === 'string') return data;
-  if (data instanceof ArrayBuffer) return Buffer.from(data).toString('utf8');
-  if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');
-  return data === undefined || data === null ? '' : JSON.stringify(data);
+  // With parseSuccessResponseBody off, Octokit hands back fetch's body as it is: a web stream (null when empty).
+  if (data === null || data === undefined) return (async function* () {})();
+  if (typeof (data as AsyncIterable<Uint8Array>)[Symbol.asyncIterator] === 'function') return data as AsyncIterable<Uint8Array>;
+  if (typeof data === 'string') return (async function* () { yield Buffer.from(data); })();
+  throw new Error(`The log of job ${jobId} came back as ${typeof data}, not as a stream.`);
 }

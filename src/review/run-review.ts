@@ -3,6 +3,7 @@ import { readFile, realpath } from 'node:fs/promises';
 import { isAbsolute, relative, sep } from 'node:path';
 import * as core from '@actions/core';
 import { execa } from 'execa';
+import { AgentFailure } from '../codex/agent-failure.js';
 import type { JobOutcome, RunContext } from '../context.js';
 import { readFileAt } from '../github/pulls.js';
 import { reactToIssueComment } from '../github/comments.js';
@@ -37,8 +38,10 @@ export interface ReviewOptions {
  * - `skipped`: nothing was reviewed (draft or closed pull requests, or no reviewable files);
  * - `success`: reviewed, no finding at or above min-severity;
  * - `findings`: reviewed, at least one finding at or above min-severity;
- * - `incomplete`: some part of a diff could not be reviewed (a chunk failed twice); findings may exist too;
- * - `failure`: the agent could not be set up (the base turn failed).
+ * - `incomplete`: some part of a diff could not be reviewed (the model could not answer for a chunk); findings may
+ *   exist too; fails the step only with fail-on-severity;
+ * - `failure`: the machinery broke (the base turn failed, the app-server died, the model endpoint refused the key):
+ *   always fails the step, and nothing is posted, so no comment can suggest that unreviewed code was reviewed.
  */
 export type ReviewConclusion = 'skipped' | 'success' | 'findings' | 'incomplete' | 'failure';
 
@@ -165,7 +168,8 @@ async function reviewPrepared(
     baseThreadId = agent.threadId;
     if (!agent.ok) {
       await Promise.all(runs.map((r) => r.fail(agent.error)));
-      const summary = jobSummary({ conclusion: 'failure', reports: [], skipped, usage, durationMs: Date.now() - started, notes: [agent.error, ...notes], secrets });
+      const lost = agent.outcomes.length > 0 ? [unpostedNote(agent.outcomes, tasks.length, inputs.minSeverity)] : [];
+      const summary = jobSummary({ conclusion: 'failure', reports: [], skipped, usage, durationMs: Date.now() - started, notes: [agent.error, ...lost, ...notes], secrets });
       return { conclusion: 'failure', outputs: outputs('failure', [], baseThreadId, secrets), summary, failure: agent.error, usage };
     }
     outcomes = agent.outcomes;
@@ -218,7 +222,7 @@ async function reviewPrepared(
 /** What the agent phase produced: every chunk's outcome, or why the base thread could not be set up. */
 type AgentResult =
   | { ok: true; threadId: string; usage: TokenUsage; outcomes: ChunkOutcome[]; staged: StagedThread[] }
-  | { ok: false; threadId: string | undefined; usage: TokenUsage; error: string };
+  | { ok: false; threadId: string | undefined; usage: TokenUsage; error: string; outcomes: ChunkOutcome[] };
 
 /**
  * Opens the run's one app-server, builds the base thread (review instructions + one setup turn with the
@@ -238,17 +242,35 @@ async function runAgent(
     cwd: inputs.workingDirectory,
   } as const;
   const session = await ctx.openSession({ extraToml: SESSION_TOML });
+  let threadId: string | undefined;
+  // A dead app-server or a refused key is the run's failure, whichever phase it hits; the server knows it happened.
+  const broken = (usage: TokenUsage, failure: AgentFailure, outcomes: ChunkOutcome[] = []): AgentResult => ({
+    ok: false,
+    threadId,
+    usage,
+    error: `The review stopped: ${failure.message}`,
+    outcomes,
+  });
   try {
-    const setup = await core.group('Base thread: conventions and instructions', async () => {
-      const base = await session.server.startThread({ ...threadOptions, developerInstructions: REVIEW_INSTRUCTIONS });
-      const result = await base.run(job.setup, { ...turn, phase: 'base' });
-      if (result.status === 'completed') core.info(`Base thread ${base.id} ready (conventions: ${job.conventions.join(', ') || 'none'}).`);
-      return { base, result };
-    });
+    let setup;
+    try {
+      setup = await core.group('Base thread: conventions and instructions', async () => {
+        const base = await session.server.startThread({ ...threadOptions, developerInstructions: REVIEW_INSTRUCTIONS });
+        threadId = base.id;
+        const result = await base.run(job.setup, { ...turn, phase: 'base' });
+        if (result.status === 'completed') core.info(`Base thread ${base.id} ready (conventions: ${job.conventions.join(', ') || 'none'}).`);
+        return { base, result };
+      });
+    } catch (error) {
+      if (error instanceof AgentFailure) return broken(ZERO_USAGE, error);
+      throw error;
+    }
     let usage = addUsage(ZERO_USAGE, setup.result.usage);
+    if (session.server.failure) return broken(usage, session.server.failure);
     if (setup.result.status !== 'completed') {
       const how = setup.result.timedOut ? 'ran past timeout-minutes' : `ended ${setup.result.status}`;
-      return { ok: false, threadId: setup.base.id, usage, error: `The review's setup turn ${how}: ${setup.result.error ?? 'no error given'}.` };
+      const error = `The review's setup turn ${how}: ${setup.result.error ?? 'no error given'}.`;
+      return { ok: false, threadId: setup.base.id, usage, error, outcomes: [] };
     }
     const outcomes = await core.group(`Review ${job.tasks.length} chunk(s) in forks, ${inputs.maxParallel} at a time`, () =>
       reviewChunks(setup.base, job.tasks, {
@@ -264,6 +286,8 @@ async function runAgent(
       }),
     );
     for (const o of outcomes) usage = addUsage(usage, o.usage);
+    // Chunks cut off by a dead server or a refused key are not "chunks the model could not answer": the run failed.
+    if (session.server.failure) return broken(usage, session.server.failure, outcomes);
     const staged = await stageReviewThreads(ctx, session.codexHome, setup.base.id, outcomes);
     return { ok: true, threadId: setup.base.id, usage, outcomes, staged };
   } finally {
@@ -388,6 +412,20 @@ async function deliver(ctx: RunContext, run: PullRun, outcomes: ChunkOutcome[], 
     const markdown = reviewMarkdown(context, placeFor(run, kept), secrets);
     return { ...report, post: { posted: false, forbidden: false, message, markdown } };
   }
+}
+
+/** Says what a failed run did not post: findings of the chunks reviewed before the failure, and what was never seen. */
+function unpostedNote(outcomes: readonly ChunkOutcome[], total: number, minSeverity: Parameters<typeof selectFindings>[1]): string {
+  const done = outcomes.filter((o) => o.ok);
+  const findings = selectFindings(done.flatMap((o) => o.review.findings), minSeverity).length;
+  const unseen = [...new Set(outcomes.filter((o) => !o.ok).flatMap((o) => o.task.chunk.paths))];
+  const notStarted = total - outcomes.length;
+  const files = unseen.slice(0, MAX_LISTED_SKIPPED).map((p) => `\`${p}\``).join(', ');
+  return (
+    `No review was posted. ${done.length} of ${total} chunk(s) were reviewed before the failure (${findings} finding(s) at or ` +
+    `above min-severity, not posted); not reviewed: ${files || 'none'}${unseen.length > MAX_LISTED_SKIPPED ? ', …' : ''}` +
+    `${notStarted > 0 ? ` and ${notStarted} chunk(s) never started` : ''}. Re-run the job once the cause is fixed.`
+  );
 }
 
 /**

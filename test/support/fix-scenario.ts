@@ -73,8 +73,10 @@ export interface FixScenario {
   close(): Promise<void>;
 }
 
-/** Builds the scenario; `branch` is the failing branch (default feature/math). */
-export async function startFixScenario(options: { branch?: string; headRepo?: string } = {}): Promise<FixScenario> {
+/** Builds the scenario; `branch` is the failing branch (default feature/math), `failedJobLog` the test job's log. */
+export async function startFixScenario(
+  options: { branch?: string; headRepo?: string; failedJobLog?: string } = {},
+): Promise<FixScenario> {
   const branch = options.branch ?? FAILING_BRANCH;
   const repo = await createRepo(FAILING_FILES, { branch });
   const github = await FakeGitHub.start();
@@ -101,7 +103,7 @@ export async function startFixScenario(options: { branch?: string; headRepo?: st
           { name: 'Set up job', number: 1, conclusion: 'success' },
           { name: 'Run node test.js', number: 2, conclusion: 'failure' },
         ],
-        log: FAILED_JOB_LOG,
+        log: options.failedJobLog ?? FAILED_JOB_LOG,
       },
     ],
   });
