@@ -68,6 +68,9 @@ test('a minimal env (only an API key) gets the documented defaults', () => {
     minSeverity: 'low',
     failOnSeverity: undefined,
     maxComments: 25,
+    verify: 'findings',
+    minConfidence: 0.6,
+    verifySuggestions: 'apply',
     reviewEvent: 'COMMENT',
     paths: [],
     pathsIgnore: [],
@@ -120,8 +123,19 @@ describe('enum inputs', () => {
     ['fail-on-severity', 'any', 'critical, high, medium, low, info'],
     ['fix-delivery', 'email', 'pull-request, push, patch'],
     ['review-event', 'DISMISS', 'COMMENT, REQUEST_CHANGES'],
+    ['verify', 'always', 'findings, off'],
+    ['verify-suggestions', 'build', 'apply, tests, off'],
   ])('%s rejects %j and lists the allowed values', (name, value, allowed) => {
     expect(errorFor(envWith({ [name]: value }))).toBe(`Input '${name}' has value "${value}": expected one of ${allowed}.`);
+  });
+
+  test('min-confidence takes a number from 0 to 1', () => {
+    expect(readInputs(envWith({ 'min-confidence': '0.85' })).minConfidence).toBe(0.85);
+    expect(readInputs(envWith({ 'min-confidence': '1' })).minConfidence).toBe(1);
+    expect(readInputs(envWith({ 'min-confidence': '0' })).minConfidence).toBe(0);
+    for (const bad of ['1.5', '-0.1', 'high', '85%']) {
+      expect(errorFor(envWith({ 'min-confidence': bad }))).toBe(`Input 'min-confidence' has value "${bad}": expected a number from 0 to 1.`);
+    }
   });
 
   test('values are case-insensitive', () => {

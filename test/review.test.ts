@@ -92,7 +92,7 @@ const chunkRequests = () => model.responseRequests.filter((r) => turnKind(r) ===
 const setupRequests = () => model.responseRequests.filter((r) => turnKind(r) === 'setup');
 const stickies = () => fake.issueComments.filter((c) => c.body.startsWith(SUMMARY_MARKER));
 
-test('a PR with several files gets one review: inline comments on the diff, the rest in the body, below min-severity absent', async () => {
+test('a PR with several files gets one review: inline comments on the diff, the rest in the body, below min-severity absent (verify: off is the review as it was before verification)', async () => {
   addPr(7, [
     { filename: 'src/app.ts', status: 'modified', patch: APP_PATCH },
     { filename: 'src/util.ts', status: 'added', patch: addedPatch(['export function pick(a, k) {', '  return a[k];', '}', '']) },
@@ -112,8 +112,10 @@ test('a PR with several files gets one review: inline comments on the diff, the 
       ]),
   });
   const started = Date.now();
-  const outcome = await runReview(await context({ 'min-severity': 'medium', 'paths-ignore': 'docs/**' }), target(7));
+  const outcome = await runReview(await context({ 'min-severity': 'medium', 'paths-ignore': 'docs/**', verify: 'off' }), target(7));
   const elapsed = Date.now() - started;
+  // verify: off: no verification turn, no verdict anywhere.
+  expect(model.responseRequests.filter((r) => turnKind(r) === 'verify')).toHaveLength(0);
 
   // Exactly one review, on the head commit, as a comment (never an approval).
   expect(fake.reviews).toHaveLength(1);
@@ -142,7 +144,22 @@ test('a PR with several files gets one review: inline comments on the diff, the 
   expect(outcome.conclusion).toBe('findings');
   const findings = JSON.parse(outcome.outputs.findings!) as Array<{ severity: string; title: string }>;
   expect(findings.map((f) => f.severity)).toEqual(['critical', 'high', 'medium', 'medium', 'medium']);
-  expect(Object.keys(findings[0]!).sort()).toEqual(['body', 'line', 'path', 'severity', 'side', 'start_line', 'suggestion', 'title']);
+  expect(Object.keys(findings[0]!).sort()).toEqual([
+    'body',
+    'confidence',
+    'line',
+    'path',
+    'severity',
+    'side',
+    'start_line',
+    'suggestion',
+    'suggestion_check',
+    'title',
+    'verdict',
+    'verdict_reason',
+  ]);
+  expect(findings[0]).toMatchObject({ confidence: null, verdict: null, verdict_reason: null, suggestion_check: null });
+  for (const c of review.comments) expect(c.body).not.toContain('Confidence');
   expect(outcome.outputs['findings-count']).toBe('5');
   expect(outcome.outputs['review-url']).toBe(review.html_url);
   expect(outcome.outputs['thread-id']).toMatch(/\S/);
@@ -150,7 +167,8 @@ test('a PR with several files gets one review: inline comments on the diff, the 
   expect(outcome.usage).toEqual({ inputTokens: 200, cachedInputTokens: 80, outputTokens: 20 });
 
   // Job summary: findings table, tokens, chunks, skipped files by name.
-  expect(outcome.summary).toContain('| critical | `src/app.ts:12` | Error leaks config |');
+  expect(outcome.summary).toContain('| critical | – | `src/app.ts:12` | Error leaks config |');
+  expect(outcome.summary).not.toContain('Verification');
   expect(outcome.summary).toContain('**Chunks reviewed:** 1 of 1');
   expect(outcome.summary).toContain('200 input (80 cached), 20 output');
   expect(outcome.summary).toContain('`assets/logo.png`: binary or too large');

@@ -6,6 +6,9 @@ import { anchor, type Anchor, type FileDiff } from './diff.js';
 import { threadMarker } from '../conversation/markers.js';
 import { atLeast, fingerprint, fingerprintMarker, severityRank, type Finding } from './findings.js';
 import { fence } from './prompts.js';
+import type { SuggestionProof } from './prove-suggestions.js';
+import { confidenceLine, isCommittable, proofLine } from './verdict-text.js';
+import type { Checked, Verdict } from './verify.js';
 
 /** Marks the review bodies this action posts. */
 export const REVIEW_MARKER = '<!-- codex-ci-action:review -->';
@@ -28,13 +31,17 @@ export interface Keyed extends Finding {
   fp: string;
   /** The Codex thread (review fork) that reported it, recorded in its comment so a reply can resume it. */
   threadId?: string;
+  /** The verification pass's verdict; absent when `verify` is off or the pass failed for its chunk. */
+  verification?: Verdict;
+  /** How checking its suggestion went; absent when not checked. */
+  proof?: SuggestionProof;
 }
 
 /**
  * Merges findings, puts a reversed range in order, drops duplicates (same fingerprint: path, line and normalised
  * title; the most severe copy stays) and keeps those at or above `minSeverity`, most severe first.
  */
-export function selectFindings(findings: readonly Finding[], minSeverity: Severity): Keyed[] {
+export function selectFindings(findings: readonly Checked[], minSeverity: Severity): Keyed[] {
   const byFp = new Map<string, Keyed>();
   for (const raw of findings) {
     const f = inOrder(raw);
@@ -47,7 +54,7 @@ export function selectFindings(findings: readonly Finding[], minSeverity: Severi
 }
 
 /** A range given last line first is the same range; a one-line range is just that line. */
-function inOrder(f: Finding): Finding {
+function inOrder<F extends Finding>(f: F): F {
   if (f.start_line === null) return f;
   if (f.start_line === f.line) return { ...f, start_line: null };
   return f.start_line > f.line ? { ...f, line: f.start_line, start_line: f.line } : f;
@@ -116,10 +123,13 @@ export function toReviewComment(finding: Keyed, at: Anchor): ReviewComment {
 
 /** Markdown of an inline comment: severity and title, explanation, a committable suggestion on the RIGHT side. */
 export function commentBody(f: Keyed, side: 'RIGHT' | 'LEFT'): string {
-  const parts = [`**${LABEL[f.severity]}: ${oneLine(f.title)}**`, safe(f.body).trim()];
+  const parts = [`**${LABEL[f.severity]}: ${oneLine(f.title)}**`, f.verification ? safe(confidenceLine(f.severity, f.verification)) : '', safe(f.body).trim()];
   if (f.suggestion !== null) {
     const code = safeCode(f.suggestion.replace(/\n+$/, ''));
-    parts.push(side === 'RIGHT' ? fence(code, 'suggestion') : `Suggested fix:\n${fence(code)}`);
+    // A suggestion that does not apply or breaks the tests is shown, but not as a block GitHub would commit.
+    const committable = side === 'RIGHT' && isCommittable(f.proof);
+    parts.push(committable ? fence(code, 'suggestion') : `Suggested fix:\n${fence(code)}`);
+    if (f.proof) parts.push(safe(proofLine(f.proof)));
   }
   // The marker goes after the cut and is the last line, so even a cut-short comment is recognised by the next run.
   const thread = f.threadId ? `${threadMarker(f.threadId)}\n` : '';
@@ -196,7 +206,11 @@ export function reviewBody(ctx: ReviewContext, placement: Placement): string {
 }
 
 function outsideEntry(f: Keyed): string {
-  const parts = [`#### ${LABEL[f.severity]} — \`${oneLine(location(f))}\` — ${oneLine(f.title)}`, safe(f.body).trim()];
+  const parts = [
+    `#### ${LABEL[f.severity]} — \`${oneLine(location(f))}\` — ${oneLine(f.title)}`,
+    f.verification ? safe(confidenceLine(f.severity, f.verification)) : '',
+    safe(f.body).trim(),
+  ];
   if (f.suggestion !== null) parts.push(`Suggested fix:\n${fence(safeCode(f.suggestion.replace(/\n+$/, '')))}`);
   return parts.filter((p) => p !== '').join('\n\n');
 }

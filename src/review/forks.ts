@@ -13,6 +13,7 @@ import {
 } from './findings.js';
 import { mapLimit } from './limit.js';
 import { chunkPrompt, retryPrompt } from './prompts.js';
+import type { ChunkVerification } from './verify.js';
 
 /** Token counts summed over turns. */
 export interface TokenUsage {
@@ -44,7 +45,18 @@ export interface ChunkTask {
 
 /** How a chunk's review went: its findings, or why it has none. */
 export type ChunkOutcome =
-  | { task: ChunkTask; ok: true; review: ChunkReview; attempts: number; threadId: string; usage: TokenUsage; durationMs: number }
+  | {
+      task: ChunkTask;
+      ok: true;
+      review: ChunkReview;
+      attempts: number;
+      threadId: string;
+      /** Every turn of the chunk, the verification's included. */
+      usage: TokenUsage;
+      durationMs: number;
+      /** The verification pass's verdicts (absent when it was off or there was nothing to verify). */
+      verification?: ChunkVerification;
+    }
   | { task: ChunkTask; ok: false; error: string; attempts: number; threadId: string | null; usage: TokenUsage; durationMs: number };
 
 export interface ForkOptions {
@@ -53,6 +65,8 @@ export interface ForkOptions {
   thread: ThreadOptions;
   /** Settings of each turn (timeout, effort). */
   turn: Omit<TurnOptions, 'outputSchema'>;
+  /** The verification pass, run on the chunk's fork right after its findings parse (in the same max-parallel slot). */
+  verify?: (fork: Thread, review: ChunkReview) => Promise<ChunkVerification | undefined>;
   /** Called as each chunk finishes, for progress logs. */
   onDone?: (outcome: ChunkOutcome) => void;
 }
@@ -91,7 +105,9 @@ async function reviewChunk(base: Thread, task: ChunkTask, options: ForkOptions):
       }
       const parsed = parseChunkReview(result.finalResponse, schema);
       if (parsed.ok) {
-        return { task, ok: true, review: parsed.review, attempts, threadId, usage, durationMs: Date.now() - started };
+        const verification = options.verify && parsed.review.findings.length > 0 ? await options.verify(fork, parsed.review) : undefined;
+        if (verification) usage = addUsage(usage, verification.usage);
+        return { task, ok: true, review: parsed.review, attempts, threadId, usage, durationMs: Date.now() - started, ...(verification ? { verification } : {}) };
       }
       if (attempts >= 2) return failed(`the reply did not match the findings schema twice; last problem: ${parsed.error}`);
       prompt = retryPrompt(parsed.error);

@@ -7,6 +7,8 @@ import { location, type Keyed } from './compose.js';
 import type { Finding } from './findings.js';
 import type { TokenUsage } from './forks.js';
 import type { PostResult } from './post.js';
+import { verificationSection, verificationTotals } from './verification-report.js';
+import type { VerificationReport } from './verified-findings.js';
 import type { Scope } from './status.js';
 
 /** Everything the report says about one reviewed pull request. */
@@ -28,6 +30,8 @@ export interface PullReport {
   notReviewed: string[];
   /** null when there was nothing new to post. */
   post: PostResult | null;
+  /** What the verification pass and the suggestion checks did (absent in reports built without them). */
+  verification?: VerificationReport;
   /** What was reviewed: the whole diff or only the push (and why not incrementally). */
   scope?: Scope;
   /** How many files the model was shown. */
@@ -47,7 +51,7 @@ export interface SkippedReport {
 
 /** The findings as the `findings` output: exactly the schema's fields, in report order. */
 export function findingsOutput(reports: readonly PullReport[], secrets: readonly string[]): string {
-  const findings: Finding[] = reports.flatMap((r) =>
+  const findings: Array<Finding & Record<string, unknown>> = reports.flatMap((r) =>
     r.kept.map((f) => ({
       path: f.path,
       line: f.line,
@@ -57,6 +61,12 @@ export function findingsOutput(reports: readonly PullReport[], secrets: readonly
       title: f.title,
       body: f.body,
       suggestion: f.suggestion,
+      // The verification pass's verdict (null: verify off, or the pass failed for the finding's chunk).
+      confidence: f.verification?.confidence ?? null,
+      verdict: f.verification?.verdict ?? null,
+      verdict_reason: f.verification?.reason ?? null,
+      // proven | applies | does-not-apply | breaks-tests, or null when the suggestion was not checked.
+      suggestion_check: f.proof?.status ?? null,
     })),
   );
   return redact(JSON.stringify(findings), secrets);
@@ -98,7 +108,8 @@ export function jobSummary(opts: {
     '',
     `**Conclusion:** ${opts.conclusion} · **Chunks reviewed:** ${ok} of ${chunks}${retried > 0 ? ` (${retried} retried)` : ''} · ` +
       `**Time:** ${(opts.durationMs / 1000).toFixed(1)} s · **Tokens:** ${opts.usage.inputTokens} input ` +
-      `(${opts.usage.cachedInputTokens} cached), ${opts.usage.outputTokens} output`,
+      `(${opts.usage.cachedInputTokens} cached), ${opts.usage.outputTokens} output` +
+      verificationTotals(opts.reports),
   ];
   for (const note of opts.notes) out.push('', `> ${note}`);
   for (const r of opts.reports) {
@@ -106,8 +117,8 @@ export function jobSummary(opts: {
     out.push(`Commit \`${r.pr.headSha.slice(0, 12)}\` · ${postLine(r)}`);
     if (r.scope) out.push('', scopeText(r.scope));
     if (r.kept.length > 0) {
-      out.push('', '| Severity | File:line | Title |', '| --- | --- | --- |');
-      for (const f of r.kept) out.push(`| ${f.severity} | \`${cell(location(f))}\` | ${cell(f.title)} |`);
+      out.push('', '| Severity | Confidence | File:line | Title |', '| --- | --- | --- | --- |');
+      for (const f of r.kept) out.push(`| ${f.severity} | ${f.verification ? f.verification.confidence.toFixed(2) : '–'} | \`${cell(location(f))}\` | ${cell(f.title)} |`);
     } else if (r.chunksOk === r.chunksTotal && r.filesReviewed !== undefined) {
       out.push('', `No issues found in ${r.filesReviewed} file(s) at commit \`${r.pr.headSha.slice(0, 12)}\`.`);
     } else {
@@ -122,6 +133,7 @@ export function jobSummary(opts: {
       for (const o of r.stillOpen) out.push(`- ${o.severity ?? 'unknown'} \`${cell(o.location)}\` ${cell(o.title)}`);
     }
     if (r.notReviewed.length > 0) out.push('', '**Not reviewed**', ...r.notReviewed.map((l) => `- ${l}`));
+    if (r.verification) out.push(...verificationSection(r.kept, r.verification));
     if (r.post && !r.post.posted) {
       const why = r.post.forbidden
         ? `GitHub refused to post this review (${cell(r.post.message)}). A read-only token — as a pull request from a fork gets on \`pull_request\` events — cannot post reviews; the full review follows.`

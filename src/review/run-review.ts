@@ -24,11 +24,16 @@ import { REVIEW_INSTRUCTIONS, setupPrompt } from './prompts.js';
 import type { ReviewTarget } from '../plan.js';
 import { saveThreads, stageThreads, threadKey, type StagedThread } from '../conversation/threads.js';
 import { annotate, findingsOutput, jobSummary, type PullReport, type SkippedReport } from './report.js';
+import { proveSuggestions, withProofs } from './prove-suggestions.js';
+import { verifiedFindings } from './verified-findings.js';
+import { verifyReported } from './verify.js';
 
 /** Knobs tests turn; production uses the defaults. */
 export interface ReviewOptions {
   /** Token budget of one chunk (default DEFAULT_CHUNK_TOKENS). */
   chunkTokens?: number;
+  /** Sees each pull request's report (kept and dropped findings) before the outcome is returned: `npm run eval`. */
+  observe?: (reports: readonly PullReport[]) => void;
   /** Least time between two progress edits of the status comment (default STATUS_INTERVAL_MS). */
   statusIntervalMs?: number;
 }
@@ -126,7 +131,7 @@ export async function runReview(ctx: RunContext, target: ReviewTarget, options: 
     ),
   );
   try {
-    return await reviewPrepared(ctx, runs, { started, notes, skipped, self });
+    return await reviewPrepared(ctx, runs, { started, notes, skipped, self, observe: options.observe });
   } catch (error) {
     // Whatever ended the run (an app-server that died, GitHub down), no status comment is left "in progress".
     const message = error instanceof Error ? error.message : String(error);
@@ -139,7 +144,7 @@ export async function runReview(ctx: RunContext, target: ReviewTarget, options: 
 async function reviewPrepared(
   ctx: RunContext,
   runs: readonly PullRun[],
-  run: { started: number; notes: string[]; skipped: SkippedReport[]; self: string | undefined },
+  run: { started: number; notes: string[]; skipped: SkippedReport[]; self: string | undefined; observe?: ReviewOptions['observe'] },
 ): Promise<JobOutcome> {
   const { inputs, github, repo, secrets } = ctx;
   const { started, notes, skipped, self } = run;
@@ -184,6 +189,7 @@ async function reviewPrepared(
     return out;
   });
 
+  run.observe?.(reports);
   const anyFailed = reports.some((r) => r.chunksOk < r.chunksTotal);
   // Earlier findings an incremental review leaves open count as findings: a push that fixes nothing is not a success.
   const openEarlier = reports.flatMap((r) => (r.stillOpen ?? []).filter((o) => o.severity !== undefined && atLeast(o.severity, inputs.minSeverity)));
@@ -277,6 +283,10 @@ async function runAgent(
         maxParallel: inputs.maxParallel,
         thread: threadOptions,
         turn: { ...turn, phase: 'chunks' },
+        // Verification turns are their own phase in the budget's tokens per phase.
+        ...(inputs.verify === 'findings'
+          ? { verify: (fork, review) => verifyReported(fork, review.findings, inputs.minSeverity, { thread: threadOptions, turn: { ...turn, phase: 'verify' } }) }
+          : {}),
         onDone: (o) => {
           const which = `#${o.task.pr.number} chunk ${o.task.chunk.index}/${o.task.chunkCount}`;
           if (o.ok) core.info(`${which}: ${o.review.findings.length} finding(s).`);
@@ -322,9 +332,8 @@ async function deliver(ctx: RunContext, run: PullRun, outcomes: ChunkOutcome[], 
   const { inputs, github, repo, secrets } = ctx;
   const g = run.g;
   const pr = g.pr;
-  // Each finding keeps the fork that reported it: its comment records the thread, so a reply can resume it.
-  const found = outcomes.flatMap((o) => (o.ok ? o.review.findings.map((f) => ({ ...f, threadId: o.threadId })) : []));
-  const kept = selectFindings(found, inputs.minSeverity);
+  const checked = verifiedFindings(outcomes, inputs.minConfidence, inputs.minSeverity);
+  let kept = selectFindings(checked.kept, inputs.minSeverity);
   const failed = outcomes.filter((o): o is FailedOutcome => !o.ok);
   const chunkName = (o: FailedOutcome) => `chunk ${o.task.chunk.index} of ${o.task.chunkCount} (${o.task.chunk.paths.map((p) => `\`${p}\``).join(', ')})`;
   const notReviewed = [
@@ -346,6 +355,7 @@ async function deliver(ctx: RunContext, run: PullRun, outcomes: ChunkOutcome[], 
     failedChunks: failed.map(chunkName),
     notReviewed,
     post: null,
+    verification: checked.report,
     scope: run.scope,
     filesReviewed: run.reviewFiles.length,
   };
@@ -356,6 +366,12 @@ async function deliver(ctx: RunContext, run: PullRun, outcomes: ChunkOutcome[], 
     // Inline comments and review bodies of earlier runs both say what was reported; the cap applies after.
     const posted = await readPosted(github, repo, pr.number, self);
     const plan = planPost(kept, posted, inputs.maxComments);
+    // Suggestions about to be posted in full are checked against the head first (a scratch worktree, never the workspace).
+    const proved = await proveSuggestions(ctx, { number: pr.number, headSha: pr.headSha, files: g.files }, plan.fresh);
+    plan.fresh = withProofs(plan.fresh, proved.proofs);
+    kept = withProofs(kept, proved.proofs);
+    report.kept = kept;
+    checked.report.notes.push(...proved.notes);
     newCount = plan.fresh.length + plan.overCap.length;
     if (newCount > 0) {
       post = await postReview(github, repo, {

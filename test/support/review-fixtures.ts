@@ -2,6 +2,7 @@
 import { jest } from '@jest/globals';
 import type { Finding } from '../../src/review/findings.js';
 import { CHUNK_HEADING, RETRY_HEADING, SETUP_HEADING } from '../../src/review/prompts.js';
+import { VERIFY_HEADING, VERIFY_RETRY_HEADING } from '../../src/review/verify.js';
 import { BOT_USER, type FakeGitHub, type FakeRequest, type ReviewCommentInput } from './fake-github.js';
 import { lastUserText, type ModelReply, type ModelRequest, type ModelServer } from './model-server.js';
 
@@ -66,8 +67,10 @@ export function findingsReply(findings: Finding[], summary = 'This part of the c
 }
 
 /** Which of review mode's turns a model request belongs to, by the heading of its prompt. */
-export function turnKind(req: ModelRequest): 'setup' | 'chunk' | 'retry' | 'other' {
+export function turnKind(req: ModelRequest): 'setup' | 'chunk' | 'retry' | 'verify' | 'verify-retry' | 'other' {
   const text = lastUserText(req);
+  if (text.startsWith(VERIFY_HEADING)) return 'verify';
+  if (text.startsWith(VERIFY_RETRY_HEADING)) return 'verify-retry';
   if (text.startsWith(SETUP_HEADING)) return 'setup';
   if (text.startsWith(CHUNK_HEADING)) return 'chunk';
   if (text.startsWith(RETRY_HEADING)) return 'retry';
@@ -77,13 +80,35 @@ export function turnKind(req: ModelRequest): 'setup' | 'chunk' | 'retry' | 'othe
 /** The acknowledgement the scripted base turn answers; fork requests carry it in their history. */
 export const SETUP_ACK = 'ACK-7f3c: I will follow the base branch conventions.';
 
+/** The findings a verification turn lists (id, path, line, title, …), read from its prompt. */
+export function findingsToVerify(req: ModelRequest): Array<Finding & { id: number }> {
+  const json = /```json\n([\s\S]*)\n```\s*$/.exec(lastUserText(req))?.[1];
+  return json ? (JSON.parse(json) as Array<Finding & { id: number }>) : [];
+}
+
+/** A verification reply: `decide` gives each listed finding its verdict (default: keep, confidence 0.9). */
+export function verdictsReply(
+  req: ModelRequest,
+  decide: (f: Finding & { id: number }) => { verdict: 'keep' | 'drop'; confidence: number; reason: string } = () => ({
+    verdict: 'keep',
+    confidence: 0.9,
+    reason: 'The code shows the problem.',
+  }),
+): ModelReply {
+  return { message: JSON.stringify({ verdicts: findingsToVerify(req).map((f) => ({ id: f.id, ...decide(f) })) }) };
+}
+
 /**
  * Scripts the model for review mode: the setup turn answers SETUP_ACK, chunk turns answer `chunk(req)`,
- * retries answer `retry(req)` (default: no findings).
+ * retries answer `retry(req)` (default: no findings), verification turns answer `verify(req)` (default: keep all).
  */
 export function scriptReviewModel(
   model: ModelServer,
-  handlers: { chunk: (req: ModelRequest) => ModelReply | Promise<ModelReply>; retry?: (req: ModelRequest) => ModelReply },
+  handlers: {
+    chunk: (req: ModelRequest) => ModelReply | Promise<ModelReply>;
+    retry?: (req: ModelRequest) => ModelReply;
+    verify?: (req: ModelRequest) => ModelReply | Promise<ModelReply>;
+  },
 ): void {
   model.respond((req) => {
     switch (turnKind(req)) {
@@ -93,6 +118,9 @@ export function scriptReviewModel(
         return handlers.chunk(req);
       case 'retry':
         return handlers.retry ? handlers.retry(req) : findingsReply([]);
+      case 'verify':
+      case 'verify-retry':
+        return handlers.verify ? handlers.verify(req) : verdictsReply(req);
       default:
         return { message: 'Unexpected request.' };
     }
