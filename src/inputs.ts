@@ -93,6 +93,8 @@ export interface Inputs {
   resolveThreads: boolean;
   allowUsers: string[];
   allowBots: string[];
+  /** A thread id of an earlier run to continue (its stored rollout is restored from the runner's cache). */
+  resumeThread: string | undefined;
 }
 
 /** Bad action inputs; the message is meant for the workflow author, one line per problem. */
@@ -373,6 +375,10 @@ const inputFields = {
   'resolve-threads': boolean().default(true),
   'allow-users': loginList(),
   'allow-bots': loginList(),
+  'resume-thread': z
+    .string()
+    .refine((v) => /^[0-9a-zA-Z][0-9a-zA-Z_-]{0,127}$/.test(v), { error: 'expected a Codex thread id (the thread-id output of an earlier run)' })
+    .optional(),
 };
 
 export const INPUT_NAMES = Object.keys(inputFields) as (keyof typeof inputFields)[];
@@ -466,6 +472,7 @@ const inputsSchema = z
       resolveThreads: raw['resolve-threads'],
       allowUsers: raw['allow-users'],
       allowBots: raw['allow-bots'],
+      resumeThread: raw['resume-thread'],
     };
   });
 

@@ -9,6 +9,7 @@ import { prepareSandbox, SandboxUnavailableError } from './codex/sandbox.js';
 import { commandSandbox, probeSandbox } from './codex/sandbox-exec.js';
 import type { CodexSession } from './codex/session.js';
 import type { JobOutcome, WorkflowEvent } from './context.js';
+import { runConversation } from './conversation/run-conversation.js';
 import { runFix } from './fix/run-fix.js';
 import { removePersistedCredentials } from './git-credentials.js';
 import { readInputs, secretsOf, type Inputs } from './inputs.js';
@@ -37,12 +38,16 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     }
 
     const sessions: CodexSession[] = [];
-    const codex = installOnce(inputs, plan.job, env, secrets);
+    // An answer is read-only like a review; a fix request writes like fix mode.
+    const sandboxJob = plan.job === 'converse' ? (plan.target.kind === 'fix' ? 'fix' : 'review') : plan.job;
+    const codex = installOnce(inputs, sandboxJob, env, secrets);
     const ctx = createRunContext({ inputs, event, env, secrets, codex: codex.get, currentRunId, sessions });
     const restoreCredentials = await removePersistedCredentials(inputs.workingDirectory, secrets, ctx.tempDir);
     let outcome: JobOutcome;
     try {
-      outcome = plan.job === 'review' ? await runReview(ctx, plan.target) : await runFix(ctx, plan.target);
+      if (plan.job === 'review') outcome = await runReview(ctx, plan.target);
+      else if (plan.job === 'converse') outcome = await runConversation(ctx, plan.target);
+      else outcome = await runFix(ctx, plan.target);
     } finally {
       await Promise.all(sessions.map((s) => s.close().catch(() => {})));
       await restoreCredentials();

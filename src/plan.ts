@@ -1,6 +1,7 @@
 // Decides what this run does from the event and the inputs: review PRs, fix a run, or skip (with why).
 import { z } from 'zod';
 import type { WorkflowEvent } from './context.js';
+import { commenterRefusal, fixFromIssueComment, planReviewComment, type ConversationTarget } from './conversation/event.js';
 import type { Inputs } from './inputs.js';
 
 /** Which PRs to review; `explicit` when the user named them (then drafts are reviewed too). */
@@ -22,6 +23,7 @@ export interface FixTarget {
 export type Plan =
   | { job: 'review'; target: ReviewTarget }
   | { job: 'fix'; target: FixTarget }
+  | { job: 'converse'; target: ConversationTarget }
   | { job: 'skip'; reason: string };
 
 /** The mode cannot work with this event and these inputs. */
@@ -45,6 +47,7 @@ const commentPayload = z.object({
   comment: z
     .object({
       id: z.number().int().positive().optional(),
+      html_url: z.string().default(''),
       body: z.string().default(''),
       author_association: z.string().default('NONE'),
       user: z.object({ login: z.string(), type: z.string().default('User') }).loose(),
@@ -79,12 +82,12 @@ function problem(payload: unknown, issue: z.core.$ZodIssue): string {
   const expected = issue.code === 'invalid_type' ? `expected ${issue.expected}` : issue.message;
   return `${field} is ${shown.length > 40 ? `${shown.slice(0, 40)}…` : shown} (${expected})`;
 }
-const TRUSTED_ASSOCIATIONS = new Set(['OWNER', 'MEMBER', 'COLLABORATOR']);
 
 /** The plan for this run. */
 export function planRun(inputs: Inputs, event: WorkflowEvent, currentRunId: number | undefined): Plan {
   switch (inputs.mode) {
     case 'review':
+      if (event.name === 'pull_request_review_comment') return planReviewComment(inputs, event);
       if (event.name === 'issue_comment' && inputs.prNumbers.length === 0) return commentPlan(inputs, event);
       return { job: 'review', target: reviewTarget(inputs, event) ?? missingPr(event) };
     case 'fix':
@@ -102,6 +105,7 @@ function autoPlan(inputs: Inputs, event: WorkflowEvent, currentRunId: number | u
     return { job: 'fix', target: fixTarget(inputs, event, currentRunId) };
   }
   if (event.name === 'issue_comment') return commentPlan(inputs, event);
+  if (event.name === 'pull_request_review_comment') return planReviewComment(inputs, event);
   if (inputs.runId !== undefined) return { job: 'fix', target: { runId: inputs.runId, source: 'input' } };
   const review = reviewTarget(inputs, event);
   if (review) return { job: 'review', target: review };
@@ -141,13 +145,11 @@ function commentPlan(inputs: Inputs, event: WorkflowEvent): Plan {
   if (action !== 'created') return { job: 'skip', reason: `The comment was ${action}, not created.` };
   if (!comment.body.includes(inputs.triggerPhrase))
     return { job: 'skip', reason: `The comment does not mention '${inputs.triggerPhrase}'.` };
-  const login = comment.user.login.toLowerCase();
-  const listed = (logins: string[]) => logins.some((u) => u.toLowerCase() === login || `${u.toLowerCase()}[bot]` === login);
-  if (comment.user.type === 'Bot') {
-    if (!listed(inputs.allowBots)) return { job: 'skip', reason: `The bot @${comment.user.login} may not trigger a review (not in 'allow-bots').` };
-  } else if (!listed(inputs.allowUsers) && !TRUSTED_ASSOCIATIONS.has(comment.author_association)) {
-    return { job: 'skip', reason: `@${comment.user.login} may not trigger a review (not a collaborator and not in 'allow-users').` };
-  }
+  const refusal = commenterRefusal(inputs, { login: comment.user.login, type: comment.user.type, association: comment.author_association }, 'trigger a review');
+  if (refusal) return { job: 'skip', reason: refusal };
+  // "@codex fix …" asks for a change on the pull request's branch instead of a review.
+  const fix = comment.id ? fixFromIssueComment(inputs, { id: comment.id, body: comment.body, login: comment.user.login, htmlUrl: comment.html_url }, issue.number) : undefined;
+  if (fix) return { job: 'converse', target: fix };
   const target: ReviewTarget = { prNumbers: [issue.number], explicit: true };
   if (asksForFull(comment.body, inputs.triggerPhrase)) target.full = true;
   if (comment.id !== undefined) target.triggerCommentId = comment.id;

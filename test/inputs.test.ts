@@ -88,6 +88,7 @@ test('a minimal env (only an API key) gets the documented defaults', () => {
     resolveThreads: true,
     allowUsers: [],
     allowBots: [],
+    resumeThread: undefined,
   };
   expect(readInputs({ 'INPUT_OPENAI-API-KEY': KEY, GITHUB_WORKSPACE: '/ws' })).toEqual(expected);
 });
@@ -200,6 +201,7 @@ describe('number inputs', () => {
     ['timeout-minutes', '10m', 'expected a number of minutes greater than 0 and at most 360'],
     ['run-id', '-4', 'expected a workflow run id (a positive integer)'],
     ['run-id', 'latest', 'expected a workflow run id (a positive integer)'],
+    ['resume-thread', '../../etc/passwd', 'expected a Codex thread id (the thread-id output of an earlier run)'],
   ])('%s rejects %j', (name, value, expected) => {
     expect(errorFor(envWith({ [name]: value }))).toBe(`Input '${name}' has value "${value}": ${expected}.`);
   });
@@ -209,6 +211,10 @@ describe('number inputs', () => {
       envWith({ 'timeout-minutes': '0.5', 'max-parallel': '16', 'max-comments': '0', 'max-attempts': '5', 'run-id': '12345678901' }),
     );
     expect(inputs).toMatchObject({ timeoutMinutes: 0.5, maxParallel: 16, maxComments: 0, maxAttempts: 5, runId: 12345678901 });
+  });
+
+  test('resume-thread takes a thread id', () => {
+    expect(readInputs(envWith({ 'resume-thread': '01a22d35-08ce-7081-818c-95eaa84306ca' })).resumeThread).toBe('01a22d35-08ce-7081-818c-95eaa84306ca');
   });
 
   test('pr-number takes a list separated by commas, spaces and newlines, deduplicated in order', () => {

@@ -29,6 +29,8 @@ import { patchArtifactName, uploadPatchArtifact } from './patch-artifact.js';
 import { writePatch, type SavedPatch } from './saved-patch.js';
 import { runTestCommand, type TestRun } from './test-command.js';
 import type { FixTarget } from '../plan.js';
+import { eventPullNumber } from '../conversation/event.js';
+import { resumeOrStart, saveThreads, stageThreads, threadKey, type StagedThread } from '../conversation/threads.js';
 
 const PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_target']);
 
@@ -124,13 +126,21 @@ export async function runFix(ctx: RunContext, target: FixTarget): Promise<JobOut
   const session = await ctx.openSession();
   let threadId = '';
   let result: AttemptsResult;
+  let staged: StagedThread[] = [];
   try {
-    const thread = await session.server.startThread({
-      sandbox: inputs.sandbox ?? 'workspace-write',
-      approvalPolicy: inputs.approvalPolicy,
-      approvalsReviewer: inputs.approvalsReviewer,
-      cwd: workspace,
-      developerInstructions: fixInstructions(testCommand),
+    // resume-thread continues an earlier run's stored thread; the fix thread is stored for the next one.
+    const pr = eventPullNumber(ctx.event);
+    const { thread, resumed } = await resumeOrStart({
+      store: ctx.threadStore,
+      server: session.server,
+      codexHome: session.codexHome,
+      tempDir: ctx.tempDir,
+      repo: ctx.repo,
+      scopes: pr ? ['no-pr', { pr }] : ['no-pr'],
+      wanted: inputs.resumeThread,
+      options: { sandbox: inputs.sandbox ?? 'workspace-write', approvalPolicy: inputs.approvalPolicy, approvalsReviewer: inputs.approvalsReviewer, cwd: workspace },
+      fresh: { developerInstructions: fixInstructions(testCommand) },
+      why: 'Starting a new fix thread.',
     });
     threadId = thread.id;
     core.info(`Codex thread ${threadId}.`);
@@ -143,6 +153,7 @@ export async function runFix(ctx: RunContext, target: FixTarget): Promise<JobOut
       runTests,
       secrets: ctx.secrets,
     });
+    if (!resumed) staged = await stageThreads(session.codexHome, [{ threadId, key: threadKey(ctx.repo, 'no-pr', threadId) }], ctx.tempDir);
   } catch (error) {
     // The app-server died before the first turn: a failed step that says so, like a death during a turn.
     if (!(error instanceof AgentFailure)) throw error;
@@ -153,6 +164,7 @@ export async function runFix(ctx: RunContext, target: FixTarget): Promise<JobOut
   } finally {
     await session.close();
   }
+  await saveThreads(ctx.threadStore, staged);
 
   core.startGroup('Deliver');
   try {

@@ -3,6 +3,7 @@ import type { Severity } from '../inputs.js';
 import { SEVERITIES } from '../inputs.js';
 import type { ReviewComment } from '../github/reviews.js';
 import { anchor, type Anchor, type FileDiff } from './diff.js';
+import { threadMarker } from '../conversation/markers.js';
 import { atLeast, fingerprint, fingerprintMarker, severityRank, type DroppedFinding, type Finding } from './findings.js';
 import { boundBody } from '../bounds.js';
 import { fence } from './prompts.js';
@@ -26,6 +27,8 @@ export const LABEL: Record<Severity, string> = {
 /** A finding with its fingerprint. */
 export interface Keyed extends Finding {
   fp: string;
+  /** The Codex thread (review fork) that reported it, recorded in its comment so a reply can resume it. */
+  threadId?: string;
   /** The verification pass's verdict; absent when `verify` is off or the pass failed for its chunk. */
   verification?: Verdict;
   /** How checking its suggestion went; absent when not checked. */
@@ -127,7 +130,8 @@ export function commentBody(f: Keyed, side: 'RIGHT' | 'LEFT'): string {
     if (f.proof) parts.push(safe(proofLine(f.proof)));
   }
   // The marker goes after the cut and is the last line, so even a cut-short comment is recognised by the next run.
-  return `${boundBody(parts.filter((p) => p !== '').join('\n\n'))}\n\n${fingerprintMarker(f.fp)}`;
+  const thread = f.threadId ? `${threadMarker(f.threadId)}\n` : '';
+  return `${boundBody(parts.filter((p) => p !== '').join('\n\n'))}\n\n${thread}${fingerprintMarker(f.fp)}`;
 }
 
 /** Severity and title from the first line of an inline comment this action posted (see commentBody). */

@@ -22,6 +22,7 @@ import { applyThreadActions } from './resolve.js';
 import { doneBody } from './status.js';
 import { REVIEW_INSTRUCTIONS, setupPrompt } from './prompts.js';
 import type { ReviewTarget } from '../plan.js';
+import { saveThreads, stageThreads, threadKey, type StagedThread } from '../conversation/threads.js';
 import { annotate, findingsOutput, jobSummary, type PullReport, type SkippedReport } from './report.js';
 import { proveSuggestions, withProofs } from './prove-suggestions.js';
 import { verifiedFindings } from './verified-findings.js';
@@ -177,6 +178,9 @@ async function reviewPrepared(
       return { conclusion: 'failure', outputs: outputs('failure', [], baseThreadId, secrets), summary, failure: agent.error, usage };
     }
     outcomes = agent.outcomes;
+    // Stored before the comments that name them are posted: a thread id becomes public only once its key is taken,
+    // so nobody who reads the id can store a forged thread under it first (cache entries are immutable).
+    await core.group('Store threads', () => saveThreads(ctx.threadStore, agent.staged));
   }
 
   const reports = await core.group('Post reviews', async () => {
@@ -223,7 +227,7 @@ async function reviewPrepared(
 
 /** What the agent phase produced: every chunk's outcome, or why the base thread could not be set up. */
 type AgentResult =
-  | { ok: true; threadId: string; usage: TokenUsage; outcomes: ChunkOutcome[] }
+  | { ok: true; threadId: string; usage: TokenUsage; outcomes: ChunkOutcome[]; staged: StagedThread[] }
   | { ok: false; threadId: string | undefined; usage: TokenUsage; error: string; outcomes: ChunkOutcome[] };
 
 /**
@@ -300,10 +304,27 @@ async function runAgent(
     for (const o of outcomes) usage = addUsage(usage, o.usage);
     // Chunks cut off by a dead server or a refused key are not "chunks the model could not answer": the run failed.
     if (session.server.failure) return broken(usage, session.server.failure, outcomes);
-    return { ok: true, threadId: setup.base.id, usage, outcomes };
+    const staged = await stageReviewThreads(ctx, session.codexHome, setup.base.id, outcomes);
+    return { ok: true, threadId: setup.base.id, usage, outcomes, staged };
   } finally {
     await session.close();
   }
+}
+
+/**
+ * Copies the threads worth keeping out of CODEX_HOME before the session deletes it: the base thread (the thread-id
+ * output, under every pull request of the batch) and each fork that reported findings (under its pull request).
+ */
+async function stageReviewThreads(ctx: RunContext, codexHome: string, baseId: string, outcomes: readonly ChunkOutcome[]): Promise<StagedThread[]> {
+  if (!ctx.threadStore) return [];
+  const prs = [...new Set(outcomes.map((o) => o.task.pr.number))];
+  const threads = [
+    ...prs.map((pr) => ({ threadId: baseId, key: threadKey(ctx.repo, { pr }, baseId) })),
+    ...outcomes.flatMap((o) =>
+      o.ok && o.review.findings.length > 0 ? [{ threadId: o.threadId, key: threadKey(ctx.repo, { pr: o.task.pr.number }, o.threadId) }] : [],
+    ),
+  ];
+  return stageThreads(codexHome, threads, ctx.tempDir);
 }
 
 type FailedOutcome = Extract<ChunkOutcome, { ok: false }>;

@@ -40,7 +40,8 @@ export function verifiedFindings(
     }
     // The verdicts are those of the findings at or above min-severity (the only ones verified, and reported).
     const split = applyVerdicts(o.review.findings.filter((f) => atLeast(f.severity, minSeverity)), v, minConfidence);
-    kept.push(...split.kept);
+    // Each finding keeps the fork that reported it: its comment records the thread, so a reply can resume it.
+    for (const f of split.kept) kept.push(Object.assign(f, { threadId: o.threadId }));
     report.dropped.push(...split.dropped);
   }
   return { kept, report };

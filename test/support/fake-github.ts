@@ -146,8 +146,14 @@ export interface FakeReviewComment {
   html_url: string;
   pull_request_url: string;
   subject_type: string;
-  /** Set on a reply: the id of the thread's top-level comment. */
+  /** The hunk header through the commented line, as GitHub computes it from the pull request's diff. */
+  diff_hunk?: string;
+  original_line?: number | null;
+  /** Set on replies: the thread's first comment. */
   in_reply_to_id?: number;
+  author_association?: string;
+  created_at?: string;
+  updated_at?: string;
 }
 
 /** A reaction created through POST …/issues/comments/:id/reactions. */
@@ -401,12 +407,17 @@ export class FakeGitHub {
     this.gitDirs.set(repoKey(owner, repo), dir);
   }
 
-  /** Stores a reply in the thread of review comment `commentId`, as if `user` had written it. */
-  addReviewReply(commentId: number, body: string, user: FakeUser): FakeReviewComment {
+  /**
+   * Stores a reply in the thread of review comment `commentId`, as if `user` had written it; `association` is the
+   * author_association GitHub reports for them (default NONE).
+   */
+  addReviewReply(commentId: number, body: string, user: FakeUser, association = 'NONE'): FakeReviewComment {
     const parent = this.reviewComments.find((c) => c.id === commentId);
     if (!parent) throw new Error(`No review comment ${commentId}`);
     const stored = [...this.pulls.values()].find((p) => p.pr.url === parent.pull_request_url)!;
-    return this.storeReply(stored, parent, body, user);
+    const reply = this.storeReply(stored, parent, body, user);
+    reply.author_association = association;
+    return reply;
   }
 
   /** The GraphQL node id of the thread a top-level review comment starts. */
@@ -660,6 +671,11 @@ export class FakeGitHub {
       return { status: 201, body: this.storeReviewComment(stored, c, c.commit_id ?? stored.pr.head.sha, null) };
     });
 
+    this.route('GET', `${repoPath}/pulls/comments/:comment_id`, ({ params }) => {
+      const comment = this.reviewComments.find((c) => c.id === Number(params.comment_id));
+      return comment ? { body: comment } : notFound();
+    });
+
     this.route('GET', `${repoPath}/issues/:issue_number/comments`, ({ params, query, url }) => {
       const issueUrl = `${this.url}/repos/${params.owner}/${params.repo}/issues/${params.issue_number}`;
       return paginate(
@@ -873,6 +889,11 @@ export class FakeGitHub {
       html_url: `${stored.pr.html_url}#discussion_r${id}`,
       pull_request_url: stored.pr.url,
       subject_type: c.subject_type ?? 'line',
+      diff_hunk: diffHunkAt(stored.files.find((f) => f.filename === c.path)?.patch, c.side ?? 'RIGHT', c.line),
+      original_line: c.line ?? null,
+      author_association: 'NONE',
+      created_at: new Date().toISOString(),
+      updated_at: new Date().toISOString(),
     };
     this.reviewComments.push(comment);
     return comment;
@@ -1087,6 +1108,30 @@ function ownerOf(fullName: string): string {
 
 function fakeSha(seed: string): string {
   return createHash('sha1').update(seed).digest('hex');
+}
+
+/** GitHub's diff_hunk of a comment: the hunk's header through the commented line (the whole hunk without a line). */
+function diffHunkAt(patch: string | undefined, side: string, line: number | undefined): string {
+  if (!patch) return '';
+  const lines = patch.replace(/\n$/, '').split('\n');
+  let start = -1;
+  let oldNo = 0;
+  let newNo = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const text = lines[i]!;
+    const header = /^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@/.exec(text);
+    if (header) {
+      start = i;
+      oldNo = Number(header[1]);
+      newNo = Number(header[2]);
+      continue;
+    }
+    const mine = text.startsWith('-') ? side === 'LEFT' && oldNo === line : text.startsWith('+') ? side === 'RIGHT' && newNo === line : (side === 'LEFT' ? oldNo : newNo) === line;
+    if (mine && start >= 0) return lines.slice(start, i + 1).join('\n');
+    if (!text.startsWith('+')) oldNo++;
+    if (!text.startsWith('-')) newNo++;
+  }
+  return lines.join('\n');
 }
 
 function countPatch(patch: string | undefined): { additions: number; deletions: number } {

@@ -7,12 +7,12 @@ import { BOT_USER, type FakeGitHub, type FakeRequest, type ReviewCommentInput } 
 import { lastUserText, type ModelReply, type ModelRequest, type ModelServer } from './model-server.js';
 
 /**
- * Serves GET /repos/:owner/:repo/contents/… for files at commit `sha` (other refs answer 404, as a missing file
+ * Serves GET /repos/:owner/:repo/contents/… for files at commit `sha` (or each of several; other refs answer 404, as a missing file
  * would): directory listings and base64 file bodies, like the real API.
  */
 export function serveContents(
   fake: FakeGitHub,
-  opts: { owner: string; repo: string; sha: string; files: Record<string, string>; delayMs?: number },
+  opts: { owner: string; repo: string; sha: string | readonly string[]; files: Record<string, string>; delayMs?: number },
 ): { peakInFlight(): number } {
   let inFlight = 0;
   let peak = 0;
@@ -27,7 +27,7 @@ export function serveContents(
     }
   };
   const answer = ({ params, query }: FakeRequest) => {
-    if (params.owner !== opts.owner || params.repo !== opts.repo || query.ref !== opts.sha) return notFound();
+    if (params.owner !== opts.owner || params.repo !== opts.repo || ![opts.sha].flat().includes(query.ref ?? '')) return notFound();
     const path = [params.p0, params.p1, params.p2, params.p3].filter((p) => p !== undefined).join('/');
     const file = opts.files[path];
     if (file !== undefined) {
