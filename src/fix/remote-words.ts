@@ -64,7 +64,7 @@ export function githubRefusal(error: unknown): GitHubRefusal | undefined {
   const e = error as {
     status?: unknown;
     message?: unknown;
-    request?: { method?: unknown; url?: unknown };
+    request?: { method?: unknown; url?: unknown; path?: unknown };
     response?: { data?: unknown; headers?: Record<string, unknown> };
   };
   if (typeof e?.status !== 'number' || !e.response) return undefined;
@@ -83,6 +83,9 @@ export function githubRefusal(error: unknown): GitHubRefusal | undefined {
     } catch {
       request = `${e.request.method} ${e.request.url}`;
     }
+  } else if (typeof e.request?.method === 'string' && typeof e.request.path === 'string') {
+    // github/errors.ts's GitHubRequestError carries the request as method + path.
+    request = `${e.request.method} ${e.request.path}`;
   }
   const accepted = e.response.headers?.['x-accepted-github-permissions'];
   return {
