@@ -2,6 +2,7 @@
 import type { RunBudget } from './codex/budget.js';
 import type { CodexSession } from './codex/session.js';
 import type { GitHub } from './github/octokit.js';
+import type { ThreadStore } from './conversation/thread-store.js';
 import type { Inputs } from './inputs.js';
 
 /** The repository the workflow runs in. */
@@ -43,6 +44,8 @@ export interface RunContext {
   serverUrl: string;
   /** The current workflow run (GITHUB_RUN_ID), when there is one. */
   currentRunId: number | undefined;
+  /** Where threads are kept between runs (the Actions cache); undefined when the runner has no cache service. */
+  threadStore: ThreadStore | undefined;
   /** The run's token and turn budget (max-tokens, max-turns), shared by every app-server of the run. */
   budget: RunBudget;
   /** Opens the run's one app-server (in inputs.workingDirectory). The caller closes it. */

@@ -22,6 +22,8 @@ const APPROVAL_POLICIES = ['never', 'on-request', 'untrusted', 'on-failure'] as 
 const APPROVALS_REVIEWERS = ['user', 'auto_review', 'guardian_subagent'] as const;
 const REVIEW_EVENTS = ['COMMENT', 'REQUEST_CHANGES'] as const;
 const FIX_DELIVERIES = ['pull-request', 'push', 'patch'] as const;
+export const VERIFY_MODES = ['findings', 'off'] as const;
+export const VERIFY_SUGGESTIONS = ['apply', 'tests', 'off'] as const;
 
 export interface Inputs {
   mode: Mode;
@@ -66,6 +68,12 @@ export interface Inputs {
   /** undefined = never fail the job because of findings. */
   failOnSeverity: Severity | undefined;
   maxComments: number;
+  /** `findings`: a second turn per chunk tries to refute each finding before it is posted; `off`: post them as found. */
+  verify: (typeof VERIFY_MODES)[number];
+  /** Kept findings below this verifier confidence (0–1) are not posted. */
+  minConfidence: number;
+  /** How suggestions are checked before they are posted as committable: `apply`, `tests` (also test-command), `off`. */
+  verifySuggestions: (typeof VERIFY_SUGGESTIONS)[number];
   reviewEvent: (typeof REVIEW_EVENTS)[number];
   paths: string[];
   pathsIgnore: string[];
@@ -85,6 +93,8 @@ export interface Inputs {
   resolveThreads: boolean;
   allowUsers: string[];
   allowBots: string[];
+  /** A thread id of an earlier run to continue (its stored rollout is restored from the runner's cache). */
+  resumeThread: string | undefined;
 }
 
 /** Bad action inputs; the message is meant for the workflow author, one line per problem. */
@@ -322,6 +332,13 @@ const inputFields = {
   'min-severity': severity().default('low'),
   'fail-on-severity': severity().optional(),
   'max-comments': integer(0, 100).default(25),
+  verify: oneOf(VERIFY_MODES).default('findings'),
+  'min-confidence': z
+    .string()
+    .refine((v) => /^(0(\.\d+)?|1(\.0*)?|\.\d+)$/.test(v), { error: 'expected a number from 0 to 1' })
+    .transform(Number)
+    .default(0.6),
+  'verify-suggestions': oneOf(VERIFY_SUGGESTIONS).default('apply'),
   'review-event': z
     .string()
     .transform((v) => v.toUpperCase().replace(/[-\s]/g, '_'))
@@ -358,6 +375,10 @@ const inputFields = {
   'resolve-threads': boolean().default(true),
   'allow-users': loginList(),
   'allow-bots': loginList(),
+  'resume-thread': z
+    .string()
+    .refine((v) => /^[0-9a-zA-Z][0-9a-zA-Z_-]{0,127}$/.test(v), { error: 'expected a Codex thread id (the thread-id output of an earlier run)' })
+    .optional(),
 };
 
 export const INPUT_NAMES = Object.keys(inputFields) as (keyof typeof inputFields)[];
@@ -431,6 +452,9 @@ const inputsSchema = z
       minSeverity: raw['min-severity'],
       failOnSeverity: raw['fail-on-severity'],
       maxComments: raw['max-comments'],
+      verify: raw.verify,
+      minConfidence: raw['min-confidence'],
+      verifySuggestions: raw['verify-suggestions'],
       reviewEvent: raw['review-event'],
       paths: raw.paths,
       pathsIgnore: raw['paths-ignore'],
@@ -448,6 +472,7 @@ const inputsSchema = z
       resolveThreads: raw['resolve-threads'],
       allowUsers: raw['allow-users'],
       allowBots: raw['allow-bots'],
+      resumeThread: raw['resume-thread'],
     };
   });
 

@@ -9,6 +9,7 @@ import { prepareSandbox, SandboxUnavailableError } from './codex/sandbox.js';
 import { commandSandbox, probeSandbox } from './codex/sandbox-exec.js';
 import type { CodexSession } from './codex/session.js';
 import type { JobOutcome, WorkflowEvent } from './context.js';
+import { runConversation } from './conversation/run-conversation.js';
 import { runFix } from './fix/run-fix.js';
 import { removePersistedCredentials } from './git-credentials.js';
 import { readInputs, secretsOf, type Inputs } from './inputs.js';
@@ -37,12 +38,16 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     }
 
     const sessions: CodexSession[] = [];
-    const codex = installOnce(inputs, plan.job, env, secrets);
+    // An answer is read-only like a review; a fix request writes like fix mode.
+    const sandboxJob = plan.job === 'converse' ? (plan.target.kind === 'fix' ? 'fix' : 'review') : plan.job;
+    const codex = installOnce(inputs, sandboxJob, env, secrets);
     const ctx = createRunContext({ inputs, event, env, secrets, codex: codex.get, currentRunId, sessions });
     const restoreCredentials = await removePersistedCredentials(inputs.workingDirectory, secrets, ctx.tempDir);
     let outcome: JobOutcome;
     try {
-      outcome = plan.job === 'review' ? await runReview(ctx, plan.target) : await runFix(ctx, plan.target);
+      if (plan.job === 'review') outcome = await runReview(ctx, plan.target);
+      else if (plan.job === 'converse') outcome = await runConversation(ctx, plan.target);
+      else outcome = await runFix(ctx, plan.target);
     } finally {
       await Promise.all(sessions.map((s) => s.close().catch(() => {})));
       await restoreCredentials();
@@ -100,15 +105,27 @@ function installOnce(
   return { get, version: () => version };
 }
 
-/** The event name and payload the runner wrote; a missing file is an empty payload (local runs). */
+/**
+ * The event name and payload the runner wrote; no GITHUB_EVENT_PATH is an empty payload (local runs). A file that is
+ * named but cannot be read, or is not a JSON object, fails the run: an empty payload would read as "nothing to do".
+ */
 async function readEvent(env: NodeJS.ProcessEnv): Promise<WorkflowEvent> {
   const name = env.GITHUB_EVENT_NAME ?? 'workflow_dispatch';
   if (!env.GITHUB_EVENT_PATH) return { name, payload: {} };
-  const text = await readFile(env.GITHUB_EVENT_PATH, 'utf8').catch(() => '{}');
+  let text: string;
   try {
-    const payload = JSON.parse(text) as unknown;
-    return { name, payload: payload && typeof payload === 'object' ? (payload as Record<string, unknown>) : {} };
+    text = await readFile(env.GITHUB_EVENT_PATH, 'utf8');
+  } catch (error) {
+    throw new Error(`Could not read the '${name}' event's payload at GITHUB_EVENT_PATH (${env.GITHUB_EVENT_PATH}): ${(error as Error).message}.`, { cause: error });
+  }
+  let payload: unknown;
+  try {
+    payload = JSON.parse(text) as unknown;
   } catch {
     throw new Error(`GITHUB_EVENT_PATH (${env.GITHUB_EVENT_PATH}) is not valid JSON.`);
   }
+  if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
+    throw new Error(`The '${name}' event's payload at GITHUB_EVENT_PATH (${env.GITHUB_EVENT_PATH}) is not a JSON object.`);
+  }
+  return { name, payload: payload as Record<string, unknown> };
 }

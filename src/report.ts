@@ -1,6 +1,7 @@
 // Writes what a job produced where the user sees it: step outputs, the job summary, the step's status.
 import * as core from '@actions/core';
 import type { JobOutcome } from './context.js';
+import { boundBytes, JOB_SUMMARY_MAX_BYTES } from './bounds.js';
 import { redact } from './redact.js';
 
 /** Sets outputs (always every token count), appends the summary, and fails the step when asked to. */
@@ -16,7 +17,9 @@ export async function report(outcome: JobOutcome, secrets: readonly string[], co
   if (codexVersion) outputs['codex-version'] = codexVersion;
   for (const [name, value] of Object.entries(outputs)) core.setOutput(name, redact(value, secrets));
   if (outcome.summary && process.env.GITHUB_STEP_SUMMARY) {
-    await core.summary.addRaw(redact(outcome.summary, secrets), true).write();
+    // Over GitHub's limit the whole summary would be refused; cut, it still shows the conclusion and the first reports.
+    const summary = boundBytes(redact(outcome.summary, secrets), JOB_SUMMARY_MAX_BYTES, '\n\n… (cut short: GitHub limits the size of a job summary)\n');
+    await core.summary.addRaw(summary, true).write();
   }
   core.info(`Conclusion: ${outcome.conclusion}`);
   if (outcome.failure) core.setFailed(redact(outcome.failure, secrets));

@@ -5,6 +5,7 @@ import { RunBudget } from './codex/budget.js';
 import { mcpConfigOverrides } from './codex/mcp-servers.js';
 import { openSession, type CodexSession } from './codex/session.js';
 import type { RunContext, WorkflowEvent } from './context.js';
+import { ActionsCacheStore, type ThreadStore } from './conversation/thread-store.js';
 import { createOctokit } from './github/octokit.js';
 import type { Inputs } from './inputs.js';
 
@@ -19,6 +20,8 @@ export interface RunContextParts {
   currentRunId: number | undefined;
   /** Every session opened is added here, so main.ts can close what a failing job left open. */
   sessions: CodexSession[];
+  /** Where threads are kept between runs; default: the Actions cache when the runner offers one. */
+  threadStore?: ThreadStore;
 }
 
 /** The context of one run; `openSession` starts the run's app-server in the working directory. */
@@ -40,6 +43,7 @@ export function createRunContext(parts: RunContextParts): RunContext {
     env,
     serverUrl: env.GITHUB_SERVER_URL ?? 'https://github.com',
     currentRunId: parts.currentRunId,
+    threadStore: parts.threadStore ?? (ActionsCacheStore.available() ? new ActionsCacheStore() : undefined),
     openSession: async (request = {}) => {
       const session = await openSession({
         codexPath: (await codex()).path,

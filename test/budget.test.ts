@@ -94,7 +94,7 @@ test('a budget reached mid-review: the chunks done are posted, the rest are not 
       githubUrl: fake.url,
       modelUrl: model.url,
       workdir: workspace.dir,
-      inputs: { mode: 'review', 'max-parallel': '1', 'max-tokens': String(3 * PER_REQUEST), 'price-per-million': '1.25/0.125/10' },
+      inputs: { mode: 'review', verify: 'off', 'max-parallel': '1', 'max-tokens': String(3 * PER_REQUEST), 'price-per-million': '1.25/0.125/10' },
     });
     const outcome = await runReview(ctx, { prNumbers: [8], explicit: false }, { chunkTokens: 400 });
 

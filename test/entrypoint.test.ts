@@ -100,6 +100,44 @@ test('a workflow_run that succeeded is skipped, with outputs and a summary', asy
   await rm(r.dir, { recursive: true, force: true });
 });
 
+test.each([
+  ['pull_request', { pull_request: { title: 'no number' } }, 'pull_request.number is missing'],
+  ['pull_request_target', { pull_request: { number: 'five' } }, 'pull_request.number is "five" (expected number)'],
+  ['workflow_run', { workflow_run: { conclusion: 'failure' } }, 'workflow_run.id is missing'],
+  ['issue_comment', { issue: { pull_request: {} }, comment: { body: '@codex review', author_association: 'OWNER', user: { login: 'mona' } } }, 'issue.number is missing'],
+])('mode auto with a malformed %s payload fails the step, naming the event and the field', async (name, payload, problem) => {
+  const r = await runner({ mode: 'auto', 'openai-api-key': 'sk-secret-value-123456', 'github-token': 'ghs_token_abcdef123456' }, { name, payload });
+  const result = await execa('node', [DIST], { env: r.env, extendEnv: false, reject: false });
+  expect(result.exitCode).toBe(1);
+  expect(result.stdout).toContain(`::error::The '${name}' event's payload (GITHUB_EVENT_PATH) is malformed: ${problem}.`);
+  expect((await r.outputs()).conclusion).toBe('failure');
+  expect(await r.summary()).toContain(problem);
+  await rm(r.dir, { recursive: true, force: true });
+});
+
+test('an event file that cannot be read fails the step instead of reading as an empty payload', async () => {
+  const r = await runner({ 'openai-api-key': 'sk-secret-value-123456', 'github-token': 'ghs_token_abcdef123456' }, { name: 'pull_request', payload: {} });
+  r.env.GITHUB_EVENT_PATH = join(r.dir, 'missing-event.json');
+  const result = await execa('node', [DIST], { env: r.env, extendEnv: false, reject: false });
+  expect(result.exitCode).toBe(1);
+  expect(result.stdout).toContain(`::error::Could not read the 'pull_request' event's payload at GITHUB_EVENT_PATH (${r.env.GITHUB_EVENT_PATH}): ENOENT`);
+  await rm(r.dir, { recursive: true, force: true });
+});
+
+test('an unreachable GitHub API fails the step naming the request, GITHUB_API_URL and the cause', async () => {
+  const r = await runner(
+    { 'openai-api-key': 'sk-secret-value-123456', 'github-token': 'ghs_token_abcdef123456', 'codex-path': '/nonexistent/codex' },
+    { name: 'pull_request', payload: { pull_request: { number: 3 } } },
+  );
+  const result = await execa('node', [DIST], { env: r.env, extendEnv: false, reject: false });
+  expect(result.exitCode).toBe(1);
+  expect(result.stdout).toMatch(
+    /^::error::Could not reach the GitHub API at http:\/\/127\.0\.0\.1:9 \(GITHUB_API_URL\) for GET \/repos\/octo\/demo\/pulls\/3: bad port\. Check that GITHUB_API_URL/m,
+  );
+  expect((await r.outputs()).conclusion).toBe('failure');
+  await rm(r.dir, { recursive: true, force: true });
+});
+
 test('the suite runs on the runtime action.yml declares (node24)', async () => {
   const actionYml = await readFile(resolve('action.yml'), 'utf8');
   expect(actionYml).toMatch(/using:\s*node24/);

@@ -3,6 +3,8 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { agentEnvironment } from '../src/codex/environment.js';
 import { parseDiagnosis } from '../src/fix/prompts.js';
+import { gitWords, pushHint } from '../src/fix/remote-words.js';
+import { patchPreview } from '../src/fix/saved-patch.js';
 import { runTestCommand } from '../src/fix/test-command.js';
 import { createOrUpdatePullRequest, ERROR_DRAFTS_NOT_SUPPORTED } from '../src/github/pull-requests.js';
 import { useFakeGitHub } from './support/fake-github.js';
@@ -97,5 +99,34 @@ describe('parseDiagnosis', () => {
     expect(parseDiagnosis(null)).toBeUndefined();
     expect(parseDiagnosis('I fixed it.')).toBeUndefined();
     expect(parseDiagnosis('{"title": 1}')).toBeUndefined();
+  });
+});
+
+describe('the kept patch in the summary', () => {
+  it('shows the head of a big patch, cut at a line, in a fence the patch cannot close, naming the whole file', () => {
+    const lines = Array.from({ length: 5_000 }, (_, i) => `+line ${i} with \`\`\`\` backticks`);
+    const diff = `diff --git a/x b/x\n${lines.join('\n')}\n`;
+    const preview = patchPreview({ path: '/runner/temp/codex-fix-1.patch', diff, baseSha: 'a'.repeat(40) }, 10_000);
+    expect(Buffer.byteLength(preview)).toBeLessThan(10_300);
+    expect(preview).toContain(`of ${Buffer.byteLength(diff)} bytes; the whole patch is <code>/runner/temp/codex-fix-1.patch</code>`);
+    expect(preview).toContain('`````diff\ndiff --git a/x b/x\n+line 0 with');
+    // Cut at a line boundary: the last shown line is whole, and the fence follows it.
+    expect(preview).toMatch(/\+line \d+ with ```` backticks\n`````\n/);
+  });
+
+  it("quotes git's output line by line, bounded, without secrets", () => {
+    const stderr = `remote: token ghs_secret123456 rejected        \n\n${'remote: noise\n'.repeat(40)}`;
+    const words = gitWords(stderr, ['ghs_secret123456']);
+    expect(words.split('\n')[0]).toBe('remote: token *** rejected');
+    expect(words).toContain('… (21 more lines)');
+  });
+
+  it('names a cause only when the remote said it', () => {
+    const target = { branch: 'main', onto: 'failing-branch' as const };
+    expect(pushHint(' ! [remote rejected] x -> x (pre-receive hook declined)', target)).toBeUndefined();
+    expect(pushHint('fatal: unable to access: The requested URL returned error: 500', target)).toBeUndefined();
+    expect(pushHint('remote: Write access to repository not granted.', target)).toContain('contents: write');
+    expect(pushHint(' ! [rejected] main -> main (fetch first)', target)).toContain('moved on');
+    expect(pushHint(' ! [rejected] x -> x (stale info)', { branch: 'x', onto: 'fix-branch' })).toContain('changed on the remote');
   });
 });

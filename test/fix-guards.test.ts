@@ -84,7 +84,9 @@ describe('actorSkipReason', () => {
 
   it('skips when the permission cannot be read, and when there is no actor', async () => {
     github.fake.failNext('GET', '/repos/:owner/:repo/collaborators/:username/permission', 403);
-    expect(await actorSkipReason(github.gh, repo, { login: 'writer', type: 'User' }, inputs)).toMatch(/HTTP 403.*allow-users/);
+    expect(await actorSkipReason(github.gh, repo, { login: 'writer', type: 'User' }, inputs)).toMatch(
+      /GitHub answered 403 to GET \/repos\/octo\/demo\/collaborators\/writer\/permission .*: Resource not accessible by integration.*allow-users/,
+    );
     expect(await actorSkipReason(github.gh, repo, undefined, inputs)).toMatch(/no known actor/);
   });
 });

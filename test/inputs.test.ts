@@ -68,6 +68,9 @@ test('a minimal env (only an API key) gets the documented defaults', () => {
     minSeverity: 'low',
     failOnSeverity: undefined,
     maxComments: 25,
+    verify: 'findings',
+    minConfidence: 0.6,
+    verifySuggestions: 'apply',
     reviewEvent: 'COMMENT',
     paths: [],
     pathsIgnore: [],
@@ -85,6 +88,7 @@ test('a minimal env (only an API key) gets the documented defaults', () => {
     resolveThreads: true,
     allowUsers: [],
     allowBots: [],
+    resumeThread: undefined,
   };
   expect(readInputs({ 'INPUT_OPENAI-API-KEY': KEY, GITHUB_WORKSPACE: '/ws' })).toEqual(expected);
 });
@@ -119,8 +123,19 @@ describe('enum inputs', () => {
     ['fail-on-severity', 'any', 'critical, high, medium, low, info'],
     ['fix-delivery', 'email', 'pull-request, push, patch'],
     ['review-event', 'DISMISS', 'COMMENT, REQUEST_CHANGES'],
+    ['verify', 'always', 'findings, off'],
+    ['verify-suggestions', 'build', 'apply, tests, off'],
   ])('%s rejects %j and lists the allowed values', (name, value, allowed) => {
     expect(errorFor(envWith({ [name]: value }))).toBe(`Input '${name}' has value "${value}": expected one of ${allowed}.`);
+  });
+
+  test('min-confidence takes a number from 0 to 1', () => {
+    expect(readInputs(envWith({ 'min-confidence': '0.85' })).minConfidence).toBe(0.85);
+    expect(readInputs(envWith({ 'min-confidence': '1' })).minConfidence).toBe(1);
+    expect(readInputs(envWith({ 'min-confidence': '0' })).minConfidence).toBe(0);
+    for (const bad of ['1.5', '-0.1', 'high', '85%']) {
+      expect(errorFor(envWith({ 'min-confidence': bad }))).toBe(`Input 'min-confidence' has value "${bad}": expected a number from 0 to 1.`);
+    }
   });
 
   test('values are case-insensitive', () => {
@@ -186,6 +201,7 @@ describe('number inputs', () => {
     ['timeout-minutes', '10m', 'expected a number of minutes greater than 0 and at most 360'],
     ['run-id', '-4', 'expected a workflow run id (a positive integer)'],
     ['run-id', 'latest', 'expected a workflow run id (a positive integer)'],
+    ['resume-thread', '../../etc/passwd', 'expected a Codex thread id (the thread-id output of an earlier run)'],
   ])('%s rejects %j', (name, value, expected) => {
     expect(errorFor(envWith({ [name]: value }))).toBe(`Input '${name}' has value "${value}": ${expected}.`);
   });
@@ -195,6 +211,10 @@ describe('number inputs', () => {
       envWith({ 'timeout-minutes': '0.5', 'max-parallel': '16', 'max-comments': '0', 'max-attempts': '5', 'run-id': '12345678901' }),
     );
     expect(inputs).toMatchObject({ timeoutMinutes: 0.5, maxParallel: 16, maxComments: 0, maxAttempts: 5, runId: 12345678901 });
+  });
+
+  test('resume-thread takes a thread id', () => {
+    expect(readInputs(envWith({ 'resume-thread': '01a22d35-08ce-7081-818c-95eaa84306ca' })).resumeThread).toBe('01a22d35-08ce-7081-818c-95eaa84306ca');
   });
 
   test('pr-number takes a list separated by commas, spaces and newlines, deduplicated in order', () => {

@@ -1,7 +1,10 @@
 // createOctokit against the loopback fake GitHub: auth, base URL, pagination, 5xx retries and rate-limit throttling.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { jest } from '@jest/globals';
+import { GitHubRequestError, githubErrorInfo } from '../src/github/errors.js';
 import { createOctokit, TIME_UNIT_ENV } from '../src/github/octokit.js';
-import { FakeGitHub } from './support/fake-github.js';
+import { BODY_LIMIT, FakeGitHub } from './support/fake-github.js';
 
 const TOKEN = 'ghs_fakeTokenValue1234567890';
 
@@ -201,5 +204,98 @@ describe('createOctokit', () => {
     // A 422 is final: no retry, and nothing stored.
     expect(fake.requests).toHaveLength(1);
     expect(fake.reviews).toHaveLength(0);
+  });
+});
+
+describe('GitHub errors say where', () => {
+  const pull = { owner: 'acme', repo: 'widgets', pull_number: 7 };
+  const failure = (promise: Promise<unknown>) =>
+    promise.then(
+      () => {
+        throw new Error('expected the request to fail');
+      },
+      (e: unknown) => e as GitHubRequestError,
+    );
+
+  it('a 403 names the request, the API URL, GitHub\'s words, the permission and the fork case', async () => {
+    addFiles(1);
+    fake.failNext('POST', '/repos/:owner/:repo/pulls/:pull_number/reviews', 403);
+    const error = await failure(octokit().rest.pulls.createReview({ ...pull, event: 'COMMENT', body: 'x' }));
+    expect(error).toBeInstanceOf(GitHubRequestError);
+    expect(error.status).toBe(403);
+    expect(error.message).toContain(`GitHub answered 403 to POST /repos/acme/widgets/pulls/7/reviews at ${fake.url} (GITHUB_API_URL)`);
+    expect(error.message).toContain('Resource not accessible by integration');
+    expect(error.message).toContain("it needs 'pull-requests: write'");
+    expect(error.message).toContain('a read-only token on pull_request events');
+    expect(githubErrorInfo(error)).toMatchObject({ status: 403, message: 'Resource not accessible by integration', summary: error.message });
+  });
+
+  it('a 422 keeps GitHub\'s words and its errors list, and adds no guess', async () => {
+    addFiles(1);
+    fake.rejectReviewCommentsWhere((c) => c.line === 999);
+    const error = await failure(
+      octokit().rest.pulls.createReview({ ...pull, event: 'COMMENT', body: 'x', comments: [{ path: 'src/f0.ts', line: 999, body: 'b' }] }),
+    );
+    expect(error.message).toMatch(
+      /^GitHub answered 422 to POST \/repos\/acme\/widgets\/pulls\/7\/reviews at http:\/\/127\.0\.0\.1:\d+ \(GITHUB_API_URL\): Unprocessable Entity; pull_request_review_thread\.line could not be resolved/,
+    );
+    expect(error.message).not.toMatch(/permission|token/);
+    expect(githubErrorInfo(error).details).toEqual(['pull_request_review_thread.line could not be resolved']);
+  });
+
+  it('a 5xx after the retries says GitHub failed and to re-run later', async () => {
+    addFiles(1);
+    for (let i = 0; i < 3; i++) fake.failNext('GET', '/repos/:owner/:repo/pulls/:pull_number', 503);
+    const error = await failure(octokit().rest.pulls.get(pull));
+    expect(fake.requests).toHaveLength(3);
+    expect(error.status).toBe(503);
+    expect(error.message).toContain('GitHub answered 503 to GET /repos/acme/widgets/pulls/7');
+    expect(error.message).toContain('Server Error');
+    expect(error.message).toContain('re-run the job later');
+  });
+
+  it('a 401 says the token was not accepted', async () => {
+    fake.failNext('GET', '/repos/:owner/:repo', 401);
+    const error = await failure(octokit().rest.repos.get({ owner: 'acme', repo: 'widgets' }));
+    expect(error.message).toContain('GitHub answered 401 to GET /repos/acme/widgets');
+    expect(error.message).toContain("Bad credentials");
+    expect(error.message).toContain("check the 'github-token' input");
+  });
+
+  it('an unreachable API names the request, the API URL and the network cause, and what to check', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    const apiUrl = `http://127.0.0.1:${port}/api/v3`;
+    const error = await failure(createOctokit(TOKEN, { baseUrl: apiUrl, timeUnitMs: 0 }).rest.pulls.get(pull));
+    expect(githubErrorInfo(error).status).toBeUndefined();
+    expect(error.message).toContain(`Could not reach the GitHub API at ${apiUrl} (GITHUB_API_URL) for GET /repos/acme/widgets/pulls/7`);
+    expect(error.message).toContain(`ECONNREFUSED 127.0.0.1:${port}`);
+    expect(error.message).toContain('https://HOST/api/v3 on GitHub Enterprise Server');
+  });
+
+  it('a URL fetch refuses outright (a blocked port) is named the same way', async () => {
+    const error = await failure(createOctokit(TOKEN, { baseUrl: 'http://127.0.0.1:9', timeUnitMs: 0 }).rest.pulls.get(pull));
+    expect(error.message).toMatch(/^Could not reach the GitHub API at http:\/\/127\.0\.0\.1:9 \(GITHUB_API_URL\) for GET \/repos\/acme\/widgets\/pulls\/7: .*bad port/);
+  });
+});
+
+describe('bodies over GitHub\'s limit', () => {
+  it('the fake refuses them as GitHub does; the client cuts them with a visible note instead of losing the post', async () => {
+    addFiles(1);
+    const long = 'x'.repeat(BODY_LIMIT + 5_000);
+    const raw = createOctokit(TOKEN, { baseUrl: fake.url, timeUnitMs: 0 });
+    // Straight through fetch (no hook), GitHub's answer is a 422 that loses the whole comment.
+    const direct = await fetch(`${fake.url}/repos/acme/widgets/issues/7/comments`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ body: long }) });
+    expect(direct.status).toBe(422);
+    expect(await direct.json()).toMatchObject({ errors: [{ field: 'body', message: 'body is too long (maximum is 65536 characters)' }] });
+
+    const { data } = await raw.rest.issues.createComment({ owner: 'acme', repo: 'widgets', issue_number: 7, body: long });
+    expect(data.body!.length).toBeLessThanOrEqual(BODY_LIMIT);
+    expect(data.body).toMatch(/… \(cut short: GitHub limits the length of a body\)$/);
+    await raw.rest.pulls.createReview({ owner: 'acme', repo: 'widgets', pull_number: 7, event: 'COMMENT', body: long, comments: [{ path: 'src/f0.ts', line: 1, body: long }] });
+    expect(fake.reviews[0]!.body.length).toBeLessThanOrEqual(BODY_LIMIT);
+    expect(fake.reviews[0]!.comments[0]!.body.length).toBeLessThanOrEqual(BODY_LIMIT);
   });
 });

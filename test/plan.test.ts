@@ -1,5 +1,5 @@
 // Which job a run does, from the event and the inputs.
-import { planRun, PlanError } from '../src/plan.js';
+import { MalformedEventError, planRun, PlanError } from '../src/plan.js';
 import { readInputs } from '../src/inputs.js';
 
 const inputs = (extra: Record<string, string> = {}) =>
@@ -73,4 +73,40 @@ test('edited comments, untrusted bots and review mode on a comment follow the sa
   expect(planRun(inputs({ 'allow-bots': 'renovate' }), comment({}, bot), 1)).toMatchObject({ job: 'review' });
   expect(planRun(inputs({ mode: 'review' }), comment({}), 1)).toEqual({ job: 'review', target: { prNumbers: [8], explicit: true } });
   expect(planRun(inputs({ mode: 'review' }), comment({ action: 'deleted' }), 1)).toMatchObject({ job: 'skip' });
+});
+
+describe('malformed event payloads fail the run, naming the event and the field', () => {
+  const plan = (name: string, payload: Record<string, unknown>, extra: Record<string, string> = {}) => () => planRun(inputs(extra), { name, payload }, 1);
+
+  test('a pull_request or pull_request_target payload without pull_request.number, in auto and review mode', () => {
+    for (const name of ['pull_request', 'pull_request_target']) {
+      expect(plan(name, {})).toThrow(MalformedEventError);
+      expect(plan(name, {})).toThrow(`The '${name}' event's payload (GITHUB_EVENT_PATH) is malformed: pull_request is missing.`);
+      expect(plan(name, { pull_request: { title: 'x' } })).toThrow(`The '${name}' event's payload (GITHUB_EVENT_PATH) is malformed: pull_request.number is missing.`);
+      expect(plan(name, { pull_request: { title: 'x' } }, { mode: 'review' })).toThrow('pull_request.number is missing');
+    }
+  });
+
+  test('a pull_request.number of the wrong type says what it is and what was expected', () => {
+    expect(plan('pull_request', { pull_request: { number: '12' } })).toThrow('pull_request.number is "12" (expected number)');
+    expect(plan('pull_request', { pull_request: { number: -3 } })).toThrow(/pull_request\.number is -3 \(.*>0/);
+  });
+
+  test('a workflow_run payload without workflow_run.id fails in auto and fix mode (never fixes the current run instead)', () => {
+    expect(plan('workflow_run', { workflow_run: { conclusion: 'failure' } })).toThrow("The 'workflow_run' event's payload (GITHUB_EVENT_PATH) is malformed: workflow_run.id is missing.");
+    expect(plan('workflow_run', { workflow_run: { conclusion: 'failure' } }, { mode: 'fix' })).toThrow('workflow_run.id is missing');
+    expect(plan('workflow_run', {}, { mode: 'fix' })).toThrow('workflow_run is missing');
+  });
+
+  test('a comment payload without issue.number fails; a comment on an issue (not a PR) is still a skip', () => {
+    const comment = { body: '@codex review', author_association: 'MEMBER', user: { login: 'mona' } };
+    expect(plan('issue_comment', { issue: { pull_request: {} }, comment })).toThrow("The 'issue_comment' event's payload (GITHUB_EVENT_PATH) is malformed: issue.number is missing.");
+    expect(plan('issue_comment', { issue: { pull_request: {} }, comment }, { mode: 'review' })).toThrow('issue.number is missing');
+    expect(plan('issue_comment', { issue: { number: 8 }, comment })()).toMatchObject({ job: 'skip', reason: 'The comment is not on a pull request.' });
+  });
+
+  test('pr-number and run-id make the payload unnecessary', () => {
+    expect(plan('pull_request', {}, { 'pr-number': '4' })()).toEqual({ job: 'review', target: { prNumbers: [4], explicit: true } });
+    expect(plan('workflow_run', {}, { mode: 'fix', 'run-id': '9' })()).toEqual({ job: 'fix', target: { runId: 9, source: 'input' } });
+  });
 });

@@ -164,6 +164,17 @@ describe('postReview', () => {
     expect(fake.requestsTo('GET', '/repos/:o/:r/pulls/:n/reviews')).toHaveLength(2);
   });
 
+  it('a read-only token is "forbidden"; a rate limit GitHub answers with 403 is not', async () => {
+    fake.failNext('POST', '/repos/:o/:r/pulls/:n/reviews', 403);
+    const readOnly = await postReview(gh, repo, { pullNumber: 7, event: 'COMMENT', placement: placement(), context, secrets: [] });
+    expect(readOnly).toMatchObject({ posted: false, forbidden: true, message: expect.stringContaining('Resource not accessible by integration') });
+    const limited = { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.' };
+    for (let i = 0; i < 3; i++) fake.failNext('POST', '/repos/:o/:r/pulls/:n/reviews', 403, limited, { 'retry-after': '0' });
+    const result = await postReview(gh, repo, { pullNumber: 7, event: 'COMMENT', placement: placement(), context, secrets: [] });
+    expect(result).toMatchObject({ posted: false, forbidden: false, message: expect.stringContaining('secondary rate limit') });
+    expect(result.posted ? '' : result.message).toContain('re-run the job later');
+  });
+
   it('posts a review once when GitHub creates it and then answers 502', async () => {
     createReviewThen502Once(fake);
     const result = await postReview(gh, repo, { pullNumber: 7, event: 'COMMENT', placement: placement(), context, secrets: [], knownReviewIds: new Set() });

@@ -149,14 +149,66 @@ describe('findings schema', () => {
     expect(item.properties.suggestion.type).toEqual(['string', 'null']);
   });
 
-  it('parses a reply, also inside a ```json fence, and explains what is wrong otherwise', () => {
+  it('is derived from the zod schema that reads the reply, in the strict dialect only', () => {
+    // Every keyword anywhere in the schema is one strict structured outputs know; no anyOf, bounds or $schema.
+    const keywords = new Set<string>();
+    const walk = (node: unknown): void => {
+      if (node === null || typeof node !== 'object') return;
+      for (const [k, v] of Object.entries(node)) {
+        keywords.add(k);
+        if (k === 'properties') Object.values(v as object).forEach(walk);
+        else walk(v);
+      }
+    };
+    walk(CHUNK_REVIEW_JSON_SCHEMA);
+    expect([...keywords].filter((k) => !['type', 'properties', 'required', 'additionalProperties', 'items', 'enum', 'description', '0', '1', '2', '3', '4', '5', '6', '7'].includes(k))).toEqual([]);
+    const item = CHUNK_REVIEW_JSON_SCHEMA.properties.findings.items;
+    expect(item.properties.severity.enum).toEqual(findingSchema.shape.severity.options);
+    expect(item.properties.side.enum).toEqual(findingSchema.shape.side.options);
+    expect(item.properties.line.type).toBe('integer');
+    expect(item.properties.path.description).toBe(findingSchema.shape.path.meta()?.description);
+  });
+
+  it('parses a reply, also inside a ```json fence, and explains what is wrong with its envelope otherwise', () => {
     const reply = { summary: 's', findings: [finding({ path: 'a', line: 1, title: 't' })] };
-    expect(parseChunkReview(JSON.stringify(reply))).toEqual({ ok: true, review: reply });
-    expect(parseChunkReview('```json\n' + JSON.stringify(reply) + '\n```')).toMatchObject({ ok: true });
-    expect(parseChunkReview('nope')).toMatchObject({ ok: false, error: expect.stringContaining('not valid JSON') });
-    expect(parseChunkReview(null)).toMatchObject({ ok: false });
-    const bad = parseChunkReview(JSON.stringify({ summary: 's', findings: [{ ...reply.findings[0], severity: 'urgent' }] }));
-    expect(bad).toMatchObject({ ok: false, error: expect.stringContaining('severity') });
+    expect(parseChunkReview(JSON.stringify(reply), ['a'])).toEqual({ ok: true, review: { ...reply, dropped: [] } });
+    expect(parseChunkReview('```json\n' + JSON.stringify(reply) + '\n```', ['a'])).toMatchObject({ ok: true });
+    expect(parseChunkReview('nope', ['a'])).toMatchObject({ ok: false, error: expect.stringContaining('not valid JSON') });
+    expect(parseChunkReview(null, ['a'])).toMatchObject({ ok: false });
+    expect(parseChunkReview(JSON.stringify({ findings: [] }), ['a'])).toMatchObject({ ok: false, error: expect.stringContaining('summary') });
+    expect(parseChunkReview(JSON.stringify({ summary: 's', findings: {} }), ['a'])).toMatchObject({ ok: false, error: expect.stringContaining('findings') });
+  });
+
+  it('leaves out each finding with a bad shape or an impossible location, and keeps its siblings', () => {
+    const good = finding({ path: 'src/a.ts', line: 3, title: 'Good one', severity: 'high' });
+    const bad: Array<[unknown, RegExp]> = [
+      [{ ...good, title: 'Line zero', line: 0 }, /^line 0 does not exist/],
+      [{ ...good, title: 'Negative', line: -4 }, /^line -4 does not exist/],
+      [{ ...good, title: 'Elsewhere', path: 'src/not-in-pr.ts' }, /^path "src\/not-in-pr\.ts" is not a file this pull request changes/],
+      [{ ...good, title: 'Escapes', path: '../../etc/passwd' }, /not a path inside the repository/],
+      [{ ...good, title: 'Dot', path: './src/a.ts' }, /not a path inside the repository/],
+      [{ ...good, title: 'Absolute', path: '/src/a.ts' }, /not a path inside the repository/],
+      [{ ...good, title: 'Backwards', start_line: 9, line: 3 }, /^start_line 9 comes after line 3/],
+      [{ ...good, title: 'Start zero', start_line: 0 }, /^start_line 0 does not exist/],
+      [{ ...good, title: 'Urgent', severity: 'urgent' }, /^severity: /],
+      [{ ...good, title: 'Float', line: 2.5 }, /^line: /],
+      [{ ...good, title: 'No body', body: undefined }, /^body: /],
+      [{ ...good, title: '   ' }, /^title is empty/],
+      ['just a string', /^finding: /],
+    ];
+    const parsed = parseChunkReview(JSON.stringify({ summary: 's', findings: [bad[0]![0], good, ...bad.slice(1).map((b) => b[0])] }), ['src/a.ts']);
+    if (!parsed.ok) throw new Error(parsed.error);
+    expect(parsed.review.findings).toEqual([good]);
+    expect(parsed.review.dropped).toHaveLength(bad.length);
+    parsed.review.dropped.forEach((d, i) => expect({ i, reason: d.reason }).toEqual({ i, reason: expect.stringMatching(bad[i]![1]) }));
+    expect(parsed.review.dropped[0]).toMatchObject({ index: 0, title: 'Line zero', severity: 'high' });
+    expect(parsed.review.dropped[1]).toMatchObject({ index: 2, title: 'Negative' });
+    expect(parsed.review.dropped.at(-1)).toMatchObject({ title: undefined, severity: undefined });
+  });
+
+  it('reads a one-line range as that line', () => {
+    const parsed = parseChunkReview(JSON.stringify({ summary: 's', findings: [finding({ path: 'a', line: 4, start_line: 4, title: 't' })] }), ['a']);
+    expect(parsed).toMatchObject({ ok: true, review: { findings: [{ line: 4, start_line: null }], dropped: [] } });
   });
 
   it('fingerprints by path, line and title, with case and whitespace of the title normalised', () => {
@@ -179,7 +231,8 @@ describe('findings schema', () => {
   });
 
   it('treats an empty or blank suggestion as none', () => {
-    const reply = (suggestion: string | null) => parseChunkReview(JSON.stringify({ summary: 's', findings: [{ ...finding({ path: 'a', line: 1, title: 't' }), suggestion }] }));
+    const reply = (suggestion: string | null) =>
+      parseChunkReview(JSON.stringify({ summary: 's', findings: [{ ...finding({ path: 'a', line: 1, title: 't' }), suggestion }] }), ['a']);
     for (const blank of ['', '  ', '\n\n']) expect(reply(blank)).toMatchObject({ ok: true, review: { findings: [{ suggestion: null }] } });
     expect(reply('  x();')).toMatchObject({ ok: true, review: { findings: [{ suggestion: '  x();' }] } });
   });

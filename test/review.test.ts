@@ -93,7 +93,7 @@ const chunkRequests = () => model.responseRequests.filter((r) => turnKind(r) ===
 const setupRequests = () => model.responseRequests.filter((r) => turnKind(r) === 'setup');
 const stickies = () => fake.issueComments.filter((c) => c.body.startsWith(SUMMARY_MARKER));
 
-test('a PR with several files gets one review: inline comments on the diff, the rest in the body, below min-severity absent', async () => {
+test('a PR with several files gets one review: inline comments on the diff, the rest in the body, below min-severity absent (verify: off is the review as it was before verification)', async () => {
   addPr(7, [
     { filename: 'src/app.ts', status: 'modified', patch: APP_PATCH },
     { filename: 'src/util.ts', status: 'added', patch: addedPatch(['export function pick(a, k) {', '  return a[k];', '}', '']) },
@@ -113,8 +113,10 @@ test('a PR with several files gets one review: inline comments on the diff, the 
       ]),
   });
   const started = Date.now();
-  const outcome = await runReview(await context({ 'min-severity': 'medium', 'paths-ignore': 'docs/**' }), target(7));
+  const outcome = await runReview(await context({ 'min-severity': 'medium', 'paths-ignore': 'docs/**', verify: 'off' }), target(7));
   const elapsed = Date.now() - started;
+  // verify: off: no verification turn, no verdict anywhere.
+  expect(model.responseRequests.filter((r) => turnKind(r) === 'verify')).toHaveLength(0);
 
   // Exactly one review, on the head commit, as a comment (never an approval).
   expect(fake.reviews).toHaveLength(1);
@@ -143,7 +145,22 @@ test('a PR with several files gets one review: inline comments on the diff, the 
   expect(outcome.conclusion).toBe('findings');
   const findings = JSON.parse(outcome.outputs.findings!) as Array<{ severity: string; title: string }>;
   expect(findings.map((f) => f.severity)).toEqual(['critical', 'high', 'medium', 'medium', 'medium']);
-  expect(Object.keys(findings[0]!).sort()).toEqual(['body', 'line', 'path', 'severity', 'side', 'start_line', 'suggestion', 'title']);
+  expect(Object.keys(findings[0]!).sort()).toEqual([
+    'body',
+    'confidence',
+    'line',
+    'path',
+    'severity',
+    'side',
+    'start_line',
+    'suggestion',
+    'suggestion_check',
+    'title',
+    'verdict',
+    'verdict_reason',
+  ]);
+  expect(findings[0]).toMatchObject({ confidence: null, verdict: null, verdict_reason: null, suggestion_check: null });
+  for (const c of review.comments) expect(c.body).not.toContain('Confidence');
   expect(outcome.outputs['findings-count']).toBe('5');
   expect(outcome.outputs['review-url']).toBe(review.html_url);
   expect(outcome.outputs['thread-id']).toMatch(/\S/);
@@ -151,7 +168,8 @@ test('a PR with several files gets one review: inline comments on the diff, the 
   expect(outcome.usage).toEqual({ inputTokens: 200, cachedInputTokens: 80, outputTokens: 20 });
 
   // Job summary: findings table, tokens, chunks, skipped files by name.
-  expect(outcome.summary).toContain('| critical | `src/app.ts:12` | Error leaks config |');
+  expect(outcome.summary).toContain('| critical | – | `src/app.ts:12` | Error leaks config |');
+  expect(outcome.summary).not.toContain('Verification');
   expect(outcome.summary).toContain('**Chunks reviewed:** 1 of 1');
   expect(outcome.summary).toContain('200 input (80 cached), 20 output');
   expect(outcome.summary).toContain('`assets/logo.png`: binary or too large');
@@ -347,6 +365,52 @@ test('an invalid model reply is retried once in the same fork', async () => {
   expect(outcome.summary).toContain('1 of 1 (1 retried)');
 });
 
+test('one bad finding never sinks a chunk: impossible locations are left out and listed, their siblings posted, no retry', async () => {
+  addPr(19, [{ filename: 'src/app.ts', status: 'modified', patch: APP_PATCH }]);
+  scriptReviewModel(model, {
+    chunk: () =>
+      findingsReply([
+        finding({ path: 'src/app.ts', line: 0, severity: 'high', title: 'Line zero finding' }),
+        finding({ path: 'src/app.ts', line: 11, severity: 'high', title: 'LIMIT may be NaN' }),
+        finding({ path: 'src/elsewhere.ts', line: 3, severity: 'critical', title: 'Not in this pull request' }),
+        finding({ path: '../../etc/passwd', line: 1, severity: 'critical', title: 'Outside the repository' }),
+        finding({ path: 'src/app.ts', start_line: 14, line: 12, severity: 'medium', title: 'Backwards range' }),
+        finding({ path: 'src/app.ts', line: 12, severity: 'medium', title: 'Throws on zero' }),
+      ]),
+    retry: () => findingsReply([finding({ path: 'src/app.ts', line: 13, title: 'Retried anyway' })]),
+  });
+  const outcome = await runReview(await context({ 'fail-on-severity': 'critical' }), target(19));
+
+  // The chunk counts as reviewed, at the first reply: the model is not asked again for findings that were fine.
+  expect(chunkRequests()).toHaveLength(1);
+  expect(model.responseRequests.filter((r) => turnKind(r) === 'retry')).toHaveLength(0);
+  expect(outcome.summary).toContain('**Chunks reviewed:** 1 of 1 ·');
+  // The two good ones are posted inline; the four impossible ones are listed in the review body with why.
+  expect(fake.reviews).toHaveLength(1);
+  const review = fake.reviews[0]!;
+  expect(review.comments.map((c) => [c.path, c.line])).toEqual([
+    ['src/app.ts', 11],
+    ['src/app.ts', 12],
+  ]);
+  expect(review.body).toContain('### Findings left out');
+  expect(review.body).toContain('🟠 High Line zero finding — line 0 does not exist (lines start at 1)');
+  expect(review.body).toContain('🔴 Critical Not in this pull request — path "src/elsewhere.ts" is not a file this pull request changes');
+  expect(review.body).toContain("🔴 Critical Outside the repository — path \"../../etc/passwd\" is not a path inside the repository (absolute, or with '.' or '..')");
+  expect(review.body).toContain('🟡 Medium Backwards range — start_line 14 comes after line 12');
+  // They are not findings of the run: not in the output, not annotated, not counted by the gate.
+  const findings = JSON.parse(outcome.outputs.findings!) as Array<{ path: string; title: string }>;
+  expect(findings.map((f) => f.title)).toEqual(['LIMIT may be NaN', 'Throws on zero']);
+  expect(outcome.outputs['findings-count']).toBe('2');
+  expect(outcome.conclusion).toBe('findings');
+  expect(outcome.failure).toBeUndefined();
+  expect(stdout.text()).not.toContain('etc/passwd,');
+  // The job summary, the log and the sticky comment say so too.
+  expect(outcome.summary).toContain('**Findings left out**');
+  expect(outcome.summary).toContain('Backwards range — start_line 14 comes after line 12');
+  expect(stdout.text()).toMatch(/::warning::#19 chunk 1\/1: 2 finding\(s\); 4 more of the reply left out: .*Line zero finding — line 0 does not exist/);
+  expect(stickies()[0]!.body).toContain('4 finding(s) of the model were left out');
+});
+
 test('a reply that stays invalid is reported, not silently dropped', async () => {
   addPr(15, [{ filename: 'src/app.ts', status: 'modified', patch: APP_PATCH }]);
   scriptReviewModel(model, { chunk: () => ({ message: 'not json' }), retry: () => ({ message: 'still not json' }) });
@@ -377,7 +441,13 @@ test('a read-only token (403): the whole review goes to the job summary and the 
   });
   const outcome = await runReview(await context(), target(17));
   expect(fake.reviews).toHaveLength(0);
-  expect(outcome.summary).toContain('GitHub refused to post this review (Resource not accessible by integration)');
+  expect(outcome.summary).toContain(`GitHub refused to post this review (GitHub answered 403 to POST /repos/${OWNER}/${REPO}/pulls/17/reviews`);
+  expect(outcome.summary).toContain('Resource not accessible by integration');
+  // The log says it too, with why a fork's pull request gets this answer and what to do.
+  const log = stdout.text();
+  expect(log).toMatch(/^::warning::#17: GitHub refused to post the review\. GitHub answered 403 to POST \/repos\/octo\/demo\/pulls\/17\/reviews .*Resource not accessible by integration/m);
+  expect(log).toContain('GitHub gives pull requests from forks a read-only GITHUB_TOKEN');
+  expect(log).toContain('pull_request_target');
   expect(outcome.summary).toContain('Visible only in the summary');
   expect(outcome.summary).toContain('```suggestion\nconst x = 1;\n```');
   expect(outcome.outputs['review-url']).toBe('');
@@ -522,13 +592,15 @@ test('a GitHub failure on one PR of a batch is that PR\'s failure: the others ar
   expect(fake.reviews.map((r) => r.pull_number)).toEqual([24]);
   expect(outcome.outputs['review-url']).toBe(fake.reviews[0]!.html_url);
   expect(JSON.parse(outcome.outputs.findings!)).toHaveLength(2);
-  expect(outcome.failure).toMatch(/GitHub did not take the review of #25 \(Not Found\)/);
+  expect(outcome.failure).toMatch(/GitHub did not take the review of #25 \(GitHub answered 404 to GET \/repos\/octo\/demo\/pulls\/25\/comments at http:\/\/127\.0\.0\.1:\d+ \(GITHUB_API_URL\): Not Found\./);
   expect(outcome.summary).toContain('### Pull request #25');
   expect(outcome.summary).toContain('Problem in src/b.ts');
   // #24's status holds its result; #25's says what failed (never "in progress", never silent).
   expect(stickies()).toHaveLength(2);
   expect(stickies().find((c) => c.issue_url.endsWith('/24'))!.body).toContain('## Codex review summary');
-  expect(stickies().find((c) => c.issue_url.endsWith('/25'))!.body).toMatch(/Codex review: failed[\s\S]*GitHub failed while posting the review \(Not Found\)/);
+  expect(stickies().find((c) => c.issue_url.endsWith('/25'))!.body).toMatch(
+    /Codex review: failed[\s\S]*GitHub failed while posting the review \(GitHub answered 404 to GET \/repos\/octo\/demo\/pulls\/25\/comments .*Not Found/,
+  );
 });
 
 test('gathers the PRs of a batch at once', async () => {

@@ -19,11 +19,12 @@ import {
   type TurnEvent,
   type TurnStatus,
 } from './protocol.js';
+import { AgentFailure } from './agent-failure.js';
 import { ConnectionClosedError, JsonRpcConnection, RpcError, type RpcLogger } from './rpc.js';
 import { sandboxFailureIn } from './sandbox.js';
 
-/** The app-server process ended; carries its exit code and the tail of its stderr. */
-export class AppServerExitedError extends Error {
+/** The app-server process ended; carries its exit code and the tail of its stderr. A run with a dead server fails. */
+export class AppServerExitedError extends AgentFailure {
   constructor(
     readonly exitCode: number | null,
     readonly signal: string | null,
@@ -80,6 +81,11 @@ export interface AppServerOptions {
   interruptGraceMs?: number;
   /** Retries of a request the server refuses as overloaded (-32001). */
   overloadRetries?: number;
+  /**
+   * Says why a turn failed in better words than Codex's (which may be generic, or name the loopback proxy): gets
+   * Codex's message and when the turn started; returns the message to use.
+   */
+  explainTurnError?: (codexMessage: string | null, turnStartedAt: number) => string | null;
 }
 
 export type SandboxMode = 'read-only' | 'workspace-write' | 'danger-full-access';
@@ -161,6 +167,8 @@ export class AppServer {
   /** Why the action itself killed the process, for the error every waiting turn gets. */
   private killReason: string | undefined;
   private exited: AppServerExitedError | undefined;
+  /** Why the run was stopped while the process still ran (the model endpoint refused the key). */
+  private stopped: AgentFailure | undefined;
   private readonly exitPromise: Promise<void>;
 
   private constructor(
@@ -220,12 +228,14 @@ export class AppServer {
 
   /** Starts a new thread. */
   async startThread(options: ThreadOptions = {}): Promise<Thread> {
+    this.throwIfFailed();
     const result = threadResult.parse(await this.call('thread/start', compact({ ...options })));
     return new Thread(this, result.thread.id);
   }
 
   /** Resumes a thread this server knows (from its rollout on disk). */
   async resumeThread(threadId: string, options: ThreadOptions = {}): Promise<Thread> {
+    this.throwIfFailed();
     const result = threadResult.parse(
       await this.call('thread/resume', compact({ threadId, excludeTurns: true, ...options })),
     );
@@ -234,6 +244,7 @@ export class AppServer {
 
   /** Forks a thread: the new thread starts with the parent's whole history. */
   async forkThread(threadId: string, options: ThreadOptions = {}): Promise<Thread> {
+    this.throwIfFailed();
     const result = threadResult.parse(
       await this.call('thread/fork', compact({ threadId, excludeTurns: true, ...options })),
     );
@@ -299,6 +310,7 @@ export class AppServer {
         }
       }
     }
+    if (status === 'failed' && this.options.explainTurnError) error = this.options.explainTurnError(error, startedAt);
     return {
       threadId,
       turnId,
@@ -321,6 +333,22 @@ export class AppServer {
   /** The bubblewrap error seen in a command's output, when the sandbox could not start. */
   get sandboxFailure(): string | undefined {
     return this.sandboxError;
+  }
+
+  /**
+   * Stops the run: every running turn ends with `failure` (and is interrupted), and no thread or turn starts after.
+   * For failures no later turn could survive, e.g. the model endpoint refusing the key.
+   */
+  stop(failure: AgentFailure): void {
+    if (this.stopped || this.exited) return;
+    this.stopped = failure;
+    this.log.info(`Stopping every turn: ${failure.message}`);
+    for (const turn of this.turns.values()) turn.queue.fail(failure);
+  }
+
+  /** Why this server can run no more turns (it exited, or the run was stopped); undefined while it works. */
+  get failure(): AgentFailure | undefined {
+    return this.exited ?? this.stopped;
   }
 
   /** The process id (for diagnostics and tests). */
@@ -354,6 +382,8 @@ export class AppServer {
       try {
         return await this.rpc.request(method, params);
       } catch (error) {
+        // A request cut off by the process's end reports the end itself (exit code or signal, stderr).
+        if (error instanceof ConnectionClosedError && this.exited) throw this.exited;
         if (!(error instanceof RpcError) || error.code !== OVERLOADED || attempt >= retries) throw error;
         const wait = 250 * 2 ** attempt + Math.random() * 100;
         this.log.info(`codex app-server is overloaded; asking again in ${Math.round(wait)} ms (${method}).`);
@@ -373,7 +403,7 @@ export class AppServer {
     active: ActiveTurn,
   ): AsyncGenerator<TurnEvent> {
     if (this.turns.has(threadId)) throw new Error(`Thread ${threadId} already has a turn running.`);
-    if (this.exited) throw this.exited;
+    this.throwIfFailed();
     this.options.budget?.startTurn();
     this.turns.set(threadId, active);
     let timer: NodeJS.Timeout | undefined;
@@ -413,6 +443,8 @@ export class AppServer {
       active.turnId = turnId;
       // The budget ran out while turn/start was on its way: this turn stops at once too.
       if (active.budgetStopped) this.interruptTurn(threadId, turnId).catch((e: Error) => this.log.debug(`interrupt failed: ${e.message}`));
+      // Stopped while turn/start was on its way: the turn is interrupted below, before it spends anything.
+      this.throwIfFailed();
       const ownTurn = turnId;
       for await (const event of active.queue) {
         // A late event of an earlier turn on this thread (one that was interrupted) is not this turn's.
@@ -432,6 +464,11 @@ export class AppServer {
         this.interruptTurn(threadId, turnId).catch((e: Error) => this.log.debug(`interrupt failed: ${e.message}`));
       }
     }
+  }
+
+  private throwIfFailed(): void {
+    const failure = this.failure;
+    if (failure) throw failure;
   }
 
   private onNotification(method: string, params: unknown): void {

@@ -1,13 +1,14 @@
 // Opens the run's one app-server: private CODEX_HOME, key-adding proxy, minimal environment.
 import { rm } from 'node:fs/promises';
 import * as core from '@actions/core';
+import { describeModelAnswer, ModelEndpointError } from './agent-failure.js';
 import { AppServer, type ApprovalHandler } from './app-server.js';
 import type { ApprovalRecord } from './approvals.js';
 import type { RunBudget } from './budget.js';
 import { createCodexHome } from './codex-home.js';
 import { agentEnvironment } from './environment.js';
 import type { Gateway } from './gateway.js';
-import { startModelProxy, type ModelProxy } from './model-proxy.js';
+import { displayEndpoint, startModelProxy, type ModelProxy } from './model-proxy.js';
 
 export interface SessionOptions {
   codexPath: string;
@@ -29,6 +30,10 @@ export interface SessionOptions {
   env: NodeJS.ProcessEnv;
   /** Extra top-level config.toml lines a mode needs (e.g. not loading the head's AGENTS.md). */
   extraToml?: string[];
+  /**
+   * Codex's own retries of a model request (default 0): with an API key the proxy retries 429 and 5xx itself,
+   * honouring retry-after, and Codex would otherwise retry a refused key too (and 5xx without end).
+   */
   requestRetries?: number;
   onApproval?: ApprovalHandler;
   budget?: RunBudget;
@@ -46,19 +51,27 @@ export interface CodexSession {
 /** Starts the proxy (API-key auth) and the app-server; `close()` undoes both and deletes CODEX_HOME. */
 export async function openSession(options: SessionOptions): Promise<CodexSession> {
   let proxy: ModelProxy | undefined;
-  if (options.apiKey) proxy = await startModelProxy(options.baseUrl, options.apiKey, options.gateway);
+  let server: AppServer | undefined;
+  if (options.apiKey) {
+    proxy = await startModelProxy(options.baseUrl, options.apiKey, options.gateway, {
+      secrets: options.secrets,
+      logger: core,
+      // A refused key stops the run at its first answer, before Codex starts reconnecting.
+      onFatal: (answer) => server?.stop(new ModelEndpointError(answer)),
+    });
+  }
   const codexHome = await createCodexHome({
     parent: options.tempDir,
     providerUrl: proxy?.url,
     model: options.model,
     authJson: options.apiKey ? undefined : options.authJson,
-    requestRetries: options.requestRetries,
+    requestRetries: options.requestRetries ?? (proxy ? 0 : undefined),
     extraToml: options.extraToml,
   });
   const env = agentEnvironment(options.env, options.secrets, { CODEX_HOME: codexHome });
   const approvals: ApprovalRecord[] = [];
   try {
-    const server = await AppServer.start({
+    server = await AppServer.start({
       codexPath: options.codexPath,
       cwd: options.cwd,
       env,
@@ -67,13 +80,15 @@ export async function openSession(options: SessionOptions): Promise<CodexSession
       onApprovalDecision: (record) => approvals.push(record),
       budget: options.budget,
       logger: core,
+      explainTurnError: proxy ? explainWith(proxy, options.baseUrl) : undefined,
     });
+    const started = server;
     return {
-      server,
+      server: started,
       codexHome,
       approvals,
       close: async () => {
-        await server.close();
+        await started.close();
         await proxy?.close();
         await rm(codexHome, { recursive: true, force: true });
       },
@@ -83,4 +98,16 @@ export async function openSession(options: SessionOptions): Promise<CodexSession
     await rm(codexHome, { recursive: true, force: true });
     throw error;
   }
+}
+
+/**
+ * A failed turn is explained by the endpoint's own answer when the proxy saw an error answer during the turn (Codex
+ * may have replaced its words with generic text); otherwise Codex's message, naming openai-base-url, not the proxy.
+ */
+function explainWith(proxy: ModelProxy, baseUrl: string): (message: string | null, startedAt: number) => string | null {
+  return (message, startedAt) => {
+    const answer = proxy.lastError;
+    if (answer && answer.at >= startedAt) return describeModelAnswer(answer);
+    return message === null ? null : message.split(proxy.url).join(displayEndpoint(baseUrl));
+  };
 }

@@ -1,6 +1,7 @@
 // The fix loop: a turn, revert protected paths, run test-command; again in the same thread while it fails.
 // A turn that did not complete ends the loop without a test run: its result is not delivered anyway.
 import * as core from '@actions/core';
+import { AgentFailure } from '../codex/agent-failure.js';
 import type { Thread, TurnOptions, TurnResult } from '../codex/app-server.js';
 import { redact } from '../redact.js';
 import { parseDiagnosis, retryPrompt, DIAGNOSIS_SCHEMA, type Diagnosis } from './prompts.js';
@@ -25,7 +26,10 @@ export interface AttemptsResult {
   finalMessage: string | null;
   /** test-command passed after the last attempt. */
   verified: boolean;
-  /** Set when a turn did not complete (failed, interrupted, timed out): the loop stops there. */
+  /**
+   * Set when a turn did not complete (failed, interrupted, timed out) or the machinery broke (the app-server died,
+   * the model endpoint refused the key): the loop stops there.
+   */
   agentError: string | undefined;
   usage: { inputTokens: number; cachedInputTokens: number; outputTokens: number };
 }
@@ -53,10 +57,16 @@ export async function runAttempts(options: AttemptsOptions): Promise<AttemptsRes
     core.startGroup(`Fix attempt ${number} of ${options.maxAttempts}`);
     try {
       // Everything the model reads passes through redact(): logs and test output may echo a secret.
-      const turn = await options.thread.run(redact(prompt, options.secrets), {
-        ...options.turnOptions,
-        outputSchema: DIAGNOSIS_SCHEMA,
-      });
+      let turn: TurnResult;
+      try {
+        turn = await options.thread.run(redact(prompt, options.secrets), { ...options.turnOptions, outputSchema: DIAGNOSIS_SCHEMA });
+      } catch (error) {
+        if (!(error instanceof AgentFailure)) throw error;
+        // Nothing after this can be trusted to have run: no test run, no delivery; the step fails with the cause.
+        agentError = `The agent stopped during try ${number}: ${error.message}`;
+        core.warning(`${agentError} The test command was not run.`);
+        break;
+      }
       usage.inputTokens += turn.usage.inputTokens;
       usage.cachedInputTokens += turn.usage.cachedInputTokens;
       usage.outputTokens += turn.usage.outputTokens;

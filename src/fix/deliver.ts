@@ -1,19 +1,19 @@
-// Delivers a committed-to-be change: a pull request from a fix branch, a push onto the failing branch, or a patch file.
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+// Delivers a committed-to-be change: a pull request from a fix branch, a push onto the failing branch, or a patch file;
+// a refusal is quoted in the remote's own words.
 import * as core from '@actions/core';
 import { z } from 'zod';
 import type { RunContext } from '../context.js';
 import { ACTIONS_BOT, gitAuthEnv, GitError, type CommitInfo, type Git } from '../git.js';
 import {
   createOrUpdatePullRequest,
-  ERROR_ACTIONS_MAY_NOT_CREATE_PRS,
   getDefaultBranch,
   isActionsPullRequestsDisabled,
 } from '../github/pull-requests.js';
 import { redact } from '../redact.js';
 import { runKey, type FailingRun } from './failing-run.js';
+import { githubRefusal, gitWords, pushHint } from './remote-words.js';
 import type { DeliveryReport } from './report.js';
+import { writePatch } from './saved-patch.js';
 
 /** What to deliver: the staged change on top of `baseSha`, and the words that go with it. */
 export interface DeliveryPlan {
@@ -28,15 +28,25 @@ export interface DeliveryPlan {
   body: string;
 }
 
-/** The push could not be done; the message says why and what to do. */
+/** The fix could not be delivered; the message says what failed, quotes what the remote said, and what to do. */
 export class DeliveryError extends Error {
   /** The fix branch, when it was pushed before the failure. */
   readonly pushedBranch: string | undefined;
+  /** What failed, in one sentence. */
+  readonly headline: string;
+  /** The remote's own words (git's stderr, GitHub's answer), quoted as they came (secrets redacted). */
+  readonly remote: string | undefined;
+  /** What to do, only where the remote's words say why. */
+  readonly hint: string | undefined;
 
-  constructor(message: string, options: { cause?: unknown; pushedBranch?: string } = {}) {
-    super(message, { cause: options.cause });
+  constructor(headline: string, options: { cause?: unknown; pushedBranch?: string; remote?: string; hint?: string } = {}) {
+    const remote = options.remote ? `\n${options.remote.split('\n').map((l) => `  ${l}`).join('\n')}` : '';
+    super(`${headline}${remote}${options.hint ? `\n${options.hint}` : ''}`, { cause: options.cause });
     this.name = 'DeliveryError';
+    this.headline = headline;
     this.pushedBranch = options.pushedBranch;
+    this.remote = options.remote;
+    this.hint = options.hint;
   }
 }
 
@@ -90,9 +100,7 @@ export async function deliver(ctx: RunContext, git: Git, plan: DeliveryPlan): Pr
   const { inputs } = ctx;
   if (inputs.fixDelivery === 'patch') {
     // A patch is not applied anywhere by itself: it is written even when unverified, for a later job to judge.
-    const path = join(ctx.tempDir, `codex-fix-${runKey(plan.run)}.patch`);
-    await writeFile(path, plan.diff);
-    return { kind: 'patch', path };
+    return { kind: 'patch', path: await writePatch(ctx.tempDir, plan.run, plan.diff) };
   }
   if (!plan.verified && !inputs.openUnverified) {
     return {
@@ -111,11 +119,11 @@ export async function deliver(ctx: RunContext, git: Git, plan: DeliveryPlan): Pr
       await git.push(REMOTE, sha, plan.run.branch, { auth });
     } catch (error) {
       if (!(error instanceof GitError)) throw error;
-      throw new DeliveryError(
-        `Could not push the fix onto \`${plan.run.branch}\`: ${redact(error.stderr.trim(), ctx.secrets)}. ` +
-          'If the branch moved on since the failing commit, re-run on the new commit; the token needs contents: write.',
-        { cause: error },
-      );
+      throw new DeliveryError(`Could not push the fix onto \`${plan.run.branch}\`; git said:`, {
+        cause: error,
+        remote: gitWords(error.stderr, ctx.secrets),
+        hint: pushHint(error.stderr, { branch: plan.run.branch, onto: 'failing-branch' }),
+      });
     }
     return { kind: 'push', branch: plan.run.branch, sha };
   }
@@ -133,11 +141,11 @@ export async function deliver(ctx: RunContext, git: Git, plan: DeliveryPlan): Pr
     if (!refusal) await git.push(REMOTE, sha, branch, { expect: current ?? null, auth });
   } catch (error) {
     if (!(error instanceof GitError)) throw error;
-    throw new DeliveryError(
-      `Could not push the fix branch \`${branch}\`: ${redact(error.stderr.trim(), ctx.secrets)}. ` +
-        'Either another run updated the branch at the same time (re-run this one), or the token lacks contents: write.',
-      { cause: error },
-    );
+    throw new DeliveryError(`Could not push the fix branch \`${branch}\`; git said:`, {
+      cause: error,
+      remote: gitWords(error.stderr, ctx.secrets),
+      hint: pushHint(error.stderr, { branch, onto: 'fix-branch' }),
+    });
   }
   if (refusal) throw new DeliveryError(refusal);
   core.info(`Pushed ${sha} to ${branch}.`);
@@ -152,15 +160,33 @@ export async function deliver(ctx: RunContext, git: Git, plan: DeliveryPlan): Pr
       draft: plan.verified ? inputs.draft : true,
     });
   } catch (error) {
-    if (!isActionsPullRequestsDisabled(error)) throw error;
-    throw new DeliveryError(
-      `The fix is on branch \`${branch}\`, but GitHub refused to open a pull request: ${ERROR_ACTIONS_MAY_NOT_CREATE_PRS}. ` +
-        "Enable 'Allow GitHub Actions to create and approve pull requests' in the repository's Actions settings, " +
-        "or pass a GitHub App token as 'github-token'.",
-      { cause: error, pushedBranch: branch },
-    );
+    throw pullRequestRefused(error, branch, ctx.secrets);
   }
   const { pull, created } = opened;
   core.info(`${created ? 'Opened' : 'Updated'} pull request #${pull.number}: ${pull.url}`);
   return { kind: 'pull-request', url: pull.url, number: pull.number, created, branch };
+}
+
+/** GitHub's refusal to open or update the pull request, in its words; the branch is already pushed. */
+function pullRequestRefused(error: unknown, branch: string, secrets: readonly string[]): DeliveryError {
+  const refusal = githubRefusal(error);
+  const headline = `The fix is on branch \`${branch}\`, but the pull request could not be opened`;
+  if (!refusal) {
+    const cause = error instanceof Error ? error.message : String(error);
+    return new DeliveryError(`${headline}: ${redact(cause, secrets)}`, { cause: error, pushedBranch: branch });
+  }
+  let hint: string | undefined;
+  if (isActionsPullRequestsDisabled(error)) {
+    hint =
+      "Enable 'Allow GitHub Actions to create and approve pull requests' in the repository's Actions settings, " +
+      "or pass a GitHub App token as 'github-token'.";
+  } else if (refusal.acceptedPermissions) {
+    hint = `GitHub says this request needs the token permission(s): ${refusal.acceptedPermissions}.`;
+  }
+  return new DeliveryError(`${headline}; GitHub answered ${refusal.status}${refusal.request ? ` to ${refusal.request}` : ''}:`, {
+    cause: error,
+    pushedBranch: branch,
+    remote: redact(refusal.message, secrets),
+    hint,
+  });
 }

@@ -1,13 +1,23 @@
 // The evidence the agent starts from: the failed jobs' logs (excerpt + full file), or test-command's own output.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as core from '@actions/core';
 import type { RunContext } from '../context.js';
-import { downloadJobLog, listFailedJobs, RunDataUnavailableError } from '../github/runs.js';
-import { redact } from '../redact.js';
+import { listFailedJobs, RunDataUnavailableError, streamJobLog } from '../github/runs.js';
+import { redact, StreamRedactor } from '../redact.js';
 import type { FixTarget } from '../plan.js';
 import { runKey, type FailingRun } from './failing-run.js';
-import { buildLogExcerpt, DEFAULT_EXCERPT_BYTES, tailText, type JobLog } from './log-excerpt.js';
+import {
+  buildLogExcerptFrom,
+  DEFAULT_EXCERPT_BYTES,
+  excerptLine,
+  ExcerptRenderer,
+  LineSplitter,
+  LogIndex,
+  tailText,
+  type JobExcerptSource,
+} from './log-excerpt.js';
 import type { TestRun } from './test-command.js';
 
 /** What the agent is told about the failure. */
@@ -46,15 +56,14 @@ export async function gatherFailure(
   const notes: string[] = [];
   if (source !== 'in-job' && run.id !== undefined) {
     try {
-      const logs = await readFailedLogs(ctx, run.id);
+      const logPath = join(dir, 'failed-jobs.log');
+      const logs = await readFailedLogs(ctx, run.id, logPath);
       if (logs.length > 0) {
-        const logPath = join(dir, 'failed-jobs.log');
-        const full = logs.map((j) => `===== Job "${j.name}"${j.failedStep ? ` (failed step "${j.failedStep}")` : ''} =====\n${j.log}`).join('\n\n');
-        await writeFile(logPath, redact(full, ctx.secrets));
         return {
           kind: 'logs',
           description: `Failed job${logs.length > 1 ? 's' : ''}: ${logs.map((j) => `"${j.name}"`).join(', ')}. An excerpt of the log:`,
-          excerpt: redact(buildLogExcerpt(logs, DEFAULT_EXCERPT_BYTES), ctx.secrets),
+          // The log was redacted as it was written; the excerpt is read back from that file.
+          excerpt: redact(await buildLogExcerptFrom(logs, DEFAULT_EXCERPT_BYTES), ctx.secrets),
           logPath,
           jobs: logs.map((j) => j.name),
           notes,
@@ -88,17 +97,81 @@ export async function gatherFailure(
   };
 }
 
-async function readFailedLogs(ctx: RunContext, runId: number): Promise<JobLog[]> {
+/**
+ * Streams the failed jobs' logs into `logPath` (redacted on the way, one header line per job) and indexes each as
+ * it passes, so neither the download nor the file is ever held in memory; the excerpt reads back only its lines.
+ */
+async function readFailedLogs(ctx: RunContext, runId: number, logPath: string): Promise<JobExcerptSource[]> {
   const jobs = await listFailedJobs(ctx.github, ctx.repo, runId);
-  const logs: JobLog[] = [];
-  for (const job of jobs.slice(0, MAX_JOBS)) {
-    try {
-      logs.push({ name: job.name, failedStep: job.failedStep, log: await downloadJobLog(ctx.github, ctx.repo, job.id) });
-    } catch (error) {
-      // One job's expired log should not hide the others; all of them missing means no access at all.
-      if (!(error instanceof RunDataUnavailableError) || jobs.length === 1) throw error;
-      core.warning(`${error.message} (job "${job.name}")`);
+  const sources: JobExcerptSource[] = [];
+  const file = await open(logPath, 'w');
+  let offset = 0;
+  const write = async (text: string) => {
+    if (text.length === 0) return;
+    const { bytesWritten } = await file.write(text, null, 'utf8');
+    offset += bytesWritten;
+  };
+  try {
+    for (const job of jobs.slice(0, MAX_JOBS)) {
+      let body: AsyncIterable<Uint8Array>;
+      try {
+        body = await streamJobLog(ctx.github, ctx.repo, job.id);
+      } catch (error) {
+        // One job's expired log should not hide the others; all of them missing means no access at all.
+        if (!(error instanceof RunDataUnavailableError) || jobs.length === 1) throw error;
+        core.warning(`${error.message} (job "${job.name}")`);
+        continue;
+      }
+      const step = job.failedStep ? ` (failed step "${job.failedStep}")` : '';
+      await write(redact(`${sources.length > 0 ? '\n\n' : ''}===== Job "${job.name}"${step} =====\n`, ctx.secrets));
+      const start = offset;
+      const index = new LogIndex();
+      const lines = new LineSplitter((line) => void index.add(line));
+      const redactor = new StreamRedactor(ctx.secrets);
+      const decoder = new TextDecoder('utf-8');
+      const pass = async (text: string) => {
+        const safe = redactor.push(text);
+        lines.push(safe);
+        await write(safe);
+      };
+      for await (const chunk of body) await pass(decoder.decode(chunk, { stream: true }));
+      await pass(decoder.decode());
+      const rest = redactor.end();
+      lines.push(rest);
+      lines.end();
+      await write(rest);
+      const end = offset;
+      sources.push({
+        name: job.name,
+        failedStep: job.failedStep,
+        excerpt: (maxBytes) => excerptFromFile(logPath, start, end, index, maxBytes),
+      });
     }
+  } finally {
+    await file.close();
   }
-  return logs;
+  return sources;
+}
+
+// Reads back bytes [start, end) of the log file, line by line, until every chosen line is in.
+async function excerptFromFile(path: string, start: number, end: number, index: LogIndex, maxBytes: number): Promise<string> {
+  const renderer = new ExcerptRenderer(index.select(maxBytes), index.lineCount);
+  if (end <= start) return renderer.text();
+  const stream = createReadStream(path, { start, end: end - 1, encoding: 'utf8' });
+  let more = true;
+  const lines = new LineSplitter((line) => {
+    // Lines the index did not count (dropped runner markers) are not offered either, so the numbering agrees.
+    const shown = excerptLine(line);
+    if (more && shown !== undefined) more = renderer.offer(shown);
+  });
+  try {
+    for await (const text of stream) {
+      lines.push(text as string);
+      if (!more) break;
+    }
+    if (more) lines.end();
+  } finally {
+    stream.destroy();
+  }
+  return renderer.text();
 }

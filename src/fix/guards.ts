@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import type { Repo } from '../context.js';
 import { ACTIONS_BOT, type GitIdentity } from '../git.js';
+import { githubErrorInfo } from '../github/errors.js';
 import type { GitHub } from '../github/octokit.js';
 import type { Inputs } from '../inputs.js';
 import type { FailingRun } from './failing-run.js';
@@ -73,7 +74,7 @@ export async function actorSkipReason(
     const status = (error as { status?: unknown }).status;
     if (status === 404) return `The failing run was started by ${login}, who is not a collaborator of ${repo.owner}/${repo.repo}.`;
     if (typeof status === 'number' && status < 500) {
-      return `Could not check ${login}'s permission on ${repo.owner}/${repo.repo} (HTTP ${status}); list trusted users in 'allow-users'.`;
+      return `Could not check ${login}'s permission on ${repo.owner}/${repo.repo} (${githubErrorInfo(error).summary}); list trusted users in 'allow-users'.`;
     }
     throw error;
   }

@@ -4,6 +4,8 @@ import type { Attempt } from './attempts.js';
 import type { FailingRun } from './failing-run.js';
 import { tailText } from './log-excerpt.js';
 import type { Diagnosis } from './prompts.js';
+import { fence } from '../review/prompts.js';
+import { patchPreview, type SavedPatch } from './saved-patch.js';
 import { describeTestRun, type TestRun } from './test-command.js';
 
 // GitHub rejects bodies over 65,536 characters; the output tail is what gives way.
@@ -70,7 +72,9 @@ export type DeliveryReport =
   | { kind: 'pull-request'; url: string; number: number; created: boolean; branch: string }
   | { kind: 'push'; branch: string; sha: string }
   | { kind: 'patch'; path: string }
-  | { kind: 'none'; reason: string };
+  | { kind: 'none'; reason: string }
+  /** Delivery was tried and refused; the change is kept as `patch` (unless even that failed). */
+  | { kind: 'failed'; headline: string; remote?: string; hint?: string; patch?: SavedPatch };
 
 export interface SummaryInput extends ReportInput {
   threadId: string | undefined;
@@ -84,7 +88,7 @@ export interface SummaryInput extends ReportInput {
 /** The job summary: the diagnosis, the change, the verification, where the fix went, tokens and time. */
 export function jobSummary(input: SummaryInput): string {
   const { run, diagnosis } = input;
-  const status = input.verified ? '✅ verified' : '❌ not verified';
+  const status = `${input.verified ? '✅ verified' : '❌ not verified'}${input.delivery.kind === 'failed' ? ', ❌ not delivered' : ''}`;
   const parts = [`## Codex fix: ${diagnosis ? escapeLine(diagnosis.title) : `CI on \`${run.branch}\``} (${status})`, ''];
   parts.push(`Failing run: ${run.url ? `[${run.id ?? 'run'}](${run.url})` : 'this job'} on \`${run.branch}\` at \`${run.sha.slice(0, 12)}\`.`);
   for (const note of input.notes) parts.push('', `> [!NOTE]\n> ${note}`);
@@ -119,7 +123,29 @@ function deliveryText(delivery: DeliveryReport): string {
       return `Wrote the change as a patch to \`${delivery.path}\` (output \`patch-path\`); apply it with \`git apply\`.`;
     case 'none':
       return delivery.reason;
+    case 'failed':
+      return failedDeliveryText(delivery);
   }
+}
+
+function failedDeliveryText(delivery: Extract<DeliveryReport, { kind: 'failed' }>): string {
+  const parts = [`❌ ${delivery.headline}`];
+  if (delivery.remote) parts.push('', fence(delivery.remote, 'text'));
+  if (delivery.hint) parts.push('', delivery.hint);
+  const patch = delivery.patch;
+  if (!patch) {
+    parts.push('', '**The change could not be saved as a patch either**; the step log has the details.');
+    return parts.join('\n');
+  }
+  const artifact = patch.artifact ? ` and uploaded as the workflow artifact [${patch.artifact.name}](${patch.artifact.url})` : '';
+  parts.push(
+    '',
+    `**The change is not lost**: it is saved as a patch at \`${patch.path}\` (output \`patch-path\`)${artifact}. ` +
+      `Apply it with \`git apply\` on \`${patch.baseSha.slice(0, 12)}\`, the failing commit.`,
+  );
+  if (patch.artifactNote) parts.push('', `> [!WARNING]\n> ${patch.artifactNote}`);
+  parts.push('', patchPreview(patch));
+  return parts.join('\n');
 }
 
 function verificationText(attempts: readonly Attempt[], verified: boolean, testCommand: string): string {

@@ -1,17 +1,19 @@
 // Fix mode: failing run → guards → failure context → agent attempts with verification → delivery → outcome.
 import { readFile } from 'node:fs/promises';
 import * as core from '@actions/core';
+import { AgentFailure } from '../codex/agent-failure.js';
 import { agentEnvironment } from '../codex/environment.js';
 import { startEarlyThread } from '../codex/early-thread.js';
 import { commandSandbox } from '../codex/sandbox-exec.js';
 import { sandboxFailureIn, SandboxUnavailableError } from '../codex/sandbox.js';
+import type { CodexSession } from '../codex/session.js';
 import type { JobOutcome, RunContext } from '../context.js';
 import { Git } from '../git.js';
 import type { Inputs } from '../inputs.js';
 import { containsSecret, redact, SecretLeakError } from '../redact.js';
 import { runAttempts, type AttemptsResult } from './attempts.js';
 import { deliver, DeliveryError, pushRefusal } from './deliver.js';
-import { resolveFailingRun, type FailingRun } from './failing-run.js';
+import { resolveFailingRun, runKey, type FailingRun } from './failing-run.js';
 import { gatherFailure } from './failure-context.js';
 import { actorSkipReason, staticSkipReason } from './guards.js';
 import { firstPrompt, fixInstructions, PROTECTED_PATHS } from './prompts.js';
@@ -25,8 +27,12 @@ import {
   skippedSummary,
   type DeliveryReport,
 } from './report.js';
+import { patchArtifactName, uploadPatchArtifact } from './patch-artifact.js';
+import { writePatch, type SavedPatch } from './saved-patch.js';
 import { runTestCommand, type TestRun } from './test-command.js';
 import type { FixTarget } from '../plan.js';
+import { eventPullNumber } from '../conversation/event.js';
+import { resumeOrStart, saveThreads, stageThreads, threadKey, type StagedThread } from '../conversation/threads.js';
 
 const PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_target']);
 
@@ -90,36 +96,47 @@ export async function runFix(ctx: RunContext, target: FixTarget): Promise<JobOut
   }
   const userPrompt = await readUserPrompt(inputs);
 
-  // The agent's app-server and thread need nothing from the failure: they come up while its logs are read.
-  const agent = startEarlyThread(() => ctx.openSession(), {
-    sandbox: inputs.sandbox ?? 'workspace-write',
-    approvalPolicy: inputs.approvalPolicy,
-    approvalsReviewer: inputs.approvalsReviewer,
-    cwd: workspace,
-    developerInstructions: fixInstructions(testCommand),
-  });
-  let threadId: string;
-  let result: AttemptsResult;
-  let untrackedBefore: string[];
+  // The test command runs with what the agent has: no secrets in its environment, and the agent's sandbox (it runs
+  // code the agent just wrote), unless the user gave the agent full access.
+  const testEnv = agentEnvironment(ctx.env, ctx.secrets);
+  const sandbox = commandSandbox((await ctx.codex()).path, inputs.sandbox, ctx.tempDir);
+  const timeoutMs = inputs.timeoutMinutes * 60_000;
   // Untracked files a test run creates (coverage/, junit.xml, …) are its output, not part of the fix.
   const testLeftovers = new Set<string>();
-  try {
-    // The test command runs with what the agent has: no secrets in its environment, and the agent's sandbox (it
-    // runs code the agent just wrote), unless the user gave the agent full access.
-    const testEnv = agentEnvironment(ctx.env, ctx.secrets);
-    const sandbox = commandSandbox((await ctx.codex()).path, inputs.sandbox, ctx.tempDir);
-    const timeoutMs = inputs.timeoutMinutes * 60_000;
-    const runTests = async (): Promise<TestRun> => {
-      const before = new Set(await git.untracked({ perFile: true }));
-      const test = await runTestCommand(testCommand, { cwd: workspace, env: testEnv, timeoutMs, sandbox });
-      for (const path of await git.untracked({ perFile: true })) if (!before.has(path)) testLeftovers.add(path);
-      const failure = sandbox && !test.passed ? sandboxFailureIn(test.output, test.exitCode ?? 1) : undefined;
-      if (failure) throw new SandboxUnavailableError(failure);
-      return test;
-    };
+  const runTests = async (): Promise<TestRun> => {
+    const before = new Set(await git.untracked({ perFile: true }));
+    const test = await runTestCommand(testCommand, { cwd: workspace, env: testEnv, timeoutMs, sandbox });
+    for (const path of await git.untracked({ perFile: true })) if (!before.has(path)) testLeftovers.add(path);
+    const failure = sandbox && !test.passed ? sandboxFailureIn(test.output, test.exitCode ?? 1) : undefined;
+    if (failure) throw new SandboxUnavailableError(failure);
+    return test;
+  };
 
+  // The app-server and the thread need nothing from the failure: they come up while its logs are read.
+  // resume-thread continues an earlier run's stored thread; the fix thread is stored for the next one.
+  const pr = eventPullNumber(ctx.event);
+  const agent = startEarlyThread(
+    () => ctx.openSession(),
+    (session) =>
+      resumeOrStart({
+        store: ctx.threadStore,
+        server: session.server,
+        codexHome: session.codexHome,
+        tempDir: ctx.tempDir,
+        repo: ctx.repo,
+        scopes: pr ? ['no-pr', { pr }] : ['no-pr'],
+        wanted: inputs.resumeThread,
+        options: { sandbox: inputs.sandbox ?? 'workspace-write', approvalPolicy: inputs.approvalPolicy, approvalsReviewer: inputs.approvalsReviewer, cwd: workspace },
+        fresh: { developerInstructions: fixInstructions(testCommand) },
+        why: 'Starting a new fix thread.',
+      }),
+  );
+  let failure: Awaited<ReturnType<typeof gatherFailure>>;
+  let untrackedBefore: string[];
+  let session: CodexSession;
+  try {
     core.startGroup('Failure context');
-    const failure = await gatherFailure(ctx, run, target.source, runTests).finally(() => core.endGroup());
+    failure = await gatherFailure(ctx, run, target.source, runTests).finally(() => core.endGroup());
     notes.push(...failure.notes);
     if (failure.reproduction?.passed) {
       await agent.close();
@@ -129,10 +146,18 @@ export async function runFix(ctx: RunContext, target: FixTarget): Promise<JobOut
         summary: redact(reproductionPassedSummary(run, failure.reproduction), ctx.secrets),
       };
     }
-
     // Files earlier steps (or the reproduction) left in the workspace, like build output, are not part of the fix.
     untrackedBefore = await git.untracked();
-    const thread = await agent.thread;
+    session = await agent.session;
+  } catch (error) {
+    await agent.close().catch(() => {});
+    throw error;
+  }
+  let threadId = '';
+  let result: AttemptsResult;
+  let staged: StagedThread[] = [];
+  try {
+    const { thread, resumed } = await agent.thread;
     threadId = thread.id;
     core.info(`Codex thread ${threadId}.`);
     result = await runAttempts({
@@ -144,13 +169,23 @@ export async function runFix(ctx: RunContext, target: FixTarget): Promise<JobOut
       runTests,
       secrets: ctx.secrets,
     });
+    if (!resumed) staged = await stageThreads(session.codexHome, [{ threadId, key: threadKey(ctx.repo, 'no-pr', threadId) }], ctx.tempDir);
   } catch (error) {
-    await agent.close().catch(() => {});
-    throw error;
+    // The app-server died before the first turn: a failed step that says so, like a death during a turn.
+    if (!(error instanceof AgentFailure)) {
+      await agent.close().catch(() => {});
+      throw error;
+    }
+    const agentError = `The agent could not start: ${error.message}`;
+    core.warning(agentError);
+    const usage = { inputTokens: 0, cachedInputTokens: 0, outputTokens: 0 };
+    result = { attempts: [], diagnosis: undefined, finalMessage: null, verified: false, agentError, usage };
   }
-  // The app-server is not needed for delivery: it closes meanwhile, and the run waits for it at the end.
+  // The app-server is not needed for delivery (the kept threads are staged out of CODEX_HOME): it closes meanwhile,
+  // and the run waits for it at the end.
   const closing = agent.close();
   closing.catch(() => {});
+  await saveThreads(ctx.threadStore, staged);
 
   core.startGroup('Deliver');
   try {
@@ -275,9 +310,30 @@ async function finish(ctx: RunContext, git: Git, input: FinishInput): Promise<Jo
       delivery.kind === 'none' ? 'no pull request was opened' : `the change was delivered marked unverified (${delivery.kind})`;
     return outcome(delivery.kind === 'none' ? 'failure' : 'unverified', delivery, notVerified(what));
   } catch (error) {
-    if (!(error instanceof SecretLeakError) && !(error instanceof DeliveryError)) throw error;
+    // A change with a secret in it must not be kept anywhere it could be shared from.
+    if (error instanceof SecretLeakError) return outcome('failure', { kind: 'none', reason: error.message }, error.message);
     if (error instanceof DeliveryError && error.pushedBranch) outputs['fix-branch'] = error.pushedBranch;
-    return outcome('failure', { kind: 'none', reason: error.message }, error.message);
+    // Whatever broke after the change was made (a refused push, a refused pull request, a network failure), the
+    // change itself survives as a patch: the agent's work and the verification are not thrown away.
+    const refused =
+      error instanceof DeliveryError
+        ? { headline: error.headline, remote: error.remote, hint: error.hint }
+        : { headline: `The fix could not be delivered: ${error instanceof Error ? error.message : String(error)}` };
+    let patch: SavedPatch | undefined;
+    let kept: string;
+    try {
+      patch = { path: await writePatch(ctx.tempDir, run, diff), diff, baseSha };
+      outputs['patch-path'] = patch.path;
+      kept = `The change is saved as a patch: ${patch.path} (output patch-path).`;
+      // RUNNER_TEMP goes with the runner; an artifact stays with the run.
+      const uploaded = await uploadPatchArtifact(ctx.env, ctx.serverUrl, patch.path, patchArtifactName(runKey(run), ctx.env));
+      patch = { ...patch, ...(uploaded.artifact ? { artifact: uploaded.artifact } : {}), ...(uploaded.note ? { artifactNote: uploaded.note } : {}) };
+      if (uploaded.artifact) kept += ` It is also the workflow artifact ${uploaded.artifact.name}: ${uploaded.artifact.url}`;
+    } catch (writeError) {
+      kept = `The change could not be saved as a patch either: ${(writeError as Error).message}`;
+    }
+    const message = error instanceof DeliveryError ? error.message : refused.headline;
+    return outcome('failure', { kind: 'failed', ...refused, patch }, `${message}\n${kept}`);
   }
 }
 

@@ -3,6 +3,8 @@ import * as core from '@actions/core';
 import { retry } from '@octokit/plugin-retry';
 import { throttling, type ThrottlingOptions } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
+import { bound, GITHUB_BODY_MAX_CHARS } from '../bounds.js';
+import { GitHubRequestError, type GitHubRequestInfo } from './errors.js';
 
 const PluggedOctokit = Octokit.plugin(retry, throttling);
 
@@ -55,9 +57,10 @@ export function createOctokit(token: string, opts: CreateOctokitOptions = {}): G
     throttle.write = pacedGroup(1 * unit) as unknown as NonNullable<ThrottlingOptions['write']>;
     throttle.notifications = pacedGroup(3 * unit) as unknown as NonNullable<ThrottlingOptions['notifications']>;
   }
+  const baseUrl = stripTrailingSlash(opts.baseUrl ?? process.env.GITHUB_API_URL ?? 'https://api.github.com');
   const octokit = new PluggedOctokit({
     auth: token,
-    baseUrl: stripTrailingSlash(opts.baseUrl ?? process.env.GITHUB_API_URL ?? 'https://api.github.com'),
+    baseUrl,
     userAgent: opts.userAgent ?? 'codex-ci-action',
     retry: { retries: MAX_SERVER_ERROR_RETRIES, retryAfterBaseValue: unit, doNotRetry: DO_NOT_RETRY },
     throttle,
@@ -81,7 +84,43 @@ export function createOctokit(token: string, opts: CreateOctokitOptions = {}): G
     const url = stripTrailingSlash(graphqlUrl);
     octokit.graphql = octokit.graphql.defaults({ baseUrl: url, url });
   }
+  // Registered after the plugins, so it wraps them: it sees each request's final failure, after the retries, and
+  // turns it into one message that says where (method, path, API URL), what GitHub said and what to do.
+  octokit.hook.wrap('request', async (request, options) => {
+    try {
+      boundBodies(options);
+      return await request(options);
+    } catch (error) {
+      if (error instanceof GitHubRequestError) throw error;
+      throw new GitHubRequestError(error, requestOf(error, options, baseUrl), baseUrl);
+    }
+  });
   return octokit;
+}
+
+// The last guard for what is posted: a body over GitHub's limit would be refused whole (422), so it is cut with a
+// visible note instead. Composed texts are bounded before this (keeping their hidden markers); this catches the rest.
+// In place: the hooks of one request share its options object (each hook is bound to it, not handed a new one).
+function boundBodies(options: Record<string, unknown>): void {
+  const cut = (text: string) => bound(text, GITHUB_BODY_MAX_CHARS, '\n\n… (cut short: GitHub limits the length of a body)');
+  if (typeof options.body === 'string' && options.body.length > GITHUB_BODY_MAX_CHARS) options.body = cut(options.body);
+  if (Array.isArray(options.comments) && options.comments.some(isLongComment)) {
+    options.comments = options.comments.map((c: unknown) => (isLongComment(c) ? { ...c, body: cut(c.body) } : c));
+  }
+}
+
+function isLongComment(c: unknown): c is { body: string } {
+  return typeof c === 'object' && c !== null && typeof (c as { body?: unknown }).body === 'string' && (c as { body: string }).body.length > GITHUB_BODY_MAX_CHARS;
+}
+
+// The failed request as the user should see it: method and path under the API root, without the query (a log
+// download's redirect carries a signature there).
+function requestOf(error: unknown, options: { method?: string; url?: string }, baseUrl: string): GitHubRequestInfo {
+  const sent = (error as { request?: { method?: unknown; url?: unknown } } | null)?.request;
+  const method = typeof sent?.method === 'string' ? sent.method : (options.method ?? 'GET');
+  const url = typeof sent?.url === 'string' ? sent.url : (options.url ?? '');
+  const path = (url.startsWith(baseUrl) ? url.slice(baseUrl.length) : url).split('?')[0] || '/';
+  return { method: method.toUpperCase(), path };
 }
 
 function shouldRetryRateLimit(

@@ -1,7 +1,12 @@
 // Pull request reviews and review comments: what was already posted, and posting one review.
+import * as core from '@actions/core';
 import { z } from 'zod';
 import type { Repo } from '../context.js';
+import { githubErrorInfo, type GitHubErrorInfo } from './errors.js';
 import type { GitHub } from './octokit.js';
+
+// Callers read GitHub errors through the one helper in errors.ts; re-exported where it used to live.
+export { githubErrorInfo, type GitHubErrorInfo } from './errors.js';
 
 /** GitHub refuses REQUEST_CHANGES on a pull request opened by the token's own user with this message. */
 export const OWN_PULL_REQUEST_ERROR = 'Can not request changes on your own pull request';
@@ -110,7 +115,13 @@ export async function tokenLogin(github: GitHub): Promise<string | undefined> {
   try {
     const { data } = await github.rest.users.getAuthenticated({ request: { retries: 0 } });
     return z.object({ login: z.string() }).parse(data).login;
-  } catch {
+  } catch (error) {
+    const info = githubErrorInfo(error);
+    // 401/403/404 is what those tokens get: expected. Anything else is GitHub failing, and worth saying, since a
+    // personal token's own earlier comments then go unrecognised.
+    if (info.status !== 401 && info.status !== 403 && info.status !== 404) {
+      core.warning(`Could not tell which user the token acts as (${info.summary}); comments a personal access token posted before may be repeated.`);
+    }
     return undefined;
   }
 }
@@ -159,43 +170,11 @@ export async function probeComments(github: GitHub, repo: Repo, pullNumber: numb
   return true;
 }
 
-/** What GitHub said about a failed request: status, message and the texts of its `errors` list. */
-export interface GitHubErrorInfo {
-  status: number | undefined;
-  message: string;
-  details: string[];
-}
-
-const errorResponseSchema = z.object({
-  response: z.object({
-    data: z
-      .object({
-        message: z.string().optional(),
-        errors: z.array(z.union([z.string(), z.object({ message: z.string().optional(), field: z.string().optional() }).loose()])).optional(),
-      })
-      .loose()
-      .optional(),
-  }),
-});
-
-/** Reads an Octokit error's status and GitHub's messages; other errors give their own message. */
-export function githubErrorInfo(error: unknown): GitHubErrorInfo {
-  const status =
-    typeof error === 'object' && error !== null && 'status' in error && typeof error.status === 'number' ? error.status : undefined;
-  const parsed = errorResponseSchema.safeParse(error);
-  const data = parsed.success ? parsed.data.response.data : undefined;
-  const details = (data?.errors ?? []).map((e) =>
-    typeof e === 'string' ? e : [e.field, e.message].filter((s) => s !== undefined).join(' '),
-  );
-  const message = data?.message ?? (error instanceof Error ? error.message : String(error));
-  return { status, message, details };
-}
-
 /**
  * The indexes of comments GitHub names in a 422 (e.g. `comments[2]`), or undefined when it does not say which
  * one it refused — its usual "Line could not be resolved" names none.
  */
-export function refusedCommentIndexes(info: GitHubErrorInfo, commentCount: number): number[] | undefined {
+export function refusedCommentIndexes(info: Pick<GitHubErrorInfo, 'status' | 'message' | 'details'>, commentCount: number): number[] | undefined {
   const text = [info.message, ...info.details].join('\n');
   const indexes = [...text.matchAll(/comments\[(\d+)\]/g)].map((m) => Number(m[1])).filter((i) => i < commentCount);
   return indexes.length > 0 ? [...new Set(indexes)] : undefined;

@@ -1,6 +1,7 @@
 // Workflow runs, their failed jobs and the jobs' logs, read through Octokit and parsed at the edge.
 import { z } from 'zod';
 import type { Repo } from '../context.js';
+import { githubErrorInfo } from './errors.js';
 import type { GitHub } from './octokit.js';
 
 const actor = z.object({ login: z.string(), type: z.string().nullish() }).loose();
@@ -48,14 +49,17 @@ const FAILED_CONCLUSIONS = new Set(['failure', 'timed_out']);
 
 /**
  * The token may not read Actions data (no `actions: read`), or the run or its logs are gone (404/410):
- * the caller falls back to reproducing the failure.
+ * the caller falls back to reproducing the failure. The message keeps GitHub's own words (see errors.ts).
  */
 export class RunDataUnavailableError extends Error {
   constructor(
     what: string,
     readonly status: number,
+    said: string,
   ) {
-    super(`Could not read ${what} (HTTP ${status}): the token needs 'actions: read', and logs expire after their retention period.`);
+    // GitHub answers 410 Gone for logs past the repository's retention period; that is the one case worth naming.
+    const gone = status === 410 ? ' GitHub keeps run logs only for the retention period set for the repository.' : '';
+    super(`Could not read ${what}: ${said}${gone}`);
     this.name = 'RunDataUnavailableError';
   }
 }
@@ -67,8 +71,8 @@ async function unavailableAs<T>(what: string, call: () => Promise<T>): Promise<T
   try {
     return await call();
   } catch (error) {
-    const status = (error as { status?: unknown }).status;
-    if (typeof status === 'number' && UNAVAILABLE.has(status)) throw new RunDataUnavailableError(what, status);
+    const info = githubErrorInfo(error);
+    if (info.status !== undefined && UNAVAILABLE.has(info.status)) throw new RunDataUnavailableError(what, info.status, info.summary);
     throw error;
   }
 }
@@ -97,18 +101,17 @@ export async function listFailedJobs(github: GitHub, repo: Repo, runId: number):
     }));
 }
 
-/** The plain-text log of a job (GitHub answers with a redirect to blob storage, which fetch follows). */
-export async function downloadJobLog(github: GitHub, repo: Repo, jobId: number): Promise<string> {
+/**
+ * The plain-text log of a job as a stream of bytes (GitHub answers with a redirect to blob storage, which fetch
+ * follows): a failed job's log can be hundreds of megabytes, so it is never read into memory whole.
+ */
+export async function streamJobLog(github: GitHub, repo: Repo, jobId: number): Promise<AsyncIterable<Uint8Array>> {
   const { data } = await unavailableAs(`the log of job ${jobId}`, () =>
-    github.rest.actions.downloadJobLogsForWorkflowRun({ ...repo, job_id: jobId }),
+    github.rest.actions.downloadJobLogsForWorkflowRun({ ...repo, job_id: jobId, request: { parseSuccessResponseBody: false } }),
   );
-  return asText(data);
-}
-
-// Octokit hands back text for text/* answers and an ArrayBuffer for octet-stream ones.
-function asText(data: unknown): string {
-  if (typeof data === 'string') return data;
-  if (data instanceof ArrayBuffer) return Buffer.from(data).toString('utf8');
-  if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');
-  return data === undefined || data === null ? '' : JSON.stringify(data);
+  // With parseSuccessResponseBody off, Octokit hands back fetch's body as it is: a web stream (null when empty).
+  if (data === null || data === undefined) return (async function* () {})();
+  if (typeof (data as AsyncIterable<Uint8Array>)[Symbol.asyncIterator] === 'function') return data as AsyncIterable<Uint8Array>;
+  if (typeof data === 'string') return (async function* () { yield Buffer.from(data); })();
+  throw new Error(`The log of job ${jobId} came back as ${typeof data}, not as a stream.`);
 }

@@ -3,16 +3,18 @@ import type { Severity } from '../inputs.js';
 import { SEVERITIES } from '../inputs.js';
 import type { ReviewComment } from '../github/reviews.js';
 import { anchor, type Anchor, type FileDiff } from './diff.js';
-import { atLeast, fingerprint, fingerprintMarker, severityRank, type Finding } from './findings.js';
+import { threadMarker } from '../conversation/markers.js';
+import { atLeast, fingerprint, fingerprintMarker, severityRank, type DroppedFinding, type Finding } from './findings.js';
+import { boundBody } from '../bounds.js';
 import { fence } from './prompts.js';
+import type { SuggestionProof } from './prove-suggestions.js';
+import { confidenceLine, isCommittable, proofLine } from './verdict-text.js';
+import type { Checked, Verdict } from './verify.js';
 
 /** Marks the review bodies this action posts. */
 export const REVIEW_MARKER = '<!-- codex-ci-action:review -->';
 /** Marks the sticky summary comment; it is the first line of that comment. */
 export const SUMMARY_MARKER = '<!-- codex-ci-action:summary -->';
-
-// GitHub rejects bodies over 65,536 characters.
-const MAX_BODY_CHARS = 60_000;
 
 export const LABEL: Record<Severity, string> = {
   critical: '🔴 Critical',
@@ -25,13 +27,19 @@ export const LABEL: Record<Severity, string> = {
 /** A finding with its fingerprint. */
 export interface Keyed extends Finding {
   fp: string;
+  /** The Codex thread (review fork) that reported it, recorded in its comment so a reply can resume it. */
+  threadId?: string;
+  /** The verification pass's verdict; absent when `verify` is off or the pass failed for its chunk. */
+  verification?: Verdict;
+  /** How checking its suggestion went; absent when not checked. */
+  proof?: SuggestionProof;
 }
 
 /**
  * Merges findings, puts a reversed range in order, drops duplicates (same fingerprint: path, line and normalised
  * title; the most severe copy stays) and keeps those at or above `minSeverity`, most severe first.
  */
-export function selectFindings(findings: readonly Finding[], minSeverity: Severity): Keyed[] {
+export function selectFindings(findings: readonly Checked[], minSeverity: Severity): Keyed[] {
   const byFp = new Map<string, Keyed>();
   for (const raw of findings) {
     const f = inOrder(raw);
@@ -44,7 +52,7 @@ export function selectFindings(findings: readonly Finding[], minSeverity: Severi
 }
 
 /** A range given last line first is the same range; a one-line range is just that line. */
-function inOrder(f: Finding): Finding {
+function inOrder<F extends Finding>(f: F): F {
   if (f.start_line === null) return f;
   if (f.start_line === f.line) return { ...f, start_line: null };
   return f.start_line > f.line ? { ...f, line: f.start_line, start_line: f.line } : f;
@@ -113,13 +121,17 @@ export function toReviewComment(finding: Keyed, at: Anchor): ReviewComment {
 
 /** Markdown of an inline comment: severity and title, explanation, a committable suggestion on the RIGHT side. */
 export function commentBody(f: Keyed, side: 'RIGHT' | 'LEFT'): string {
-  const parts = [`**${LABEL[f.severity]}: ${oneLine(f.title)}**`, safe(f.body).trim()];
+  const parts = [`**${LABEL[f.severity]}: ${oneLine(f.title)}**`, f.verification ? safe(confidenceLine(f.severity, f.verification)) : '', safe(f.body).trim()];
   if (f.suggestion !== null) {
     const code = safeCode(f.suggestion.replace(/\n+$/, ''));
-    parts.push(side === 'RIGHT' ? fence(code, 'suggestion') : `Suggested fix:\n${fence(code)}`);
+    // A suggestion that does not apply or breaks the tests is shown, but not as a block GitHub would commit.
+    const committable = side === 'RIGHT' && isCommittable(f.proof);
+    parts.push(committable ? fence(code, 'suggestion') : `Suggested fix:\n${fence(code)}`);
+    if (f.proof) parts.push(safe(proofLine(f.proof)));
   }
   // The marker goes after the cut and is the last line, so even a cut-short comment is recognised by the next run.
-  return `${limit(parts.filter((p) => p !== '').join('\n\n'))}\n\n${fingerprintMarker(f.fp)}`;
+  const thread = f.threadId ? `${threadMarker(f.threadId)}\n` : '';
+  return `${boundBody(parts.filter((p) => p !== '').join('\n\n'))}\n\n${thread}${fingerprintMarker(f.fp)}`;
 }
 
 /** Severity and title from the first line of an inline comment this action posted (see commentBody). */
@@ -151,6 +163,20 @@ export interface ReviewContext {
   notReviewed: string[];
   /** Set when GitHub refused to place some comments inline and they moved into the body. */
   refusedInline?: number;
+  /** Findings of the model's replies that were left out (see `leftOutLine`). */
+  leftOut?: readonly string[];
+}
+
+/** Introduces the list of findings the model placed where nothing can be (review body, job summary). */
+export const LEFT_OUT_INTRO =
+  'The model reported these findings with a location that cannot exist in this pull request (a line below 1, a ' +
+  'range that ends before it starts, a file the pull request does not change) or in a shape that could not be read. ' +
+  'They are not posted inline, not in the `findings` output and not counted; the rest of their reply is.';
+
+/** One line on a finding that was left out: what the model called it, and why it was left out. */
+export function leftOutLine(d: DroppedFinding): string {
+  const title = d.title ? oneLine(d.title.length > 200 ? `${d.title.slice(0, 200)}…` : d.title) : `finding ${d.index + 1} of the reply`;
+  return `${d.severity ? `${LABEL[d.severity]} ` : ''}${title} — ${oneLine(d.reason)}`;
 }
 
 // Findings over max-comments are listed up to this many; the rest come back on a later run.
@@ -186,13 +212,18 @@ export function reviewBody(ctx: ReviewContext, placement: Placement): string {
     for (const f of listed) out.push(`- ${LABEL[f.severity]} \`${oneLine(location(f))}\` — ${oneLine(f.title)}`);
     if (ctx.overCap.length > listed.length) out.push(`- … and ${ctx.overCap.length - listed.length} more`);
   }
+  if (ctx.leftOut?.length) out.push('', '### Findings left out', LEFT_OUT_INTRO, '', ...ctx.leftOut.map((l) => `- ${l}`));
   if (ctx.notReviewed.length > 0) out.push('', '### Not reviewed', ...ctx.notReviewed.map((l) => `- ${l}`));
   const fps = [...placement.outside, ...listed].map((f) => f.fp);
-  return fps.length > 0 ? `${limit(out.join('\n'))}\n\n${fingerprintMarker(fps)}` : limit(out.join('\n'));
+  return fps.length > 0 ? `${boundBody(out.join('\n'))}\n\n${fingerprintMarker(fps)}` : boundBody(out.join('\n'));
 }
 
 function outsideEntry(f: Keyed): string {
-  const parts = [`#### ${LABEL[f.severity]} — \`${oneLine(location(f))}\` — ${oneLine(f.title)}`, safe(f.body).trim()];
+  const parts = [
+    `#### ${LABEL[f.severity]} — \`${oneLine(location(f))}\` — ${oneLine(f.title)}`,
+    f.verification ? safe(confidenceLine(f.severity, f.verification)) : '',
+    safe(f.body).trim(),
+  ];
   if (f.suggestion !== null) parts.push(`Suggested fix:\n${fence(safeCode(f.suggestion.replace(/\n+$/, '')))}`);
   return parts.filter((p) => p !== '').join('\n\n');
 }
@@ -207,6 +238,8 @@ export interface StickyContext {
   reviewUrl: string | undefined;
   newCount: number;
   notReviewed: string[];
+  /** How many findings of the model's replies were left out (impossible location or unreadable). */
+  leftOut?: number;
 }
 
 /** Markdown of the sticky comment: latest summary, counts by severity, the commit reviewed. Starts with its marker. */
@@ -231,8 +264,9 @@ export function stickyBody(ctx: StickyContext): string {
     '',
     review,
   ];
+  if (ctx.leftOut) out.push('', `${ctx.leftOut} finding(s) of the model were left out: their location cannot exist in this pull request, or they could not be read (listed in the job summary).`);
   if (ctx.notReviewed.length > 0) out.push('', '**Not reviewed**', ...ctx.notReviewed.map((l) => `- ${l}`));
-  return limit(out.join('\n'));
+  return boundBody(out.join('\n'));
 }
 
 /** e.g. "1 high, 2 medium". */
@@ -261,6 +295,7 @@ export function oneLine(text: string): string {
   return safe(text).replace(/\s+/g, ' ').trim();
 }
 
+/** Composed Markdown cut to what a GitHub comment may hold (see bounds.ts), the cut marked. */
 export function limit(text: string): string {
-  return text.length > MAX_BODY_CHARS ? `${text.slice(0, MAX_BODY_CHARS)}\n\n… (cut short: GitHub limits the length of a comment)` : text;
+  return boundBody(text);
 }

@@ -1,4 +1,5 @@
-// Reviews chunks in forks of the base thread, at most max-parallel at a time, with one retry for an unusable reply.
+// Reviews chunks in forks of the base thread, at most max-parallel at a time, with one retry for a reply that is not
+// a findings list at all (a bad finding in a good list is left out on its own, see parseChunkReview).
 import type { Thread, ThreadOptions, TurnOptions } from '../codex/app-server.js';
 import type { PullRequest } from '../github/pulls.js';
 import type { Chunk } from './chunks.js';
@@ -13,6 +14,7 @@ import {
 } from './findings.js';
 import { mapLimit } from './limit.js';
 import { chunkPrompt, retryPrompt } from './prompts.js';
+import type { ChunkVerification } from './verify.js';
 
 /** Token counts summed over turns. */
 export interface TokenUsage {
@@ -44,7 +46,18 @@ export interface ChunkTask {
 
 /** How a chunk's review went: its findings, or why it has none. */
 export type ChunkOutcome =
-  | { task: ChunkTask; ok: true; review: ChunkReview; attempts: number; threadId: string; usage: TokenUsage; durationMs: number }
+  | {
+      task: ChunkTask;
+      ok: true;
+      review: ChunkReview;
+      attempts: number;
+      threadId: string;
+      /** Every turn of the chunk, the verification's included. */
+      usage: TokenUsage;
+      durationMs: number;
+      /** The verification pass's verdicts (absent when it was off or there was nothing to verify). */
+      verification?: ChunkVerification;
+    }
   | { task: ChunkTask; ok: false; error: string; attempts: number; threadId: string | null; usage: TokenUsage; durationMs: number };
 
 export interface ForkOptions {
@@ -53,6 +66,8 @@ export interface ForkOptions {
   thread: ThreadOptions;
   /** Settings of each turn (timeout, effort). */
   turn: Omit<TurnOptions, 'outputSchema'>;
+  /** The verification pass, run on the chunk's fork right after its findings parse (in the same max-parallel slot). */
+  verify?: (fork: Thread, review: ChunkReview) => Promise<ChunkVerification | undefined>;
   /** Called as each chunk finishes, for progress logs. */
   onDone?: (outcome: ChunkOutcome) => void;
 }
@@ -89,9 +104,11 @@ async function reviewChunk(base: Thread, task: ChunkTask, options: ForkOptions):
         const why = result.timedOut ? 'the turn ran past timeout-minutes' : (result.error ?? `the turn ended ${result.status}`);
         return failed(why);
       }
-      const parsed = parseChunkReview(result.finalResponse, schema);
+      const parsed = parseChunkReview(result.finalResponse, task.allPaths, schema);
       if (parsed.ok) {
-        return { task, ok: true, review: parsed.review, attempts, threadId, usage, durationMs: Date.now() - started };
+        const verification = options.verify && parsed.review.findings.length > 0 ? await options.verify(fork, parsed.review) : undefined;
+        if (verification) usage = addUsage(usage, verification.usage);
+        return { task, ok: true, review: parsed.review, attempts, threadId, usage, durationMs: Date.now() - started, ...(verification ? { verification } : {}) };
       }
       if (attempts >= 2) return failed(`the reply did not match the findings schema twice; last problem: ${parsed.error}`);
       prompt = retryPrompt(parsed.error);

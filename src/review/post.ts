@@ -115,7 +115,7 @@ export async function postReview(github: GitHub, repo: Repo, args: PostReviewArg
       return { posted: true, htmlUrl: review.htmlUrl, inline: comments.length, movedToBody: refused };
     } catch (error) {
       const info = githubErrorInfo(error);
-      lastSaid = [info.message, ...info.details].join('; ');
+      lastSaid = info.summary;
       if (info.status === undefined || info.status >= 500) {
         // GitHub may have created the review and failed after: look before sending it again.
         const created = await findCreatedReview(github, repo, args, headSha);
@@ -128,7 +128,9 @@ export async function postReview(github: GitHub, repo: Repo, args: PostReviewArg
         core.warning(`GitHub failed to take the review of #${args.pullNumber} (${lastSaid}); submitting it once more.`);
         continue;
       }
-      if (info.status !== 422) return { posted: false, forbidden: info.status === 403, message: lastSaid, markdown: lastMarkdown };
+      // A 403 that is a rate limit (the throttling plugin gave up) is GitHub failing, not a read-only token.
+      const forbidden = info.status === 403 && !/rate limit/i.test(info.message);
+      if (info.status !== 422) return { posted: false, forbidden, message: lastSaid, markdown: lastMarkdown };
       if (event === 'REQUEST_CHANGES' && lastSaid.includes(OWN_PULL_REQUEST_ERROR)) {
         core.warning(`GitHub does not allow requesting changes on the token's own pull request #${args.pullNumber}; posting the review as a comment.`);
         event = 'COMMENT';
@@ -172,7 +174,7 @@ async function findCreatedReview(github: GitHub, repo: Repo, args: PostReviewArg
     );
     return ours.at(-1)?.htmlUrl;
   } catch (error) {
-    core.warning(`Could not list the reviews of #${args.pullNumber} to check for a review GitHub created: ${githubErrorInfo(error).message}`);
+    core.warning(`Could not list the reviews of #${args.pullNumber} to check for a review GitHub created: ${githubErrorInfo(error).summary}`);
     return undefined;
   }
 }
@@ -206,7 +208,7 @@ async function bisectRefused(
     }
     return suspects;
   } catch (error) {
-    core.warning(`Could not narrow down the refused comments of #${pullNumber} (${githubErrorInfo(error).message}); moving all of them.`);
+    core.warning(`Could not narrow down the refused comments of #${pullNumber} (${githubErrorInfo(error).summary}); moving all of them.`);
     return all;
   }
 }

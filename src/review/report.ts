@@ -1,12 +1,22 @@
 // What a review run reports: the job summary's Markdown, one workflow annotation per finding, the action outputs.
 import * as core from '@actions/core';
 import type { PullRequest } from '../github/pulls.js';
+import {
+  ANNOTATION_MESSAGE_MAX_CHARS,
+  ANNOTATION_TITLE_MAX_CHARS,
+  bound,
+  FINDINGS_OUTPUT_MAX_CHARS,
+  OUTPUT_FINDING_TEXT_MAX_CHARS,
+  OUTPUT_FINDING_TITLE_MAX_CHARS,
+} from '../bounds.js';
 import type { Severity } from '../inputs.js';
 import { redact } from '../redact.js';
-import { location, type Keyed } from './compose.js';
+import { LEFT_OUT_INTRO, location, type Keyed } from './compose.js';
 import type { Finding } from './findings.js';
 import type { TokenUsage } from './forks.js';
 import type { PostResult } from './post.js';
+import { verificationSection, verificationTotals } from './verification-report.js';
+import type { VerificationReport } from './verified-findings.js';
 import type { Scope } from './status.js';
 
 /** Everything the report says about one reviewed pull request. */
@@ -26,8 +36,12 @@ export interface PullReport {
   failedChunks: string[];
   /** Lines for "Not reviewed": failed chunks, skipped files, GitHub's file limit. */
   notReviewed: string[];
+  /** Findings of the model's replies that were left out, one line each (see compose.leftOutLine). */
+  leftOut: string[];
   /** null when there was nothing new to post. */
   post: PostResult | null;
+  /** What the verification pass and the suggestion checks did (absent in reports built without them). */
+  verification?: VerificationReport;
   /** What was reviewed: the whole diff or only the push (and why not incrementally). */
   scope?: Scope;
   /** How many files the model was shown. */
@@ -45,34 +59,54 @@ export interface SkippedReport {
   reason: string;
 }
 
-/** The findings as the `findings` output: exactly the schema's fields, in report order. */
+/**
+ * The findings as the `findings` output: exactly the schema's fields, in report order (most severe first). Long
+ * texts are cut with a marker; when the whole list would pass the output's bound, the least severe findings are left
+ * out of it (with a warning: `findings-count` still counts them, and the review and job summary list them).
+ */
 export function findingsOutput(reports: readonly PullReport[], secrets: readonly string[]): string {
-  const findings: Finding[] = reports.flatMap((r) =>
+  const findings: Array<Finding & Record<string, unknown>> = reports.flatMap((r) =>
     r.kept.map((f) => ({
       path: f.path,
       line: f.line,
       start_line: f.start_line,
       side: f.side,
       severity: f.severity,
-      title: f.title,
-      body: f.body,
-      suggestion: f.suggestion,
+      title: bound(f.title, OUTPUT_FINDING_TITLE_MAX_CHARS),
+      body: bound(f.body, OUTPUT_FINDING_TEXT_MAX_CHARS, CUT_IN_OUTPUT),
+      suggestion: f.suggestion === null ? null : bound(f.suggestion, OUTPUT_FINDING_TEXT_MAX_CHARS, CUT_IN_OUTPUT),
+      // The verification pass's verdict (null: verify off, or the pass failed for the finding's chunk).
+      confidence: f.verification?.confidence ?? null,
+      verdict: f.verification?.verdict ?? null,
+      verdict_reason: f.verification?.reason === undefined ? null : bound(f.verification.reason, OUTPUT_FINDING_TEXT_MAX_CHARS, CUT_IN_OUTPUT),
+      // proven | applies | does-not-apply | breaks-tests, or null when the suggestion was not checked.
+      suggestion_check: f.proof?.status ?? null,
     })),
   );
-  return redact(JSON.stringify(findings), secrets);
+  const items = findings.map((f) => redact(JSON.stringify(f), secrets));
+  let size = 2;
+  let kept = 0;
+  while (kept < items.length && size + items[kept]!.length + 1 <= FINDINGS_OUTPUT_MAX_CHARS) size += items[kept++]!.length + 1;
+  if (kept < items.length) {
+    core.warning(`The findings output lists the ${kept} most severe of ${items.length} findings: the rest would pass its size bound (${FINDINGS_OUTPUT_MAX_CHARS} characters).`);
+  }
+  return `[${items.slice(0, kept).join(',')}]`;
 }
+
+const CUT_IN_OUTPUT = '… (cut short; the review has the whole text)';
 
 /** One annotation per finding: error for critical/high, warning for medium/low, notice for info. */
 export function annotate(reports: readonly PullReport[], secrets: readonly string[]): void {
   for (const r of reports) {
     for (const f of r.kept) {
       // A LEFT-side line number belongs to the old version; pinning it to the new file would point at the wrong line.
-      const props: core.AnnotationProperties = { title: redact(`[${f.severity}] ${f.title}`, secrets), file: f.path };
+      const title = redact(`[${f.severity}] ${f.title.replace(/\s+/g, ' ')}`, secrets);
+      const props: core.AnnotationProperties = { title: bound(title, ANNOTATION_TITLE_MAX_CHARS), file: f.path };
       if (f.side === 'RIGHT') {
         props.startLine = f.start_line ?? f.line;
         if (f.start_line !== null) props.endLine = f.line;
       }
-      const message = redact(f.body || f.title, secrets);
+      const message = bound(redact(f.body || f.title, secrets), ANNOTATION_MESSAGE_MAX_CHARS, '… (cut short; the review and the job summary have the whole text)');
       if (f.severity === 'critical' || f.severity === 'high') core.error(message, props);
       else if (f.severity === 'info') core.notice(message, props);
       else core.warning(message, props);
@@ -98,7 +132,8 @@ export function jobSummary(opts: {
     '',
     `**Conclusion:** ${opts.conclusion} · **Chunks reviewed:** ${ok} of ${chunks}${retried > 0 ? ` (${retried} retried)` : ''} · ` +
       `**Time:** ${(opts.durationMs / 1000).toFixed(1)} s · **Tokens:** ${opts.usage.inputTokens} input ` +
-      `(${opts.usage.cachedInputTokens} cached), ${opts.usage.outputTokens} output`,
+      `(${opts.usage.cachedInputTokens} cached), ${opts.usage.outputTokens} output` +
+      verificationTotals(opts.reports),
   ];
   for (const note of opts.notes) out.push('', `> ${note}`);
   for (const r of opts.reports) {
@@ -106,13 +141,14 @@ export function jobSummary(opts: {
     out.push(`Commit \`${r.pr.headSha.slice(0, 12)}\` · ${postLine(r)}`);
     if (r.scope) out.push('', scopeText(r.scope));
     if (r.kept.length > 0) {
-      out.push('', '| Severity | File:line | Title |', '| --- | --- | --- |');
-      for (const f of r.kept) out.push(`| ${f.severity} | \`${cell(location(f))}\` | ${cell(f.title)} |`);
+      out.push('', '| Severity | Confidence | File:line | Title |', '| --- | --- | --- | --- |');
+      for (const f of r.kept) out.push(`| ${f.severity} | ${f.verification ? f.verification.confidence.toFixed(2) : '–'} | \`${cell(location(f))}\` | ${cell(f.title)} |`);
     } else if (r.chunksOk === r.chunksTotal && r.filesReviewed !== undefined) {
       out.push('', `No issues found in ${r.filesReviewed} file(s) at commit \`${r.pr.headSha.slice(0, 12)}\`.`);
     } else {
       out.push('', 'No findings at or above min-severity.');
     }
+    if (r.leftOut.length > 0) out.push('', '**Findings left out**', '', LEFT_OUT_INTRO, '', ...r.leftOut.map((l) => `- ${l}`));
     if (r.addressed && r.addressed.length > 0) {
       out.push('', '**Earlier findings addressed by the push**');
       for (const a of r.addressed) out.push(`- \`${cell(a.location)}\` ${cell(a.title)}${a.resolved ? ' (thread resolved)' : ' (answered, left open)'}`);
@@ -122,6 +158,7 @@ export function jobSummary(opts: {
       for (const o of r.stillOpen) out.push(`- ${o.severity ?? 'unknown'} \`${cell(o.location)}\` ${cell(o.title)}`);
     }
     if (r.notReviewed.length > 0) out.push('', '**Not reviewed**', ...r.notReviewed.map((l) => `- ${l}`));
+    if (r.verification) out.push(...verificationSection(r.kept, r.verification));
     if (r.post && !r.post.posted) {
       const why = r.post.forbidden
         ? `GitHub refused to post this review (${cell(r.post.message)}). A read-only token — as a pull request from a fork gets on \`pull_request\` events — cannot post reviews; the full review follows.`

@@ -9,7 +9,7 @@ import { reactToIssueComment } from '../github/comments.js';
 import { githubErrorInfo, tokenLogin } from '../github/reviews.js';
 import { atLeast } from './findings.js';
 import { DEFAULT_CHUNK_TOKENS } from './chunks.js';
-import { location, placeFindings, planPost, selectFindings, type Placement } from './compose.js';
+import { leftOutLine, location, placeFindings, planPost, selectFindings, type Placement } from './compose.js';
 import { readConventions } from './conventions.js';
 import { planThreadActions } from './earlier.js';
 import { addUsage, ZERO_USAGE, type ChunkOutcome, type ChunkTask } from './forks.js';
@@ -21,12 +21,17 @@ import { applyThreadActions } from './resolve.js';
 import { doneBody } from './status.js';
 import { setupPrompt } from './prompts.js';
 import type { ReviewTarget } from '../plan.js';
+import { saveThreads } from '../conversation/threads.js';
 import { annotate, findingsOutput, jobSummary, type PullReport, type SkippedReport } from './report.js';
+import { proveSuggestions, withProofs } from './prove-suggestions.js';
+import { verifiedFindings } from './verified-findings.js';
 
 /** Knobs tests turn; production uses the defaults. */
 export interface ReviewOptions {
   /** Token budget of one chunk (default DEFAULT_CHUNK_TOKENS). */
   chunkTokens?: number;
+  /** Sees each pull request's report (kept and dropped findings) before the outcome is returned: `npm run eval`. */
+  observe?: (reports: readonly PullReport[]) => void;
   /** Least time between two progress edits of the status comment (default STATUS_INTERVAL_MS). */
   statusIntervalMs?: number;
 }
@@ -36,8 +41,10 @@ export interface ReviewOptions {
  * - `skipped`: nothing was reviewed (draft or closed pull requests, or no reviewable files);
  * - `success`: reviewed, no finding at or above min-severity;
  * - `findings`: reviewed, at least one finding at or above min-severity;
- * - `incomplete`: some part of a diff could not be reviewed (a chunk failed twice); findings may exist too;
- * - `failure`: the agent could not be set up (the base turn failed).
+ * - `incomplete`: some part of a diff could not be reviewed (the model could not answer for a chunk); findings may
+ *   exist too; fails the step only with fail-on-severity;
+ * - `failure`: the machinery broke (the base turn failed, the app-server died, the model endpoint refused the key):
+ *   always fails the step, and nothing is posted, so no comment can suggest that unreviewed code was reviewed.
  */
 export type ReviewConclusion = 'skipped' | 'success' | 'findings' | 'incomplete' | 'failure';
 
@@ -124,7 +131,7 @@ export async function runReview(ctx: RunContext, target: ReviewTarget, options: 
     ),
   );
   try {
-    return await reviewPrepared(ctx, runs, { started, notes, skipped, self, agent });
+    return await reviewPrepared(ctx, runs, { started, notes, skipped, self, agent, observe: options.observe });
   } catch (error) {
     // Whatever ended the run (an app-server that died, GitHub down), no status comment is left "in progress".
     const message = error instanceof Error ? error.message : String(error);
@@ -139,7 +146,14 @@ export async function runReview(ctx: RunContext, target: ReviewTarget, options: 
 async function reviewPrepared(
   ctx: RunContext,
   runs: readonly PullRun[],
-  run: { started: number; notes: string[]; skipped: SkippedReport[]; self: string | undefined; agent: ReviewAgent },
+  run: {
+    started: number;
+    notes: string[];
+    skipped: SkippedReport[];
+    self: string | undefined;
+    agent: ReviewAgent;
+    observe?: ReviewOptions['observe'];
+  },
 ): Promise<JobOutcome> {
   const { inputs, github, repo, secrets } = ctx;
   const { started, notes, skipped, self } = run;
@@ -168,10 +182,14 @@ async function reviewPrepared(
     baseThreadId = agent.threadId;
     if (!agent.ok) {
       await Promise.all(runs.map((r) => r.fail(agent.error)));
-      const summary = jobSummary({ conclusion: 'failure', reports: [], skipped, usage, durationMs: Date.now() - started, notes: [agent.error, ...notes], secrets });
+      const lost = agent.outcomes.length > 0 ? [unpostedNote(agent.outcomes, tasks.length, inputs.minSeverity)] : [];
+      const summary = jobSummary({ conclusion: 'failure', reports: [], skipped, usage, durationMs: Date.now() - started, notes: [agent.error, ...lost, ...notes], secrets });
       return { conclusion: 'failure', outputs: outputs('failure', [], baseThreadId, secrets), summary, failure: agent.error, usage };
     }
     outcomes = agent.outcomes;
+    // Stored before the comments that name them are posted: a thread id becomes public only once its key is taken,
+    // so nobody who reads the id can store a forged thread under it first (cache entries are immutable).
+    await core.group('Store threads', () => saveThreads(ctx.threadStore, agent.staged));
   }
 
   const reports = await core.group('Post reviews', async () => {
@@ -180,6 +198,7 @@ async function reviewPrepared(
     return out;
   });
 
+  run.observe?.(reports);
   const anyFailed = reports.some((r) => r.chunksOk < r.chunksTotal);
   // Earlier findings an incremental review leaves open count as findings: a push that fixes nothing is not a success.
   const openEarlier = reports.flatMap((r) => (r.stillOpen ?? []).filter((o) => o.severity !== undefined && atLeast(o.severity, inputs.minSeverity)));
@@ -226,7 +245,8 @@ async function deliver(ctx: RunContext, run: PullRun, outcomes: ChunkOutcome[], 
   const { inputs, github, repo, secrets } = ctx;
   const g = run.g;
   const pr = g.pr;
-  const kept = selectFindings(outcomes.flatMap((o) => (o.ok ? o.review.findings : [])), inputs.minSeverity);
+  const checked = verifiedFindings(outcomes, inputs.minConfidence, inputs.minSeverity);
+  let kept = selectFindings(checked.kept, inputs.minSeverity);
   const failed = outcomes.filter((o): o is FailedOutcome => !o.ok);
   const chunkName = (o: FailedOutcome) => `chunk ${o.task.chunk.index} of ${o.task.chunkCount} (${o.task.chunk.paths.map((p) => `\`${p}\``).join(', ')})`;
   const notReviewed = [
@@ -235,6 +255,7 @@ async function deliver(ctx: RunContext, run: PullRun, outcomes: ChunkOutcome[], 
     ...(g.skipped.length > MAX_LISTED_SKIPPED ? [`… and ${g.skipped.length - MAX_LISTED_SKIPPED} more skipped files`] : []),
     ...(g.truncated ? [TRUNCATED_NOTE] : []),
   ];
+  const leftOut = outcomes.flatMap((o) => (o.ok ? o.review.dropped.map(leftOutLine) : []));
   const summaries = outcomes.flatMap((o) => (o.ok && o.review.summary.trim() ? [o.review.summary.trim()] : []));
   const summary = summaries.join('\n\n');
   const usage = outcomes.reduce((u, o) => addUsage(u, o.usage), ZERO_USAGE);
@@ -247,7 +268,9 @@ async function deliver(ctx: RunContext, run: PullRun, outcomes: ChunkOutcome[], 
     chunksRetried: outcomes.filter((o) => o.attempts > 1).length,
     failedChunks: failed.map(chunkName),
     notReviewed,
+    leftOut,
     post: null,
+    verification: checked.report,
     scope: run.scope,
     filesReviewed: run.reviewFiles.length,
   };
@@ -258,18 +281,25 @@ async function deliver(ctx: RunContext, run: PullRun, outcomes: ChunkOutcome[], 
     // Inline comments and review bodies of earlier runs both say what was reported; the cap applies after.
     const posted = await readPosted(github, repo, pr.number, self);
     const plan = planPost(kept, posted, inputs.maxComments);
+    // Suggestions about to be posted in full are checked against the head first (a scratch worktree, never the workspace).
+    const proved = await proveSuggestions(ctx, { number: pr.number, headSha: pr.headSha, files: g.files }, plan.fresh);
+    plan.fresh = withProofs(plan.fresh, proved.proofs);
+    kept = withProofs(kept, proved.proofs);
+    report.kept = kept;
+    checked.report.notes.push(...proved.notes);
     newCount = plan.fresh.length + plan.overCap.length;
     if (newCount > 0) {
       post = await postReview(github, repo, {
         pullNumber: pr.number,
         event: inputs.reviewEvent,
         placement: placeFor(run, plan.fresh),
-        context: { headSha: pr.headSha, summary, alreadyPosted: plan.alreadyPosted, overCap: plan.overCap, maxComments: inputs.maxComments, notReviewed },
+        context: { headSha: pr.headSha, summary, alreadyPosted: plan.alreadyPosted, overCap: plan.overCap, maxComments: inputs.maxComments, notReviewed, leftOut },
         secrets,
         knownReviewIds: posted.reviewIds,
         self,
       });
       if (post.posted) core.info(`#${pr.number}: posted ${post.htmlUrl} (${post.inline} inline, ${newCount - post.inline} in the body).`);
+      else if (post.forbidden) core.warning(forbiddenReview(pr.number, post.message));
       else core.warning(`#${pr.number}: the review could not be posted (${post.message}); it is in the job summary instead.`);
     } else {
       core.info(`#${pr.number}: no new findings to post${plan.alreadyPosted > 0 ? ` (${plan.alreadyPosted} already reported)` : ''}.`);
@@ -297,11 +327,12 @@ async function deliver(ctx: RunContext, run: PullRun, outcomes: ChunkOutcome[], 
         stillOpen: threads.stillOpen,
         // Only a complete review moves the mark: the next run then reviews from the last commit really reviewed.
         reviewed: complete ? pr.headSha : run.lastReviewed,
+        leftOut: leftOut.length,
       }),
     );
     return { ...report, newCount, post, addressed: threads.addressed, stillOpen: threads.stillOpen };
   } catch (error) {
-    const message = githubErrorInfo(error).message;
+    const message = githubErrorInfo(error).summary;
     if (post?.posted) {
       core.warning(`#${pr.number}: the review was posted, but then GitHub failed: ${message}`);
       await run.fail(`the review was posted (${post.htmlUrl}), but then GitHub failed: ${message}`);
@@ -310,10 +341,38 @@ async function deliver(ctx: RunContext, run: PullRun, outcomes: ChunkOutcome[], 
     core.warning(`#${pr.number}: GitHub failed while posting the review (${message}); it is in the job summary instead.`);
     await run.fail(`GitHub failed while posting the review (${message}); the review is in the job summary of the workflow run.`);
     // What was not posted is every finding, placed as it would have been (earlier runs could not be checked).
-    const context = { headSha: pr.headSha, summary, alreadyPosted: 0, overCap: [], maxComments: inputs.maxComments, notReviewed };
+    const context = { headSha: pr.headSha, summary, alreadyPosted: 0, overCap: [], maxComments: inputs.maxComments, notReviewed, leftOut };
     const markdown = reviewMarkdown(context, placeFor(run, kept), secrets);
     return { ...report, post: { posted: false, forbidden: false, message, markdown } };
   }
+}
+
+/** Says what a failed run did not post: findings of the chunks reviewed before the failure, and what was never seen. */
+function unpostedNote(outcomes: readonly ChunkOutcome[], total: number, minSeverity: Parameters<typeof selectFindings>[1]): string {
+  const done = outcomes.filter((o) => o.ok);
+  const findings = selectFindings(done.flatMap((o) => o.review.findings), minSeverity).length;
+  const unseen = [...new Set(outcomes.filter((o) => !o.ok).flatMap((o) => o.task.chunk.paths))];
+  const notStarted = total - outcomes.length;
+  const files = unseen.slice(0, MAX_LISTED_SKIPPED).map((p) => `\`${p}\``).join(', ');
+  return (
+    `No review was posted. ${done.length} of ${total} chunk(s) were reviewed before the failure (${findings} finding(s) at or ` +
+    `above min-severity, not posted); not reviewed: ${files || 'none'}${unseen.length > MAX_LISTED_SKIPPED ? ', …' : ''}` +
+    `${notStarted > 0 ? ` and ${notStarted} chunk(s) never started` : ''}. Re-run the job once the cause is fixed.`
+  );
+}
+
+/**
+ * The log line for a review GitHub refused with 403: besides GitHub's words, why a fork's pull request gets that
+ * answer and what to do, so the cause is in the log and not only in the job summary.
+ */
+export function forbiddenReview(number: number, said: string): string {
+  return (
+    `#${number}: GitHub refused to post the review. ${said} The whole review is in the job summary instead. ` +
+    'On pull_request events GitHub gives pull requests from forks a read-only GITHUB_TOKEN, which cannot post reviews, ' +
+    "whatever the workflow's permissions say. To review them, run the review on pull_request_target (it reads the diff " +
+    "through the API; never check out and run the pull request's code there) or from a workflow_run workflow; for " +
+    "pull requests from branches of this repository, grant 'pull-requests: write' in the workflow's permissions."
+  );
 }
 
 /**

@@ -82,7 +82,8 @@ export function doneBody(v: DoneView): string {
   const complete = v.chunksOk === v.chunksTotal;
   const out = [stickyBody(v), ''];
   out.push(`${scopeLine(v.headSha, v.scope)} · ${v.chunksOk} of ${v.chunksTotal} chunk(s) reviewed${runLink(v.runUrl)}`);
-  if (complete && v.kept.length === 0) {
+  // Findings left out (an impossible location) are not "no issues": the model did report something.
+  if (complete && v.kept.length === 0 && !v.leftOut) {
     out.push('', `✅ No issues found in ${v.files} file${v.files === 1 ? '' : 's'} at commit \`${v.headSha.slice(0, 7)}\`.`);
   }
   if (v.addressed.length > 0) {

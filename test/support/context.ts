@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CODEX_VERSION } from '../../src/codex/install.js';
 import type { RunContext, WorkflowEvent } from '../../src/context.js';
+import type { ThreadStore } from '../../src/conversation/thread-store.js';
+import { MODEL_TIME_UNIT_ENV } from '../../src/codex/model-proxy.js';
 import { TIME_UNIT_ENV } from '../../src/github/octokit.js';
 import { readInputs, secretsOf, type Inputs } from '../../src/inputs.js';
 import { createRunContext } from '../../src/run-context.js';
@@ -11,6 +13,8 @@ import { CODEX_BINARY, TEST_API_KEY } from './codex.js';
 
 // GitHub's prescribed waits (retry-after, write spacing) take no time against the fake server.
 process.env[TIME_UNIT_ENV] = '0';
+// Likewise the model proxy's waits before retrying a 429 or 5xx (how long it would wait is still logged).
+process.env[MODEL_TIME_UNIT_ENV] = '0';
 
 /** The fake GitHub token tests use. */
 export const TEST_GITHUB_TOKEN = 'ghs_testtoken0123456789abcdefABCDEF0123';
@@ -26,6 +30,8 @@ export interface TestContextOptions {
   workdir: string;
   event?: WorkflowEvent;
   repo?: { owner: string; repo: string };
+  /** Where threads are kept between runs (a DirectoryStore in tests). */
+  threadStore?: ThreadStore;
 }
 
 /** A RunContext wired to the fake servers, built by the action's own createRunContext; codex is the pinned binary. */
@@ -58,5 +64,6 @@ export async function testContext(options: TestContextOptions): Promise<RunConte
     codex: async () => ({ path: CODEX_BINARY, version: CODEX_VERSION, fromCache: true }),
     currentRunId: 9000,
     sessions: [],
+    threadStore: options.threadStore,
   }) as RunContext & { inputs: Inputs };
 }

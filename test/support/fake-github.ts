@@ -156,8 +156,14 @@ export interface FakeReviewComment {
   html_url: string;
   pull_request_url: string;
   subject_type: string;
-  /** Set on a reply: the id of the thread's top-level comment. */
+  /** The hunk header through the commented line, as GitHub computes it from the pull request's diff. */
+  diff_hunk?: string;
+  original_line?: number | null;
+  /** Set on replies: the thread's first comment. */
   in_reply_to_id?: number;
+  author_association?: string;
+  created_at?: string;
+  updated_at?: string;
 }
 
 /** A reaction created through POST …/issues/comments/:id/reactions. */
@@ -413,12 +419,17 @@ export class FakeGitHub {
     this.gitDirs.set(repoKey(owner, repo), dir);
   }
 
-  /** Stores a reply in the thread of review comment `commentId`, as if `user` had written it. */
-  addReviewReply(commentId: number, body: string, user: FakeUser): FakeReviewComment {
+  /**
+   * Stores a reply in the thread of review comment `commentId`, as if `user` had written it; `association` is the
+   * author_association GitHub reports for them (default NONE).
+   */
+  addReviewReply(commentId: number, body: string, user: FakeUser, association = 'NONE'): FakeReviewComment {
     const parent = this.reviewComments.find((c) => c.id === commentId);
     if (!parent) throw new Error(`No review comment ${commentId}`);
     const stored = [...this.pulls.values()].find((p) => p.pr.url === parent.pull_request_url)!;
-    return this.storeReply(stored, parent, body, user);
+    const reply = this.storeReply(stored, parent, body, user);
+    reply.author_association = association;
+    return reply;
   }
 
   /** The GraphQL node id of the thread a top-level review comment starts. */
@@ -562,6 +573,8 @@ export class FakeGitHub {
       if (typeof b.head !== 'string' || typeof b.base !== 'string' || (typeof b.title !== 'string' && b.issue === undefined)) {
         return unprocessable('Validation Failed', [{ resource: 'PullRequest', code: 'missing_field', field: 'head' }]);
       }
+      const long = tooLong('PullRequest', b.body);
+      if (long) return long;
       const [headOwner, headRef] = b.head.includes(':') ? (b.head.split(':', 2) as [string, string]) : [owner, b.head];
       const label = `${headOwner}:${headRef}`;
       const duplicate = [...this.pulls.values()].some(
@@ -612,6 +625,8 @@ export class FakeGitHub {
       if (!stored) return notFound();
       const b = (body ?? {}) as { body?: string; event?: string; commit_id?: string; comments?: ReviewCommentInput[] };
       const comments = Array.isArray(b.comments) ? b.comments : [];
+      const long = tooLong('PullRequestReview', b.body) ?? comments.map((c) => tooLong('PullRequestReviewComment', c.body)).find(Boolean);
+      if (long) return long;
       if (comments.some((c) => this.rejected(c))) return unresolvableLine();
       const id = this.nextId++;
       const review: FakeReview = {
@@ -671,6 +686,11 @@ export class FakeGitHub {
       return { status: 201, body: this.storeReviewComment(stored, c, c.commit_id ?? stored.pr.head.sha, null) };
     });
 
+    this.route('GET', `${repoPath}/pulls/comments/:comment_id`, ({ params }) => {
+      const comment = this.reviewComments.find((c) => c.id === Number(params.comment_id));
+      return comment ? { body: comment } : notFound();
+    });
+
     this.route('GET', `${repoPath}/issues/:issue_number/comments`, ({ params, query, url }) => {
       const issueUrl = `${this.url}/repos/${params.owner}/${params.repo}/issues/${params.issue_number}`;
       return paginate(
@@ -683,6 +703,8 @@ export class FakeGitHub {
     this.route('POST', `${repoPath}/issues/:issue_number/comments`, ({ params, body }) => {
       const b = (body ?? {}) as { body?: unknown };
       if (typeof b.body !== 'string') return unprocessable('Invalid request.', [{ resource: 'IssueComment', code: 'missing_field', field: 'body' }]);
+      const long = tooLong('IssueComment', b.body);
+      if (long) return long;
       return { status: 201, body: this.storeIssueComment(params.owner!, params.repo!, Number(params.issue_number), b.body, BOT_USER) };
     });
 
@@ -690,6 +712,8 @@ export class FakeGitHub {
       const comment = this.issueComments.find((c) => c.id === Number(params.comment_id));
       if (!comment) return notFound();
       const b = (body ?? {}) as { body?: unknown };
+      const long = tooLong('IssueComment', b.body);
+      if (long) return long;
       if (typeof b.body === 'string') comment.body = b.body;
       comment.updated_at = new Date().toISOString();
       return { body: comment };
@@ -880,6 +904,11 @@ export class FakeGitHub {
       html_url: `${stored.pr.html_url}#discussion_r${id}`,
       pull_request_url: stored.pr.url,
       subject_type: c.subject_type ?? 'line',
+      diff_hunk: diffHunkAt(stored.files.find((f) => f.filename === c.path)?.patch, c.side ?? 'RIGHT', c.line),
+      original_line: c.line ?? null,
+      author_association: 'NONE',
+      created_at: new Date().toISOString(),
+      updated_at: new Date().toISOString(),
     };
     this.reviewComments.push(comment);
     return comment;
@@ -1033,6 +1062,17 @@ function unprocessable(message: string, errors: unknown[]): FakeResponse {
   return { status: 422, body: { message, errors, documentation_url: DOCS } };
 }
 
+/** GitHub's limit on a comment, review or pull request body (characters). */
+export const BODY_LIMIT = 65_536;
+
+// GitHub refuses a body over its limit as a whole, with this 422.
+function tooLong(resource: string, body: unknown): FakeResponse | undefined {
+  if (typeof body !== 'string' || body.length <= BODY_LIMIT) return undefined;
+  return unprocessable('Validation Failed', [
+    { resource, code: 'custom', field: 'body', message: `body is too long (maximum is ${BODY_LIMIT} characters)` },
+  ]);
+}
+
 // The answer GitHub gives when a review comment points at a line outside the diff.
 function unresolvableLine(): FakeResponse {
   return unprocessable('Unprocessable Entity', [
@@ -1046,6 +1086,9 @@ function unresolvableLine(): FakeResponse {
 }
 
 function defaultMessage(status: number): string {
+  // GitHub's own words for these statuses.
+  if (status === 401) return 'Bad credentials';
+  if (status === 403) return 'Resource not accessible by integration';
   if (status === 404) return 'Not Found';
   if (status === 422) return 'Unprocessable Entity';
   if (status >= 500) return 'Server Error';
@@ -1080,6 +1123,30 @@ function ownerOf(fullName: string): string {
 
 function fakeSha(seed: string): string {
   return createHash('sha1').update(seed).digest('hex');
+}
+
+/** GitHub's diff_hunk of a comment: the hunk's header through the commented line (the whole hunk without a line). */
+function diffHunkAt(patch: string | undefined, side: string, line: number | undefined): string {
+  if (!patch) return '';
+  const lines = patch.replace(/\n$/, '').split('\n');
+  let start = -1;
+  let oldNo = 0;
+  let newNo = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const text = lines[i]!;
+    const header = /^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@/.exec(text);
+    if (header) {
+      start = i;
+      oldNo = Number(header[1]);
+      newNo = Number(header[2]);
+      continue;
+    }
+    const mine = text.startsWith('-') ? side === 'LEFT' && oldNo === line : text.startsWith('+') ? side === 'RIGHT' && newNo === line : (side === 'LEFT' ? oldNo : newNo) === line;
+    if (mine && start >= 0) return lines.slice(start, i + 1).join('\n');
+    if (!text.startsWith('+')) oldNo++;
+    if (!text.startsWith('-')) newNo++;
+  }
+  return lines.join('\n');
 }
 
 function countPatch(patch: string | undefined): { additions: number; deletions: number } {

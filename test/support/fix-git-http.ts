@@ -9,6 +9,11 @@ export interface GitHttpServer {
   url: string;
   /** The Authorization header of every request, in order (undefined when absent). */
   authorizations: Array<string | undefined>;
+  /**
+   * When set, pushes (the receive-pack service) are answered 403 with this text, as github.com answers a token
+   * that may read but not write; fetches still work.
+   */
+  refusePushWith: string | undefined;
   close(): Promise<void>;
 }
 
@@ -29,6 +34,12 @@ export async function startGitHttpServer(bareRepo: string, token: string): Promi
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const url = new URL(req.url ?? '/', 'http://localhost');
+    const isPush = url.searchParams.get('service') === 'git-receive-pack' || url.pathname.endsWith('/git-receive-pack');
+    if (isPush && state.refusePushWith !== undefined) {
+      // Git shows a text/plain error body to the user, each line prefixed with `remote:`.
+      res.writeHead(403, { 'content-type': 'text/plain; charset=utf-8' }).end(`${state.refusePushWith}\n`);
+      return;
+    }
     const result = await execa('git', ['http-backend'], {
       input: Buffer.concat(chunks),
       encoding: 'buffer',
@@ -64,13 +75,15 @@ export async function startGitHttpServer(bareRepo: string, token: string): Promi
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return {
+  const state: GitHttpServer = {
     url: `http://127.0.0.1:${port}/${basename(bareRepo)}`,
     authorizations,
+    refusePushWith: undefined,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
       }),
   };
+  return state;
 }

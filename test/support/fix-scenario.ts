@@ -74,11 +74,11 @@ export interface FixScenario {
 }
 
 /**
- * Builds the scenario; `branch` is the failing branch (default feature/math). `github` and `model` are passed to
- * the fakes (benchmarks give them latency).
+ * Builds the scenario; `branch` is the failing branch (default feature/math), `failedJobLog` the test job's log.
+ * `github` and `model` are passed to the fakes (benchmarks give them latency).
  */
 export async function startFixScenario(
-  options: { branch?: string; headRepo?: string; github?: FakeGitHubOptions; model?: ModelServerOptions } = {},
+  options: { branch?: string; headRepo?: string; failedJobLog?: string; github?: FakeGitHubOptions; model?: ModelServerOptions } = {},
 ): Promise<FixScenario> {
   const branch = options.branch ?? FAILING_BRANCH;
   const repo = await createRepo(FAILING_FILES, { branch });
@@ -106,7 +106,7 @@ export async function startFixScenario(
           { name: 'Set up job', number: 1, conclusion: 'success' },
           { name: 'Run node test.js', number: 2, conclusion: 'failure' },
         ],
-        log: FAILED_JOB_LOG,
+        log: options.failedJobLog ?? FAILED_JOB_LOG,
       },
     ],
   });

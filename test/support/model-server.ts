@@ -30,7 +30,13 @@ export type ModelReply =
   | { message: string; delayMs?: number }
   | { exec: string; delayMs?: number; callId?: string }
   | { items: Array<Record<string, unknown>>; delayMs?: number }
-  | { httpStatus: number; body?: string; delayMs?: number };
+  | { httpStatus: number; body?: string; headers?: Record<string, string>; delayMs?: number };
+
+/** An error answer as OpenAI sends it: `{"error":{"message","type","code"}}`, with optional headers (retry-after). */
+export function errorReply(httpStatus: number, message: string, headers?: Record<string, string>): ModelReply {
+  const type = httpStatus === 429 ? 'rate_limit_error' : httpStatus >= 500 ? 'server_error' : 'invalid_request_error';
+  return { httpStatus, body: JSON.stringify({ error: { message, type, code: null, param: null } }), ...(headers ? { headers } : {}) };
+}
 
 /** Chooses a reply for a request; gets the request and its index among all requests. */
 export type ReplyFn = (req: ModelRequest, index: number) => ModelReply | Promise<ModelReply>;
@@ -120,7 +126,7 @@ export class ModelServer {
     const delayMs = (reply.delayMs ?? 0) + latency;
     if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs).unref());
     if ('httpStatus' in reply) {
-      res.writeHead(reply.httpStatus, { 'content-type': 'application/json' }).end(reply.body ?? '{}');
+      res.writeHead(reply.httpStatus, { 'content-type': 'application/json', ...reply.headers }).end(reply.body ?? '{}');
       record.finishedAt = Date.now();
       return;
     }

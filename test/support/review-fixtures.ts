@@ -2,16 +2,17 @@
 import { jest } from '@jest/globals';
 import type { Finding } from '../../src/review/findings.js';
 import { CHUNK_HEADING, RETRY_HEADING, SETUP_HEADING } from '../../src/review/prompts.js';
+import { VERIFY_HEADING, VERIFY_RETRY_HEADING } from '../../src/review/verify.js';
 import { BOT_USER, type FakeGitHub, type FakeRequest, type ReviewCommentInput } from './fake-github.js';
 import { lastUserText, type ModelReply, type ModelRequest, type ModelServer } from './model-server.js';
 
 /**
- * Serves GET /repos/:owner/:repo/contents/… for files at commit `sha` (other refs answer 404, as a missing file
+ * Serves GET /repos/:owner/:repo/contents/… for files at commit `sha` (or each of several; other refs answer 404, as a missing file
  * would): directory listings and base64 file bodies, like the real API.
  */
 export function serveContents(
   fake: FakeGitHub,
-  opts: { owner: string; repo: string; sha: string; files: Record<string, string>; delayMs?: number },
+  opts: { owner: string; repo: string; sha: string | readonly string[]; files: Record<string, string>; delayMs?: number },
 ): { peakInFlight(): number } {
   let inFlight = 0;
   let peak = 0;
@@ -26,7 +27,7 @@ export function serveContents(
     }
   };
   const answer = ({ params, query }: FakeRequest) => {
-    if (params.owner !== opts.owner || params.repo !== opts.repo || query.ref !== opts.sha) return notFound();
+    if (params.owner !== opts.owner || params.repo !== opts.repo || ![opts.sha].flat().includes(query.ref ?? '')) return notFound();
     const path = [params.p0, params.p1, params.p2, params.p3].filter((p) => p !== undefined).join('/');
     const file = opts.files[path];
     if (file !== undefined) {
@@ -66,8 +67,10 @@ export function findingsReply(findings: Finding[], summary = 'This part of the c
 }
 
 /** Which of review mode's turns a model request belongs to, by the heading of its prompt. */
-export function turnKind(req: ModelRequest): 'setup' | 'chunk' | 'retry' | 'other' {
+export function turnKind(req: ModelRequest): 'setup' | 'chunk' | 'retry' | 'verify' | 'verify-retry' | 'other' {
   const text = lastUserText(req);
+  if (text.startsWith(VERIFY_HEADING)) return 'verify';
+  if (text.startsWith(VERIFY_RETRY_HEADING)) return 'verify-retry';
   if (text.startsWith(SETUP_HEADING)) return 'setup';
   if (text.startsWith(CHUNK_HEADING)) return 'chunk';
   if (text.startsWith(RETRY_HEADING)) return 'retry';
@@ -77,13 +80,35 @@ export function turnKind(req: ModelRequest): 'setup' | 'chunk' | 'retry' | 'othe
 /** The acknowledgement the scripted base turn answers; fork requests carry it in their history. */
 export const SETUP_ACK = 'ACK-7f3c: I will follow the base branch conventions.';
 
+/** The findings a verification turn lists (id, path, line, title, …), read from its prompt. */
+export function findingsToVerify(req: ModelRequest): Array<Finding & { id: number }> {
+  const json = /```json\n([\s\S]*)\n```\s*$/.exec(lastUserText(req))?.[1];
+  return json ? (JSON.parse(json) as Array<Finding & { id: number }>) : [];
+}
+
+/** A verification reply: `decide` gives each listed finding its verdict (default: keep, confidence 0.9). */
+export function verdictsReply(
+  req: ModelRequest,
+  decide: (f: Finding & { id: number }) => { verdict: 'keep' | 'drop'; confidence: number; reason: string } = () => ({
+    verdict: 'keep',
+    confidence: 0.9,
+    reason: 'The code shows the problem.',
+  }),
+): ModelReply {
+  return { message: JSON.stringify({ verdicts: findingsToVerify(req).map((f) => ({ id: f.id, ...decide(f) })) }) };
+}
+
 /**
  * Scripts the model for review mode: the setup turn answers SETUP_ACK, chunk turns answer `chunk(req)`,
- * retries answer `retry(req)` (default: no findings).
+ * retries answer `retry(req)` (default: no findings), verification turns answer `verify(req)` (default: keep all).
  */
 export function scriptReviewModel(
   model: ModelServer,
-  handlers: { chunk: (req: ModelRequest) => ModelReply | Promise<ModelReply>; retry?: (req: ModelRequest) => ModelReply },
+  handlers: {
+    chunk: (req: ModelRequest) => ModelReply | Promise<ModelReply>;
+    retry?: (req: ModelRequest) => ModelReply;
+    verify?: (req: ModelRequest) => ModelReply | Promise<ModelReply>;
+  },
 ): void {
   model.respond((req) => {
     switch (turnKind(req)) {
@@ -93,6 +118,9 @@ export function scriptReviewModel(
         return handlers.chunk(req);
       case 'retry':
         return handlers.retry ? handlers.retry(req) : findingsReply([]);
+      case 'verify':
+      case 'verify-retry':
+        return handlers.verify ? handlers.verify(req) : verdictsReply(req);
       default:
         return { message: 'Unexpected request.' };
     }

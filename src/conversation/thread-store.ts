@@ -1,0 +1,72 @@
+// Where Codex thread rollouts are kept between runs: the runner's cache service (@actions/cache), or a folder (tests).
+import { cp, mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as cache from '@actions/cache';
+
+/**
+ * A key → folder store. `save` keeps the files of `dir` under `key`; `restore` puts them back into `dir` (the same
+ * path: the cache service ties an entry to the paths it was saved from) and says whether the key was found.
+ * Entries are immutable: saving a key that exists keeps the first.
+ */
+export interface ThreadStore {
+  /** What the log calls it, e.g. "the Actions cache". */
+  readonly name: string;
+  save(key: string, dir: string): Promise<void>;
+  restore(key: string, dir: string): Promise<boolean>;
+}
+
+/** The runner's cache service, through @actions/cache (scoped by GitHub to the run's ref and its base branch). */
+export class ActionsCacheStore implements ThreadStore {
+  readonly name = 'the Actions cache';
+
+  /** True when the runner offers a cache service (ACTIONS_CACHE_URL or ACTIONS_RESULTS_URL is set). */
+  static available(): boolean {
+    return cache.isFeatureAvailable();
+  }
+
+  async save(key: string, dir: string): Promise<void> {
+    // saveCache throws on a key that exists (ReserveCacheError): the thread stored first is the one kept.
+    await cache.saveCache([dir], key);
+  }
+
+  async restore(key: string, dir: string): Promise<boolean> {
+    // restoreCache warns and answers undefined on service errors: a missing thread is a miss, not a failure.
+    return (await cache.restoreCache([dir], key)) !== undefined;
+  }
+}
+
+/** A plain folder per key under `root`; the tests' store, and what a self-hosted runner could share on disk. */
+export class DirectoryStore implements ThreadStore {
+  readonly name: string;
+
+  constructor(private readonly root: string) {
+    this.name = `the folder ${root}`;
+  }
+
+  async save(key: string, dir: string): Promise<void> {
+    const target = join(this.root, encodeURIComponent(key));
+    if (await exists(target)) return;
+    await mkdir(this.root, { recursive: true });
+    await cp(dir, target, { recursive: true });
+  }
+
+  async restore(key: string, dir: string): Promise<boolean> {
+    const source = join(this.root, encodeURIComponent(key));
+    if (!(await exists(source))) return false;
+    await rm(dir, { recursive: true, force: true });
+    await cp(source, dir, { recursive: true });
+    return true;
+  }
+
+  /** The keys stored, for tests. */
+  async keys(): Promise<string[]> {
+    return (await readdir(this.root).catch(() => [])).map(decodeURIComponent);
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}

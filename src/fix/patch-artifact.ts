@@ -1,0 +1,44 @@
+// Uploads a kept patch as a workflow artifact, so a fix that could not be delivered outlives the runner. A failed
+// upload is a warning: the patch is still on disk, and the step already fails for the delivery's own reason.
+import { dirname } from 'node:path';
+import { DefaultArtifactClient } from '@actions/artifact';
+import * as core from '@actions/core';
+
+/** Where the patch went as an artifact, or why it did not. */
+export interface PatchArtifact {
+  artifact?: { name: string; url: string };
+  note?: string;
+}
+
+/**
+ * Uploads the file at `path` as the artifact `name` of the current run. The runner gives JavaScript actions its
+ * artifact service as ACTIONS_RESULTS_URL and ACTIONS_RUNTIME_TOKEN; @actions/artifact reads them from
+ * process.env (which is `env` in the action).
+ */
+export async function uploadPatchArtifact(
+  env: NodeJS.ProcessEnv,
+  serverUrl: string,
+  path: string,
+  name: string,
+): Promise<PatchArtifact> {
+  if (!env.ACTIONS_RESULTS_URL || !env.ACTIONS_RUNTIME_TOKEN) {
+    return { note: 'The patch was not uploaded as a workflow artifact: the runner gave this step no artifact service (ACTIONS_RESULTS_URL).' };
+  }
+  try {
+    const { id } = await new DefaultArtifactClient().uploadArtifact(name, [path], dirname(path));
+    if (id === undefined) throw new Error('the artifact service returned no artifact id');
+    const url = `${serverUrl.replace(/\/+$/, '')}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}/artifacts/${id}`;
+    core.info(`Uploaded the patch as the workflow artifact ${name}: ${url}`);
+    return { artifact: { name, url } };
+  } catch (error) {
+    const note = `The patch could not be uploaded as a workflow artifact: ${error instanceof Error ? error.message : String(error)}`;
+    core.warning(note);
+    return { note: `${note}. It is only on the runner, at \`${path}\`.` };
+  }
+}
+
+/** The artifact's name: one per failing run and attempt of this workflow (a re-run cannot reuse a name). */
+export function patchArtifactName(runKey: string, env: NodeJS.ProcessEnv): string {
+  const attempt = Number(env.GITHUB_RUN_ATTEMPT ?? '1');
+  return `codex-fix-${runKey}${attempt > 1 ? `-attempt-${attempt}` : ''}`;
+}
