@@ -324,6 +324,57 @@ test('a batch of two PRs: one base turn, two reviews', async () => {
   expect(stickies()).toHaveLength(2);
 });
 
+test('a batch posts each PR\'s review as soon as its own chunks are done, while another PR\'s chunks still run', async () => {
+  // About 80 tokens per file: with a 120-token budget, one file per chunk.
+  const lines = (name: string) => Array.from({ length: 4 }, (_, i) => `export const ${name}${i} = compute(${i}); // a line long enough to count`);
+  addPr(40, [{ filename: 'src/forty.ts', status: 'added', patch: addedPatch(lines('forty')) }]);
+  addPr(41, [
+    { filename: 'src/one.ts', status: 'added', patch: addedPatch(lines('one')) },
+    { filename: 'src/two.ts', status: 'added', patch: addedPatch(lines('two')) },
+  ]);
+  // #41's last chunk is answered once #40's review is posted (or after 5 s, so that the other order cannot hang).
+  const postedFirst: boolean[] = [];
+  scriptReviewModel(model, {
+    chunk: async (req) => {
+      const text = lastUserText(req);
+      // The prompt lists all the PR's paths; the diff's own lines say which chunk it is.
+      const name = ['forty', 'one', 'two'].find((n) => text.includes(`export const ${n}0`))!;
+      if (name === 'two') postedFirst.push(await eventually(() => fake.reviews.some((r) => r.pull_number === 40), 5000));
+      const file = `src/${name}.ts`;
+      return findingsReply([finding({ path: file, line: 1, title: `Problem in ${file}` })]);
+    },
+  });
+  // One file per chunk, one chunk at a time: #40's chunk, then #41's two.
+  const outcome = await runReview(await context({ 'max-parallel': '1' }), { prNumbers: [40, 41], explicit: true }, { chunkTokens: 120 });
+  expect(chunkRequests()).toHaveLength(3);
+  expect(postedFirst).toEqual([true]);
+  expect(fake.reviews.map((r) => r.pull_number)).toEqual([40, 41]);
+  expect(outcome.conclusion).toBe('findings');
+  expect(stickies().map((c) => c.body)).toEqual([expect.stringContaining('## Codex review summary'), expect.stringContaining('## Codex review summary')]);
+});
+
+test('in a batch the model does not wait for the other PRs\' status comments (GitHub spaces their POSTs seconds apart)', async () => {
+  addPr(42, [{ filename: 'src/a.ts', status: 'added', patch: addedPatch(['a']) }]);
+  addPr(43, [{ filename: 'src/b.ts', status: 'added', patch: addedPatch(['b']) }]);
+  scriptReviewModel(model, { chunk: () => findingsReply([]) });
+  // #43's status comment is created once the setup turn has reached the model (or after 5 s).
+  const modelFirst: boolean[] = [];
+  fake.route('POST', '/repos/:owner/:repo/issues/:issue_number/comments', async ({ params, body }) => {
+    if (params.issue_number === '43') modelFirst.push(await eventually(() => setupRequests().length > 0, 5000));
+    const comment = fake.addIssueComment({ owner: OWNER, repo: REPO, number: Number(params.issue_number), body: (body as { body: string }).body });
+    return { status: 201, body: comment };
+  });
+  const outcome = await runReview(await context(), { prNumbers: [42, 43], explicit: true });
+  expect(modelFirst).toEqual([true]);
+  // Still: each PR's status comment was up before the model saw any of that PR's code.
+  for (const n of ['42', '43']) {
+    const created = fake.requests.find((r) => r.method === 'POST' && r.path.endsWith(`/issues/${n}/comments`))!;
+    const chunk = chunkRequests().find((req) => lastUserText(req).includes(n === '42' ? 'src/a.ts' : 'src/b.ts'))!;
+    expect(created.finishedAt!).toBeLessThanOrEqual(chunk.receivedAt);
+  }
+  expect(outcome.conclusion).toBe('success');
+});
+
 test('a 422 for one comment still yields a posted review, with only the refused comment in the body', async () => {
   addPr(13, [{ filename: 'src/app.ts', status: 'modified', patch: APP_PATCH }]);
   fake.rejectReviewCommentsWhere((c) => c.line === 12);

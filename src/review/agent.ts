@@ -29,8 +29,16 @@ export interface AgentJob {
   setup: string;
   /** Paths of the conventions files, for the log. */
   conventions: string[];
+  /** Settles when the setup turn may go to the model (the first status comment is up); must never reject. */
+  setupAfter?: Promise<unknown>;
   /** Called as each chunk finishes (after it is logged), e.g. to show progress in the status comment. */
   onChunkDone?: (outcome: ChunkOutcome) => void;
+  /**
+   * Called once per pull request as soon as all its chunks are done and the agent is still sound (no dead app-server,
+   * no refused key), with its threads worth keeping staged out of CODEX_HOME: it can be delivered while other pull
+   * requests' chunks still run. Not called for a pull request whose chunks end after the agent broke.
+   */
+  onPullDone?: (number: number, outcomes: ChunkOutcome[], staged: StagedThread[]) => void;
 }
 
 /** The run's one app-server with its base thread, coming up in the background. */
@@ -82,6 +90,7 @@ export function startReviewAgent(ctx: RunContext): ReviewAgent {
         setup = await core.group('Base thread: conventions and instructions', async () => {
           const base = await early.thread;
           threadId = base.id;
+          await job.setupAfter;
           const result = await base.run(job.setup, { ...turn, phase: 'base' });
           if (result.status === 'completed') core.info(`Base thread ${base.id} ready (conventions: ${job.conventions.join(', ') || 'none'}).`);
           return { base, result };
@@ -97,6 +106,22 @@ export function startReviewAgent(ctx: RunContext): ReviewAgent {
         const error = `The review's setup turn ${how}: ${setup.result.error ?? 'no error given'}.`;
         return { ok: false, threadId: setup.base.id, usage, error, outcomes: [] };
       }
+      const base = setup.base;
+      // Each pull request's chunks are counted down; the last one hands its outcomes over for delivery.
+      const left = new Map<number, number>();
+      for (const t of job.tasks) left.set(t.pr.number, (left.get(t.pr.number) ?? 0) + 1);
+      const done: ChunkOutcome[] = [];
+      const pullDone = (o: ChunkOutcome) => {
+        done.push(o);
+        const number = o.task.pr.number;
+        const remaining = left.get(number)! - 1;
+        left.set(number, remaining);
+        if (remaining > 0 || !job.onPullDone || session.server.failure) return;
+        const mine = job.tasks.flatMap((t) => (t.pr.number === number ? done.filter((d) => d.task === t) : []));
+        const onPullDone = job.onPullDone;
+        staging.push(stageReviewThreads(ctx, session, base.id, mine).then((staged) => onPullDone(number, mine, staged)));
+      };
+      const staging: Promise<void>[] = [];
       const outcomes = await core.group(`Review ${job.tasks.length} chunk(s) in forks, ${inputs.maxParallel} at a time`, () =>
         reviewChunks(setup.base, job.tasks, {
           maxParallel: inputs.maxParallel,
@@ -117,14 +142,18 @@ export function startReviewAgent(ctx: RunContext): ReviewAgent {
               );
             }
             job.onChunkDone?.(o);
+            pullDone(o);
           },
         }),
       );
       for (const o of outcomes) usage = addUsage(usage, o.usage);
+      // A failure to stage is the run's failure, as before any delivery.
+      await Promise.all(staging);
       // Chunks cut off by a dead server or a refused key are not "chunks the model could not answer": the run failed.
       if (session.server.failure) return broken(usage, session.server.failure, outcomes);
-      const staged = await stageReviewThreads(ctx, session, setup.base.id, outcomes);
-      return { ok: true, threadId: setup.base.id, usage, outcomes, staged };
+      // Without onPullDone, every pull request's threads are staged here, before the caller posts anything.
+      const staged = job.onPullDone ? [] : await stageReviewThreads(ctx, session, base.id, outcomes);
+      return { ok: true, threadId: base.id, usage, outcomes, staged };
     } finally {
       // Whoever awaits close() at the end hears of a failure to close; here it must not be unhandled.
       close().catch(() => {});

@@ -42,6 +42,8 @@ export interface ChunkTask {
   chunkCount: number;
   /** Set when only the changes since `from` are reviewed; `earlier` are the open findings on the chunk's files. */
   incremental?: { from: string; earlier: readonly EarlierFinding[] };
+  /** Settles when the chunk may go to the model (its pull request's status comment is up); must never reject. */
+  ready?: Promise<unknown>;
 }
 
 /** How a chunk's review went: its findings, or why it has none. */
@@ -92,6 +94,7 @@ async function reviewChunk(base: Thread, task: ChunkTask, options: ForkOptions):
   const schema = withEarlier ? incrementalReviewSchema : chunkReviewSchema;
   const failed = (error: string): ChunkOutcome => ({ task, ok: false, error, attempts, threadId, usage, durationMs: Date.now() - started });
   try {
+    await task.ready;
     const fork = await base.fork(options.thread);
     threadId = fork.id;
     let prompt = chunkPrompt(task);

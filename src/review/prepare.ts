@@ -25,6 +25,11 @@ export interface PullRun {
   earlier: EarlierFinding[];
   tasks: ChunkTask[];
   status: StatusComment;
+  /**
+   * Settles once the status comment shows what is reviewed (created or edited; never rejects). The model reviews none
+   * of this pull request's code before: the run does not wait for it otherwise.
+   */
+  shown: Promise<void>;
   /** The last fully reviewed head, from the status comment. */
   lastReviewed: string | undefined;
   runUrl: string | undefined;
@@ -42,7 +47,11 @@ export interface PrepareOptions {
   statusIntervalMs?: number | undefined;
 }
 
-/** Prepares one pull request; the status comment is written (created or edited) before this returns. */
+/**
+ * Prepares one pull request: reads its status comment and decides the scope and the chunks. The status comment's
+ * write starts here and is `shown` later: GitHub spaces comment-creating POSTs seconds apart, and a batch's model
+ * work must not queue behind them.
+ */
 export async function preparePull(ctx: RunContext, g: GatheredPull, opts: PrepareOptions): Promise<PullRun> {
   const { github, repo, inputs, secrets } = ctx;
   const number = g.pr.number;
@@ -67,19 +76,21 @@ export async function preparePull(ctx: RunContext, g: GatheredPull, opts: Prepar
     }
   }
   const chunks = chunkFiles(reviewFiles, opts.chunkTokens);
+  const runUrl = ctx.currentRunId !== undefined ? `${ctx.serverUrl}/${repo.owner}/${repo.repo}/actions/runs/${ctx.currentRunId}` : undefined;
+  const progress: ChunkProgress[] = chunks.map((c) => ({ index: c.index, paths: c.paths, state: 'pending' }));
+  const view = () => progressBody({ headSha: g.pr.headSha, scope, files: reviewFiles.length, chunks: progress, runUrl, reviewed: lastReviewed });
+  const shown = status.show(view());
   const tasks: ChunkTask[] = chunks.map((chunk) => ({
     pr: g.pr,
     allPaths: g.allPaths,
     chunk,
     chunkCount: chunks.length,
+    ready: shown,
     ...(scope.kind === 'incremental' ? { incremental: { from: scope.from, earlier: openOn(earlier, chunk.paths) } } : {}),
   }));
-  const runUrl = ctx.currentRunId !== undefined ? `${ctx.serverUrl}/${repo.owner}/${repo.repo}/actions/runs/${ctx.currentRunId}` : undefined;
-  const progress: ChunkProgress[] = chunks.map((c) => ({ index: c.index, paths: c.paths, state: 'pending' }));
-  const view = () => progressBody({ headSha: g.pr.headSha, scope, files: reviewFiles.length, chunks: progress, runUrl, reviewed: lastReviewed });
-  await status.show(view());
   return {
     g,
+    shown,
     scope,
     reviewFiles,
     changed,

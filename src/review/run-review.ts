@@ -10,9 +10,9 @@ import { githubErrorInfo, tokenLogin } from '../github/reviews.js';
 import { atLeast } from './findings.js';
 import { DEFAULT_CHUNK_TOKENS } from './chunks.js';
 import { leftOutLine, location, placeFindings, planPost, selectFindings, type Placement } from './compose.js';
-import { readConventions } from './conventions.js';
+import { readConventions, type ConventionFile } from './conventions.js';
 import { planThreadActions } from './earlier.js';
-import { addUsage, ZERO_USAGE, type ChunkOutcome, type ChunkTask } from './forks.js';
+import { addUsage, ZERO_USAGE, type ChunkOutcome, type ChunkTask, type TokenUsage } from './forks.js';
 import { readPull, readPullFiles, TRUNCATED_NOTE, type GatheredPull } from './gather.js';
 import { startReviewAgent, type ReviewAgent } from './agent.js';
 import { postReview, readPosted, reviewMarkdown, type PostResult } from './post.js';
@@ -21,7 +21,7 @@ import { applyThreadActions } from './resolve.js';
 import { doneBody } from './status.js';
 import { setupPrompt } from './prompts.js';
 import type { ReviewTarget } from '../plan.js';
-import { saveThreads } from '../conversation/threads.js';
+import { saveThreads, type StagedThread } from '../conversation/threads.js';
 import { annotate, findingsOutput, jobSummary, type PullReport, type SkippedReport } from './report.js';
 import { proveSuggestions, withProofs } from './prove-suggestions.js';
 import { verifiedFindings } from './verified-findings.js';
@@ -85,11 +85,18 @@ export async function runReview(ctx: RunContext, target: ReviewTarget, options: 
   const skipped: SkippedReport[] = [];
   const gatherOptions = { explicit: target.explicit, paths: inputs.paths, pathsIgnore: inputs.pathsIgnore };
   let agent: ReviewAgent | undefined;
+  // Reads that need only the pull request (not its files) start as soon as it is known to be reviewed; each is made
+  // once and awaited where it is needed.
+  let early: { self: Promise<string | undefined>; conventions: { baseSha: string; files: Promise<ConventionFile[]> } } | undefined;
   await core.group('Gather pull requests', async () => {
     // All pull requests at once (each one's pulls.get and listFiles once); the log keeps the input order.
     const heads = await Promise.all(target.prNumbers.map((number) => readPull(github, repo, number, gatherOptions)));
-    // The app-server and base thread need nothing from the files: they start now, while the files are read.
-    if (heads.some((h) => h.kind === 'open')) agent = startReviewAgent(ctx);
+    const firstOpen = heads.find((h) => h.kind === 'open');
+    if (firstOpen) {
+      // The app-server and base thread need nothing from the files: they start now, while the files are read.
+      agent = startReviewAgent(ctx);
+      early = { self: settledLater(tokenLogin(github)), conventions: { baseSha: firstOpen.pr.baseSha, files: settledLater(readConventions(github, repo, firstOpen.pr.baseSha)) } };
+    }
     const pulls = await Promise.all(heads.map((h) => (h.kind === 'open' ? readPullFiles(github, repo, h.pr, gatherOptions) : h)));
     for (const [i, pull] of pulls.entries()) {
       const number = target.prNumbers[i]!;
@@ -110,39 +117,53 @@ export async function runReview(ctx: RunContext, target: ReviewTarget, options: 
     throw error;
   });
 
-  if (gathered.length === 0 || !agent) {
+  if (gathered.length === 0 || !agent || !early) {
     await agent?.close();
     const summary = jobSummary({ conclusion: 'skipped', reports: [], skipped, usage: ZERO_USAGE, durationMs: Date.now() - started, notes, secrets });
     return { conclusion: 'skipped', outputs: outputs('skipped', [], undefined, secrets), summary };
   }
 
-  // Each pull request's status comment shows what is reviewed before the first model call.
-  const self = await tokenLogin(github);
-  const runs = await core.group('Status comments and scope', () =>
-    Promise.all(
-      gathered.map((g) =>
-        preparePull(ctx, g, {
-          self,
-          chunkTokens: options.chunkTokens ?? DEFAULT_CHUNK_TOKENS,
-          full: target.full === true,
-          statusIntervalMs: options.statusIntervalMs,
-        }),
-      ),
-    ),
-  );
   try {
-    return await reviewPrepared(ctx, runs, { started, notes, skipped, self, agent, observe: options.observe });
-  } catch (error) {
-    // Whatever ended the run (an app-server that died, GitHub down), no status comment is left "in progress".
-    const message = error instanceof Error ? error.message : String(error);
-    await Promise.all(runs.map((r) => r.fail(message)));
-    throw error;
+    // Each pull request's status comment shows what is reviewed before the model sees any of its code; the writes go
+    // on in the background (GitHub spaces comment-creating POSTs seconds apart), so a batch's model work does not
+    // queue behind them.
+    const self = await early.self;
+    const runs = await core.group('Status comments and scope', () =>
+      Promise.all(
+        gathered.map((g) =>
+          preparePull(ctx, g, {
+            self,
+            chunkTokens: options.chunkTokens ?? DEFAULT_CHUNK_TOKENS,
+            full: target.full === true,
+            statusIntervalMs: options.statusIntervalMs,
+          }),
+        ),
+      ),
+    );
+    // Conventions come from the first pull request's base commit: one base thread serves the whole batch.
+    const first = gathered[0]!.pr;
+    const conventions = first.baseSha === early.conventions.baseSha ? early.conventions.files : readConventions(github, repo, first.baseSha);
+    const delivered = new Set<number>();
+    try {
+      return await reviewPrepared(ctx, runs, { started, notes, skipped, self, agent, conventions, delivered, observe: options.observe });
+    } catch (error) {
+      // Whatever ended the run (an app-server that died, GitHub down), no status comment is left "in progress".
+      const message = error instanceof Error ? error.message : String(error);
+      await Promise.all(runs.filter((r) => !delivered.has(r.g.pr.number)).map((r) => r.fail(message)));
+      throw error;
+    }
   } finally {
     await agent.close();
   }
 }
 
-/** The model part of a review and the delivery, once every pull request's status comment is up. */
+/** `promise`, with its failure left for whoever awaits it later (meanwhile it must not count as unhandled). */
+function settledLater<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => {});
+  return promise;
+}
+
+/** The model part of a review and the delivery of each pull request as soon as its chunks are done. */
 async function reviewPrepared(
   ctx: RunContext,
   runs: readonly PullRun[],
@@ -152,53 +173,80 @@ async function reviewPrepared(
     skipped: SkippedReport[];
     self: string | undefined;
     agent: ReviewAgent;
+    conventions: Promise<ConventionFile[]>;
+    /** Pull requests whose delivery has started (their status comment is the delivery's to finish). */
+    delivered: Set<number>;
     observe?: ReviewOptions['observe'];
   },
 ): Promise<JobOutcome> {
   const { inputs, github, repo, secrets } = ctx;
-  const { started, notes, skipped, self } = run;
+  const { started, notes, skipped, self, delivered } = run;
   const gathered = runs.map((r) => r.g);
-  // Conventions come from the first pull request's base commit: one base thread serves the whole batch.
   const first = gathered[0]!.pr;
   if (gathered.some((g) => g.pr.baseSha !== first.baseSha)) {
     notes.push(`The pull requests have different base commits; conventions were read from \`${first.baseRef}\` at ${first.baseSha.slice(0, 12)}.`);
   }
   const tasks: ChunkTask[] = runs.flatMap((r) => r.tasks);
+  // What earlier runs posted is read while the model works, not after it (once per pull request).
+  const posted = new Map(runs.map((r) => [r.g.pr.number, settledLater(readPosted(github, repo, r.g.pr.number, self))]));
+  const reports = new Map<number, Promise<PullReport>>();
+  const deliverNow = (r: PullRun, outcomes: ChunkOutcome[], staged: StagedThread[] = []) => {
+    delivered.add(r.g.pr.number);
+    reports.set(
+      r.g.pr.number,
+      (async () => {
+        // Stored before the comments that name them are posted: a thread id becomes public only once its key is taken,
+        // so nobody who reads the id can store a forged thread under it first (cache entries are immutable).
+        await saveThreads(ctx.threadStore, staged);
+        return deliver(ctx, r, outcomes, self, started, posted.get(r.g.pr.number)!);
+      })(),
+    );
+  };
 
   let usage = ZERO_USAGE;
   let baseThreadId: string | undefined;
-  let outcomes: ChunkOutcome[] = [];
   // An incremental review of a push that changed no reviewable file needs no model at all.
   if (tasks.length > 0) {
-    const conventions = await readConventions(github, repo, first.baseSha);
+    const conventions = await run.conventions;
     const userPrompt = await readUserPrompt(ctx, gathered, notes);
     const agent = await run.agent.run({
       tasks,
       setup: setupPrompt({ repo, baseRef: first.baseRef, baseSha: first.baseSha, conventions, userPrompt }),
       conventions: conventions.map((c) => c.path),
+      setupAfter: runs[0]!.shown,
       onChunkDone: (o) => runs.find((r) => r.g.pr.number === o.task.pr.number)?.chunkDone(o),
+      // Each pull request is posted as soon as its own chunks are done, while the others' still run.
+      onPullDone: (number, outcomes, staged) => deliverNow(runs.find((r) => r.g.pr.number === number)!, outcomes, staged),
     });
     usage = agent.usage;
     baseThreadId = agent.threadId;
     if (!agent.ok) {
-      await Promise.all(runs.map((r) => r.fail(agent.error)));
-      const lost = agent.outcomes.length > 0 ? [unpostedNote(agent.outcomes, tasks.length, inputs.minSeverity)] : [];
-      const summary = jobSummary({ conclusion: 'failure', reports: [], skipped, usage, durationMs: Date.now() - started, notes: [agent.error, ...lost, ...notes], secrets });
-      return { conclusion: 'failure', outputs: outputs('failure', [], baseThreadId, secrets), summary, failure: agent.error, usage };
+      const posted = await Promise.all([...reports.values()]);
+      const failedRuns = runs.filter((r) => !delivered.has(r.g.pr.number));
+      await Promise.all(failedRuns.map((r) => r.fail(agent.error)));
+      const unposted = agent.outcomes.filter((o) => !delivered.has(o.task.pr.number));
+      const unpostedTasks = tasks.filter((t) => !delivered.has(t.pr.number)).length;
+      const lost = unposted.length > 0 ? [unpostedNote(unposted, unpostedTasks, inputs.minSeverity)] : [];
+      const summary = jobSummary({ conclusion: 'failure', reports: posted, skipped, usage, durationMs: Date.now() - started, notes: [agent.error, ...lost, ...notes], secrets });
+      return { conclusion: 'failure', outputs: outputs('failure', posted, baseThreadId, secrets), summary, failure: agent.error, usage };
     }
-    outcomes = agent.outcomes;
-    // Stored before the comments that name them are posted: a thread id becomes public only once its key is taken,
-    // so nobody who reads the id can store a forged thread under it first (cache entries are immutable).
-    await core.group('Store threads', () => saveThreads(ctx.threadStore, agent.staged));
   }
+  // Pull requests without chunks (nothing changed since the last review) are delivered now.
+  for (const r of runs) if (!reports.has(r.g.pr.number)) deliverNow(r, []);
+  const reportList = await core.group('Post reviews', () => Promise.all(runs.map((r) => reports.get(r.g.pr.number)!)));
 
-  const reports = await core.group('Post reviews', async () => {
-    const out: PullReport[] = [];
-    for (const r of runs) out.push(await deliver(ctx, r, outcomes.filter((o) => o.task.pr.number === r.g.pr.number), self, started));
-    return out;
-  });
+  run.observe?.(reportList);
+  return conclude(ctx, reportList, { started, notes, skipped, usage, baseThreadId });
+}
 
-  run.observe?.(reports);
+/** The run's conclusion, gate, outputs and summary from every pull request's report. */
+function conclude(
+  ctx: RunContext,
+  reports: PullReport[],
+  run: { started: number; notes: string[]; skipped: SkippedReport[]; usage: TokenUsage; baseThreadId: string | undefined },
+): JobOutcome {
+  const { inputs, secrets } = ctx;
+  const { started, notes, skipped, usage, baseThreadId } = run;
   const anyFailed = reports.some((r) => r.chunksOk < r.chunksTotal);
   // Earlier findings an incremental review leaves open count as findings: a push that fixes nothing is not a success.
   const openEarlier = reports.flatMap((r) => (r.stillOpen ?? []).filter((o) => o.severity !== undefined && atLeast(o.severity, inputs.minSeverity)));
@@ -241,7 +289,14 @@ type FailedOutcome = Extract<ChunkOutcome, { ok: false }>;
  * earlier findings the push addressed, and writes the final status comment.
  * Never throws: a GitHub failure becomes this pull request's post failure, so the rest of a batch still goes out.
  */
-async function deliver(ctx: RunContext, run: PullRun, outcomes: ChunkOutcome[], self: string | undefined, started: number): Promise<PullReport> {
+async function deliver(
+  ctx: RunContext,
+  run: PullRun,
+  outcomes: ChunkOutcome[],
+  self: string | undefined,
+  started: number,
+  earlierPosts: ReturnType<typeof readPosted>,
+): Promise<PullReport> {
   const { inputs, github, repo, secrets } = ctx;
   const g = run.g;
   const pr = g.pr;
@@ -279,7 +334,7 @@ async function deliver(ctx: RunContext, run: PullRun, outcomes: ChunkOutcome[], 
   let newCount = 0;
   try {
     // Inline comments and review bodies of earlier runs both say what was reported; the cap applies after.
-    const posted = await readPosted(github, repo, pr.number, self);
+    const posted = await earlierPosts;
     const plan = planPost(kept, posted, inputs.maxComments);
     // Suggestions about to be posted in full are checked against the head first (a scratch worktree, never the workspace).
     const proved = await proveSuggestions(ctx, { number: pr.number, headSha: pr.headSha, files: g.files }, plan.fresh);
