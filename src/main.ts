@@ -41,7 +41,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     // An answer is read-only like a review; a fix request writes like fix mode.
     const sandboxJob = plan.job === 'converse' ? (plan.target.kind === 'fix' ? 'fix' : 'review') : plan.job;
     const codex = installOnce(inputs, sandboxJob, env, secrets);
-    const ctx = createRunContext({ inputs, event, env, secrets, codex: codex.get, currentRunId, sessions });
+    const ctx = createRunContext({ inputs, event, env, secrets, codex: codex.get, codexInstalled: codex.installed, currentRunId, sessions });
     const restoreCredentials = await removePersistedCredentials(inputs.workingDirectory, secrets, ctx.tempDir);
     let outcome: JobOutcome;
     try {
@@ -88,21 +88,26 @@ function installOnce(
   job: 'review' | 'fix',
   env: NodeJS.ProcessEnv,
   secrets: readonly string[],
-): { get: () => Promise<InstalledCodex>; version: () => string | undefined } {
+): { get: () => Promise<InstalledCodex>; installed: () => Promise<InstalledCodex>; version: () => string | undefined } {
   let installing: Promise<InstalledCodex> | undefined;
+  let checking: Promise<InstalledCodex> | undefined;
   let version: string | undefined;
-  const get = () =>
+  const installed = () =>
     (installing ??= core.group('Install Codex', async () => {
       const codex = await installCodex({ version: inputs.codexVersion, codexPath: inputs.codexPath });
       version = codex.version;
       core.setOutput('codex-version', codex.version);
+      return codex;
+    }));
+  const get = () =>
+    (checking ??= installed().then(async (codex) => {
       await prepareSandbox(inputs.sandbox);
       // The job's sandbox must start here before the agent (or fix mode's test runs) rely on it.
       const sandbox = commandSandbox(codex.path, inputs.sandbox ?? (job === 'review' ? 'read-only' : 'workspace-write'), tempDirOf(env));
       if (sandbox) await probeSandbox(sandbox, inputs.workingDirectory, agentEnvironment(env, secrets));
       return codex;
     }));
-  return { get, version: () => version };
+  return { get, installed, version: () => version };
 }
 
 /**

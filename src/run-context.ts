@@ -15,8 +15,10 @@ export interface RunContextParts {
   /** The runner's environment (GITHUB_REPOSITORY, GITHUB_API_URL, RUNNER_TEMP, …); filtered before any child gets it. */
   env: NodeJS.ProcessEnv;
   secrets: readonly string[];
-  /** Installs codex on first call. */
+  /** Installs codex on first call and checks that the job's sandbox starts. */
   codex: () => Promise<InstalledCodex>;
+  /** Installs codex without the sandbox check (default: `codex`), so the app-server can start while it runs. */
+  codexInstalled?: () => Promise<InstalledCodex>;
   currentRunId: number | undefined;
   /** Every session opened is added here, so main.ts can close what a failing job left open. */
   sessions: CodexSession[];
@@ -45,21 +47,35 @@ export function createRunContext(parts: RunContextParts): RunContext {
     currentRunId: parts.currentRunId,
     threadStore: parts.threadStore ?? (ActionsCacheStore.available() ? new ActionsCacheStore() : undefined),
     openSession: async (request = {}) => {
-      const session = await openSession({
-        codexPath: (await codex()).path,
-        cwd: inputs.workingDirectory,
-        tempDir,
-        apiKey: inputs.openaiApiKey,
-        baseUrl: inputs.openaiBaseUrl,
-        gateway: inputs.openaiGateway,
-        authJson: inputs.codexAuthJson,
-        model: inputs.model,
-        configOverrides: [...inputs.codexConfig, ...mcpConfigOverrides(inputs.mcpServers)],
-        budget,
-        secrets,
-        env,
-        extraToml: request.extraToml,
-      });
+      // The app-server needs only the binary: it starts while the sandbox is checked, and no turn can run before the
+      // check passes (this returns only then). A failed check is the error, as when it ran first.
+      const checked = codex();
+      checked.catch(() => {}); // awaited below, unless the install itself failed first
+      const installed = await (parts.codexInstalled ?? codex)();
+      const [opened, check] = await Promise.allSettled([
+        openSession({
+          codexPath: installed.path,
+          cwd: inputs.workingDirectory,
+          tempDir,
+          apiKey: inputs.openaiApiKey,
+          baseUrl: inputs.openaiBaseUrl,
+          gateway: inputs.openaiGateway,
+          authJson: inputs.codexAuthJson,
+          model: inputs.model,
+          configOverrides: [...inputs.codexConfig, ...mcpConfigOverrides(inputs.mcpServers)],
+          budget,
+          secrets,
+          env,
+          extraToml: request.extraToml,
+        }),
+        checked,
+      ]);
+      if (check.status === 'rejected') {
+        if (opened.status === 'fulfilled') await opened.value.close().catch(() => {});
+        throw check.reason;
+      }
+      if (opened.status === 'rejected') throw opened.reason;
+      const session = opened.value;
       sessions.push(session);
       return session;
     },

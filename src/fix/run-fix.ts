@@ -99,11 +99,17 @@ export async function runFix(ctx: RunContext, target: FixTarget): Promise<JobOut
   // The test command runs with what the agent has: no secrets in its environment, and the agent's sandbox (it runs
   // code the agent just wrote), unless the user gave the agent full access.
   const testEnv = agentEnvironment(ctx.env, ctx.secrets);
-  const sandbox = commandSandbox((await ctx.codex()).path, inputs.sandbox, ctx.tempDir);
+  // Codex and its sandbox check are needed by the test runs and the agent, not by the reading of the logs: the install
+  // starts now and is awaited where it is needed.
+  const codex = ctx.codex();
+  codex.catch(() => {}); // awaited by every use below
+  const testSandbox = codex.then((c) => commandSandbox(c.path, inputs.sandbox, ctx.tempDir));
+  testSandbox.catch(() => {});
   const timeoutMs = inputs.timeoutMinutes * 60_000;
   // Untracked files a test run creates (coverage/, junit.xml, …) are its output, not part of the fix.
   const testLeftovers = new Set<string>();
   const runTests = async (): Promise<TestRun> => {
+    const sandbox = await testSandbox;
     const before = new Set(await git.untracked({ perFile: true }));
     const test = await runTestCommand(testCommand, { cwd: workspace, env: testEnv, timeoutMs, sandbox });
     for (const path of await git.untracked({ perFile: true })) if (!before.has(path)) testLeftovers.add(path);
