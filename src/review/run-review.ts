@@ -190,17 +190,19 @@ async function reviewPrepared(
   // What earlier runs posted is read while the model works, not after it (once per pull request).
   const posted = new Map(runs.map((r) => [r.g.pr.number, settledLater(readPosted(github, repo, r.g.pr.number, self))]));
   const reports = new Map<number, Promise<PullReport>>();
+  // Deliveries go one after another, in the order the pull requests' chunks finish: two at once would prove their
+  // suggestions in scratch worktrees of the same repository at the same time.
+  let previous: Promise<unknown> = Promise.resolve();
   const deliverNow = (r: PullRun, outcomes: ChunkOutcome[], staged: StagedThread[] = []) => {
     delivered.add(r.g.pr.number);
-    reports.set(
-      r.g.pr.number,
-      (async () => {
-        // Stored before the comments that name them are posted: a thread id becomes public only once its key is taken,
-        // so nobody who reads the id can store a forged thread under it first (cache entries are immutable).
-        await saveThreads(ctx.threadStore, staged);
-        return deliver(ctx, r, outcomes, self, started, posted.get(r.g.pr.number)!);
-      })(),
-    );
+    const report = previous.then(async () => {
+      // Stored before the comments that name them are posted: a thread id becomes public only once its key is taken,
+      // so nobody who reads the id can store a forged thread under it first (cache entries are immutable).
+      await saveThreads(ctx.threadStore, staged);
+      return deliver(ctx, r, outcomes, self, started, posted.get(r.g.pr.number)!);
+    });
+    previous = report.catch(() => {});
+    reports.set(r.g.pr.number, report);
   };
 
   let usage = ZERO_USAGE;
