@@ -232,3 +232,18 @@ test("resume-thread continues the review's base thread (its thread-id output) wh
   expect(assistantText(request!)).toContain(SETUP_ACK);
   expect(userText(request!)).not.toContain(CHUNK_HEADING);
 });
+
+test('resume-thread in a review is ignored with a warning and a note: the review starts its own base thread', async () => {
+  const given = '0199a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b';
+  const ctx = await context({ name: 'pull_request', payload: { action: 'opened', pull_request: pr } }, undefined, { 'resume-thread': given });
+  const outcome = await runReview(ctx, { prNumbers: [7], explicit: false });
+
+  expect(outcome.conclusion).toBe('findings');
+  const warning = `resume-thread '${given}' is ignored: a review starts a new base thread`;
+  expect(stdout.text()).toContain(`::warning::${warning}`);
+  expect(outcome.summary).toContain(warning);
+  expect(outcome.outputs['thread-id']).toMatch(/^[0-9a-f-]{36}$/);
+  expect(outcome.outputs['thread-id']).not.toBe(given);
+  // Not looked up at all: no restore was tried.
+  expect(stdout.text()).not.toContain(`Thread ${given}`);
+});
