@@ -204,3 +204,19 @@ test('a failing cache service neither fails the step nor loses the answer: a fre
   expect(log).toMatch(/Could not store thread \S+ in the Actions cache \(the cache service did not take it/);
   expect(log).toContain('Stored 0 thread(s) in the Actions cache.');
 });
+
+test('a continued thread is stored before the answer that names its key is posted: a refused reply finds it stored', async () => {
+  const findingComment = await reviewFirst();
+  const forkId = threadIdIn(findingComment.body)!;
+  const before = cache.entries.length;
+  fake.failNext('POST', '/repos/:owner/:repo/pulls/:pull_number/comments/:comment_id/replies', 403, { message: 'Resource not accessible by integration', documentation_url: 'https://docs.github.com/rest' });
+  const outcome = await reply(findingComment, 'Why?');
+
+  expect(outcome.conclusion).toBe('failure');
+  expect(outcome.failure).toContain('Resource not accessible by integration');
+  expect(outcome.summary).toContain('ANSWER-1');
+  expect(botReplies()).toHaveLength(0);
+  // The version was taken before GitHub was asked to publish the marker naming it.
+  expect(cache.entries).toHaveLength(before + 1);
+  expect(cache.entries.at(-1)!.key).toMatch(new RegExp(`/pr-7/${forkId}/v2-[0-9a-f]{12}$`));
+});
