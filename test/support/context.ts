@@ -69,3 +69,18 @@ export async function testContext(options: TestContextOptions): Promise<RunConte
     threadStore: options.threadStore,
   }) as RunContext & { inputs: Inputs };
 }
+
+/** Keeps the pid of the app-server `ctx` opens, for tests that kill it mid-run. */
+export function trackAppServerPid(ctx: RunContext): () => number {
+  let pid: number | undefined;
+  const open = ctx.openSession;
+  ctx.openSession = async (request) => {
+    const session = await open(request);
+    pid = session.server.pid;
+    return session;
+  };
+  return () => {
+    if (pid === undefined) throw new Error('No app-server was opened yet.');
+    return pid;
+  };
+}
