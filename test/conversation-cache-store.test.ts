@@ -5,24 +5,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ActionsCacheStore } from '../src/conversation/thread-store.js';
 import { captureStdout } from './support/review-fixtures.js';
-import { READ, startFakeCacheService, WRITE, type FakeCacheService } from './support/fake-cache-service.js';
+import { clearCacheEnv, enterJob, READ, startFakeCacheService, WRITE, type FakeCacheService } from './support/fake-cache-service.js';
 
-const CACHE_ENV = ['ACTIONS_CACHE_SERVICE_V2', 'ACTIONS_RESULTS_URL', 'ACTIONS_RUNTIME_TOKEN', 'ACTIONS_CACHE_URL', 'GITHUB_SERVER_URL', 'ACTIONS_CACHE_MODE'];
 const KEY = 'codex-thread-v1/octo/demo/pr-7/0199a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b';
 
 let service: FakeCacheService;
-let saved: Record<string, string | undefined>;
+let restoreEnv: () => void;
 let root: string;
 let stdout: ReturnType<typeof captureStdout>;
 
 /** Runs as a job whose runtime token is `token` (@actions/cache reads process.env). */
 function asRun(token: string): void {
-  for (const [name, value] of Object.entries(service.env(token))) process.env[name] = value;
+  enterJob(service, token);
 }
 
 beforeEach(async () => {
-  saved = Object.fromEntries(CACHE_ENV.map((n) => [n, process.env[n]]));
-  for (const n of CACHE_ENV) delete process.env[n];
+  restoreEnv = clearCacheEnv();
   service = await startFakeCacheService();
   root = await mkdtemp(join(tmpdir(), 'cache-store-'));
   stdout = captureStdout();
@@ -32,10 +30,7 @@ afterEach(async () => {
   stdout.restore();
   await service.close();
   await rm(root, { recursive: true, force: true });
-  for (const [n, v] of Object.entries(saved)) {
-    if (v === undefined) delete process.env[n];
-    else process.env[n] = v;
-  }
+  restoreEnv();
 });
 
 async function folder(name: string, files: Record<string, string>): Promise<string> {

@@ -14,21 +14,14 @@ import { runReview } from '../src/review/run-review.js';
 import { CHUNK_HEADING } from '../src/review/prompts.js';
 import { TEST_API_KEY } from './support/codex.js';
 import { testContext, TEST_GITHUB_TOKEN } from './support/context.js';
-import { reviewCommentEvent } from './support/conversation-fixtures.js';
-import { startFakeCacheService, type FakeCacheService } from './support/fake-cache-service.js';
+import { APP_TEXT, FINDING_TITLE, OWNER, openPullRequest, REPO, reviewCommentEvent, scriptReviewer } from './support/conversation-fixtures.js';
+import { clearCacheEnv, enterJob, startFakeCacheService, type FakeCacheService } from './support/fake-cache-service.js';
 import { FakeGitHub, type FakePullRequest, type FakeReviewComment } from './support/fake-github.js';
 import { createRepo, type TestRepo } from './support/git-repo.js';
 import { assistantText, lastUserText, ModelServer, userText } from './support/model-server.js';
-import { captureStdout, finding, findingsReply, serveContents, SETUP_ACK, turnKind } from './support/review-fixtures.js';
+import { captureStdout } from './support/review-fixtures.js';
 
-const OWNER = 'octo';
-const REPO = 'demo';
 const HEAD = 'a1'.repeat(20);
-const BASE = 'b2'.repeat(20);
-const APP_LINES = Array.from({ length: 20 }, (_, i) => `line ${i + 1}`);
-APP_LINES[10] = '  const limit = Number(process.env.LIMIT);';
-const APP_PATCH = ['@@ -10,3 +10,3 @@ export function run(input: string) {', ' line 10', '-  const limit = 10;', '+  const limit = Number(process.env.LIMIT);', ' line 12'].join('\n');
-const CACHE_ENV = ['ACTIONS_CACHE_SERVICE_V2', 'ACTIONS_RESULTS_URL', 'ACTIONS_RUNTIME_TOKEN', 'ACTIONS_CACHE_URL', 'GITHUB_SERVER_URL', 'ACTIONS_CACHE_MODE'];
 
 // A review and then answers, each on the real binary.
 jest.setTimeout(240_000);
@@ -40,35 +33,21 @@ let workspace: TestRepo;
 let runnerTemp: string;
 let stdout: ReturnType<typeof captureStdout>;
 let pr: FakePullRequest;
-let savedEnv: Record<string, string | undefined>;
+let restoreEnv: () => void;
 let answers = 0;
 
 beforeEach(async () => {
-  savedEnv = Object.fromEntries(CACHE_ENV.map((n) => [n, process.env[n]]));
-  for (const n of CACHE_ENV) delete process.env[n];
+  restoreEnv = clearCacheEnv();
   stdout = captureStdout();
   fake = await FakeGitHub.start();
   model = await ModelServer.start();
   cache = await startFakeCacheService();
-  workspace = await createRepo({ 'src/app.ts': `${APP_LINES.join('\n')}\n` });
+  workspace = await createRepo({ 'src/app.ts': APP_TEXT });
   // A hosted runner's RUNNER_TEMP is the same path in every run; the cache version is derived from the saved paths.
   runnerTemp = await mkdtemp(join(tmpdir(), 'runner-temp-'));
-  serveContents(fake, { owner: OWNER, repo: REPO, sha: [BASE, HEAD], files: { 'AGENTS.md': 'BASE-RULE-42\n', 'src/app.ts': `${APP_LINES.join('\n')}\n` } });
-  pr = fake.addPullRequest({
-    owner: OWNER,
-    repo: REPO,
-    number: 7,
-    head: { ref: 'feature', sha: HEAD },
-    base: { ref: 'main', sha: BASE },
-    files: [{ filename: 'src/app.ts', status: 'modified', patch: APP_PATCH }],
-  });
+  pr = openPullRequest(fake, { headSha: HEAD, extraFiles: { 'AGENTS.md': 'BASE-RULE-42\n' } });
   answers = 0;
-  model.respond((req) => {
-    if (lastUserText(req).startsWith(ANSWER_HEADING)) return { message: `ANSWER-${++answers}: LIMIT is unset in CI, so the limit is NaN.` };
-    if (turnKind(req) === 'setup') return { message: SETUP_ACK };
-    if (turnKind(req) === 'chunk') return findingsReply([finding({ path: 'src/app.ts', line: 11, severity: 'high', title: 'LIMIT may be NaN-77' })]);
-    return { message: 'Unexpected request.' };
-  });
+  scriptReviewer(model, (req) => (lastUserText(req).startsWith(ANSWER_HEADING) ? { message: `ANSWER-${++answers}: LIMIT is unset in CI, so the limit is NaN.` } : undefined));
 });
 
 afterEach(async () => {
@@ -78,15 +57,12 @@ afterEach(async () => {
   await cache.close();
   await workspace.cleanup();
   await rm(runnerTemp, { recursive: true, force: true });
-  for (const [n, v] of Object.entries(savedEnv)) {
-    if (v === undefined) delete process.env[n];
-    else process.env[n] = v;
-  }
+  restoreEnv();
 });
 
 /** A new job of a pull request #7 workflow: the runner hands the action a fresh runtime token for the cache. */
 function newJob(token = cache.pullRequestToken(7)): void {
-  for (const [name, value] of Object.entries(cache.env(token))) process.env[name] = value;
+  enterJob(cache, token);
 }
 
 // No threadStore given: the run context picks the Actions cache because the runner offers one, as in production.
@@ -140,7 +116,7 @@ test('a thread the review stored is resumed from the cache in a later run, and e
   expect(first).toMatchObject({ conclusion: 'answered', outputs: { 'thread-id': forkId } });
   const [firstRequest] = answerRequests();
   expect(userText(firstRequest!)).toContain(CHUNK_HEADING);
-  expect(assistantText(firstRequest!)).toContain('LIMIT may be NaN-77');
+  expect(assistantText(firstRequest!)).toContain(FINDING_TITLE);
   expect(stdout.text()).toContain(`Resumed thread ${forkId} from the Actions cache.`);
   // Stored again under a new version, named in the answer's marker.
   const firstRecorded = storedThreadIn(botReplies()[0]!.body);
@@ -155,7 +131,7 @@ test('a thread the review stored is resumed from the cache in a later run, and e
   const secondRequest = answerRequests()[1]!;
   expect(userText(secondRequest)).toContain('LIMIT is always set by our deploy.');
   expect(assistantText(secondRequest)).toContain('ANSWER-1');
-  expect(assistantText(secondRequest)).toContain('LIMIT may be NaN-77');
+  expect(assistantText(secondRequest)).toContain(FINDING_TITLE);
   expect(storedThreadIn(botReplies()[1]!.body)?.version).toMatch(/^v3-[0-9a-f]{12}$/);
   expect(cache.entries).toHaveLength(reviewEntries + 2);
 });
@@ -176,7 +152,7 @@ test('a thread out of the run\'s cache scope (another pull request\'s) is a miss
   expect(outcome.outputs['thread-id']).not.toBe(forkId);
   const [request] = answerRequests();
   expect(userText(request!)).not.toContain(CHUNK_HEADING);
-  expect(lastUserText(request!)).toContain('LIMIT may be NaN-77');
+  expect(lastUserText(request!)).toContain(FINDING_TITLE);
   expect(stdout.text()).toContain(`Thread ${forkId} is not in the Actions cache (never stored, evicted, or out of this ref's cache scope). Starting a fresh thread.`);
   expect(botReplies()).toHaveLength(1);
 });

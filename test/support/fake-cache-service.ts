@@ -164,3 +164,23 @@ function lookup(entries: readonly FakeCacheEntry[], scopes: readonly CacheScope[
   }
   return undefined;
 }
+
+// What @actions/cache reads from process.env to pick and reach a cache service.
+const CACHE_ENV = ['ACTIONS_CACHE_SERVICE_V2', 'ACTIONS_RESULTS_URL', 'ACTIONS_RUNTIME_TOKEN', 'ACTIONS_CACHE_URL', 'GITHUB_SERVER_URL', 'ACTIONS_CACHE_MODE'];
+
+/** Clears the cache service variables from process.env (a test starts with no cache service); returns the restorer. */
+export function clearCacheEnv(): () => void {
+  const saved = Object.fromEntries(CACHE_ENV.map((n) => [n, process.env[n]]));
+  for (const n of CACHE_ENV) delete process.env[n];
+  return () => {
+    for (const [n, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[n];
+      else process.env[n] = v;
+    }
+  };
+}
+
+/** Makes process.env that of a job whose runtime token is `token` for `service`. */
+export function enterJob(service: FakeCacheService, token: string): void {
+  for (const [name, value] of Object.entries(service.env(token))) process.env[name] = value;
+}
