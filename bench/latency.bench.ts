@@ -28,8 +28,8 @@ const GITHUB_LATENCY_MS = 100;
 const CHUNK_TURN_MS = 3000;
 const OTHER_TURN_MS = 1500;
 const BASE_SHA = 'b'.repeat(40);
-// About 180 tokens per file: 66 files to a chunk, so 300 files make five.
-const LINES_PER_FILE = 9;
+// About 200 tokens per file: 60 files to a 12,000-token chunk, so 300 files make five.
+const LINES_PER_FILE = 10;
 
 interface Latency {
   github: number;
