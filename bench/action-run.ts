@@ -25,12 +25,11 @@ export interface ActionBundle {
  * Bundles src/ (or BENCH_SRC) with ncc into a temporary folder (so the benchmark measures the source as it is, not a
  * stale dist/), links the test codex into a tool cache the way @actions/tool-cache lays it out, and writes the RSS preload.
  */
-export async function prepareBundle(): Promise<ActionBundle> {
+export async function prepareBundle(source = process.env.BENCH_SRC ?? 'src/index.ts'): Promise<ActionBundle> {
   const dir = await mkdtemp(join(tmpdir(), 'bench-action-'));
   const out = join(dir, 'bundle');
-  // BENCH_SRC=other/checkout/src/index.ts measures another version of the action (e.g. main's, for a "before" figure).
-  const entry = resolve(process.env.BENCH_SRC ?? 'src/index.ts');
-  await execa(resolve('node_modules/.bin/ncc'), ['build', entry, '-o', out, '--quiet'], { stdin: 'ignore' });
+  // BENCH_SRC=other/checkout/src/index.ts measures another version of the action.
+  await execa(resolve('node_modules/.bin/ncc'), ['build', resolve(source), '-o', out, '--quiet'], { stdin: 'ignore' });
   const toolCache = join(dir, 'tool-cache');
   const versionDir = join(toolCache, 'codex', CODEX_VERSION, process.arch);
   await mkdir(dirname(versionDir), { recursive: true });

@@ -3,7 +3,7 @@
 // plus the same runs with instant fakes. Overhead = wall − time with a model request in flight (fix mode: also
 // minus the test command's own time). Prints a Markdown table of medians (the README's benchmark table).
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chunkFiles, DEFAULT_CHUNK_TOKENS } from '../src/review/chunks.js';
 import { parsePatch } from '../src/review/diff.js';
@@ -23,6 +23,9 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const ONLY = process.env.BENCH_CASES?.split(',').map((s) => s.trim());
 // BENCH_TRACE=1 prints each case's median run as a timeline of requests.
 const TRACE = process.env.BENCH_TRACE === '1';
+// BENCH_BEFORE=other/checkout/src/index.ts runs that version too, each of its runs right before this version's (so both
+// see the same load on a shared machine); the table then has a "before" and an "after" row per case.
+const BEFORE = process.env.BENCH_BEFORE;
 
 const GITHUB_LATENCY_MS = 100;
 const CHUNK_TURN_MS = 3000;
@@ -46,19 +49,23 @@ interface Row {
   testMs?: number[];
 }
 
-let bundle: ActionBundle;
+/** The versions measured: this one, or BENCH_BEFORE's and this one. */
+let versions: Array<{ label: string; bundle: ActionBundle }> = [];
 let workspace: TestRepo;
 const rows: Row[] = [];
+// The 1-minute load average before each run: the machine's conditions belong next to its figures.
+const loads: number[] = [];
 
 beforeAll(async () => {
-  bundle = await prepareBundle();
+  versions = BEFORE ? [{ label: 'before', bundle: await prepareBundle(BEFORE) }] : [];
+  versions.push({ label: BEFORE ? 'after' : '', bundle: await prepareBundle() });
   // Review mode needs no checkout of the pull request; a plain repository stands for the workspace.
   workspace = await createRepo({ 'README.md': '# demo\n' });
 }, 600_000);
 
 afterAll(async () => {
   await workspace?.cleanup();
-  if (bundle) await rm(bundle.dir, { recursive: true, force: true });
+  for (const v of versions) await rm(v.bundle.dir, { recursive: true, force: true });
   console.log(table(rows));
 });
 
@@ -75,7 +82,8 @@ function pullFiles(pr: number, count: number) {
 }
 
 /** One review run: fresh fakes (a first review of fresh pull requests), `prs` pull requests of `files` files each. */
-async function reviewRun(latency: Latency, prs: number, files: number, expectedChunks: number | undefined): Promise<RunMeasurement> {
+async function reviewRun(bundle: ActionBundle, latency: Latency, prs: number, files: number, expectedChunks: number | undefined): Promise<RunMeasurement> {
+  loads.push(loadavg()[0]!);
   const github = await FakeGitHub.start({ latencyMs: latency.github });
   const model = await ModelServer.start({ latencyMs: latency.model });
   try {
@@ -134,10 +142,16 @@ async function reviewRun(latency: Latency, prs: number, files: number, expectedC
 
 async function reviewCase(key: string, name: string, latency: Latency, prs: number, files: number, chunks?: number): Promise<void> {
   if (!wanted(key)) return;
-  const runs: RunMeasurement[] = [];
-  for (let i = 0; i < RUNS; i++) runs.push(await reviewRun(latency, prs, files, chunks));
-  rows.push({ name, runs });
-  if (TRACE) printTrace(name, runs);
+  const runs = versions.map(() => [] as RunMeasurement[]);
+  for (let i = 0; i < RUNS; i++) for (const [v, version] of versions.entries()) runs[v]!.push(await reviewRun(version.bundle, latency, prs, files, chunks));
+  for (const [v, version] of versions.entries()) {
+    rows.push({ name: labelled(name, version.label), runs: runs[v]! });
+    if (TRACE) printTrace(labelled(name, version.label), runs[v]!);
+  }
+}
+
+function labelled(name: string, label: string): string {
+  return label ? `${name}, ${label}` : name;
 }
 
 /** About 1 MB of job log: setup noise, then the failing step's lines. */
@@ -153,7 +167,8 @@ function bigJobLog(): string {
 }
 
 /** One fix run on a workflow_run event: 1 MB of failed-job log, one turn (a command, then the diagnosis), a pull request. */
-async function fixRun(latency: Latency): Promise<{ run: RunMeasurement; testMs: number }> {
+async function fixRun(bundle: ActionBundle, latency: Latency): Promise<{ run: RunMeasurement; testMs: number }> {
+  loads.push(loadavg()[0]!);
   const scenario = await startFixScenario({ github: { latencyMs: latency.github }, model: { latencyMs: latency.model } });
   const timing = await mkdtemp(join(tmpdir(), 'bench-test-time-'));
   try {
@@ -217,7 +232,8 @@ function seconds(ms: number): string {
 /** The Markdown table of medians. */
 function table(all: readonly Row[]): string {
   const lines = [
-    `Medians of ${RUNS} run(s) each; ${process.env.BENCH_RUNS ? 'BENCH_RUNS' : 'default'}.`,
+    `Medians of ${RUNS} run(s) each; ${cpus().length} CPUs; 1-minute load average before the runs: ` +
+      (loads.length > 0 ? `${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)} (median ${median(loads).toFixed(1)}).` : 'none measured.'),
     '',
     '| case | wall | model busy | test command | overhead | GitHub requests | GitHub-only time (≈ round trips) | peak RSS |',
     '| --- | --- | --- | --- | --- | --- | --- | --- |',
@@ -243,15 +259,19 @@ test('batch of 3 pull requests, GitHub 100 ms, model 3 s / 1.5 s', () => reviewC
 
 test('fix mode, workflow_run, 1 MB of job logs, GitHub 100 ms, model 1.5 s', async () => {
   if (!wanted('fix')) return;
-  const runs: RunMeasurement[] = [];
-  const testMs: number[] = [];
+  const runs = versions.map(() => [] as RunMeasurement[]);
+  const testMs = versions.map(() => [] as number[]);
   for (let i = 0; i < RUNS; i++) {
-    const { run, testMs: t } = await fixRun(FIX_REAL);
-    runs.push(run);
-    testMs.push(t);
+    for (const [v, version] of versions.entries()) {
+      const { run, testMs: t } = await fixRun(version.bundle, FIX_REAL);
+      runs[v]!.push(run);
+      testMs[v]!.push(t);
+    }
   }
-  rows.push({ name: 'fix, workflow_run, 1 MB log', runs, testMs });
-  if (TRACE) printTrace('fix', runs);
+  for (const [v, version] of versions.entries()) {
+    rows.push({ name: labelled('fix, workflow_run, 1 MB log', version.label), runs: runs[v]!, testMs: testMs[v]! });
+    if (TRACE) printTrace(labelled('fix', version.label), runs[v]!);
+  }
 });
 
 test('instant fakes: 10 files', () => reviewCase('instant10', '10 files, instant fakes', INSTANT, 1, 10, 1));

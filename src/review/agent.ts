@@ -111,6 +111,7 @@ export function startReviewAgent(ctx: RunContext): ReviewAgent {
       const left = new Map<number, number>();
       for (const t of job.tasks) left.set(t.pr.number, (left.get(t.pr.number) ?? 0) + 1);
       const done: ChunkOutcome[] = [];
+      const staging: Promise<void>[] = [];
       const pullDone = (o: ChunkOutcome) => {
         done.push(o);
         const number = o.task.pr.number;
@@ -119,9 +120,10 @@ export function startReviewAgent(ctx: RunContext): ReviewAgent {
         if (remaining > 0 || !job.onPullDone || session.server.failure) return;
         const mine = job.tasks.flatMap((t) => (t.pr.number === number ? done.filter((d) => d.task === t) : []));
         const onPullDone = job.onPullDone;
-        staging.push(stageReviewThreads(ctx, session, base.id, mine).then((staged) => onPullDone(number, mine, staged)));
+        const handed = stageReviewThreads(ctx, session, base.id, mine).then((staged) => onPullDone(number, mine, staged));
+        handed.catch(() => {}); // awaited once the chunks are done
+        staging.push(handed);
       };
-      const staging: Promise<void>[] = [];
       const outcomes = await core.group(`Review ${job.tasks.length} chunk(s) in forks, ${inputs.maxParallel} at a time`, () =>
         reviewChunks(setup.base, job.tasks, {
           maxParallel: inputs.maxParallel,

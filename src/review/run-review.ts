@@ -151,7 +151,7 @@ export async function runReview(ctx: RunContext, target: ReviewTarget, options: 
     );
     // Conventions come from the first pull request's base commit: one base thread serves the whole batch.
     const first = gathered[0]!.pr;
-    const conventions = first.baseSha === early.conventions.baseSha ? early.conventions.files : readConventions(github, repo, first.baseSha);
+    const conventions = first.baseSha === early.conventions.baseSha ? early.conventions.files : settledLater(readConventions(github, repo, first.baseSha));
     const delivered = new Set<number>();
     try {
       return await reviewPrepared(ctx, runs, { started, notes, skipped, self, agent, conventions, delivered, observe: options.observe });
