@@ -1,5 +1,5 @@
 // Parses and validates every action input (see action.yml) into one typed config, reporting all mistakes at once.
-import { resolve } from 'node:path';
+import { isAbsolute, relative, resolve } from 'node:path';
 import * as core from '@actions/core';
 import { z } from 'zod';
 import { CODEX_VERSION } from './codex/install.js';
@@ -9,11 +9,12 @@ import { mcpEnvNames, mcpSecrets, mcpServersSpec, resolveMcpServers, type McpSer
 
 export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
 export type Severity = (typeof SEVERITIES)[number];
-export type Mode = 'auto' | 'review' | 'fix';
+export type Mode = 'auto' | 'review' | 'fix' | 'login';
 export type SandboxMode = 'read-only' | 'workspace-write' | 'danger-full-access';
 export type ApprovalPolicy = 'never' | 'on-request' | 'untrusted';
 
-const MODES = ['auto', 'review', 'fix'] as const;
+// `login` is the one-time device-code login into `codex-home` on a self-hosted runner (src/codex/login.ts).
+const MODES = ['auto', 'review', 'fix', 'login'] as const;
 const EFFORTS = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh'] as const;
 const SANDBOX_MODES = ['read-only', 'workspace-write', 'danger-full-access'] as const;
 // 'on-failure' is still accepted so older workflows keep working; it is mapped below.
@@ -43,6 +44,8 @@ export interface Inputs {
   mcpServers: McpServer[];
   /** The contents of a ChatGPT-login auth.json; a JSON object when given. */
   codexAuthJson: string | undefined;
+  /** A persistent CODEX_HOME on a self-hosted runner (`codex-home`): absolute, outside the workspace. */
+  codexHome: string | undefined;
   model: string | undefined;
   effort: (typeof EFFORTS)[number] | undefined;
   /** undefined = the version this action pins. */
@@ -286,6 +289,11 @@ const inputFields = {
     .optional(),
   model: z.string().optional(),
   effort: oneOf(EFFORTS).optional(),
+  'codex-home': z
+    .string()
+    .refine(isAbsolute, { error: 'expected an absolute path to a folder on the runner (outside the workspace)' })
+    .transform((v) => resolve(v))
+    .optional(),
   'codex-version': z
     .string()
     .regex(/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/, { error: `expected a version like ${CODEX_VERSION}, or empty for the pinned version` })
@@ -384,7 +392,7 @@ const inputFields = {
 export const INPUT_NAMES = Object.keys(inputFields) as (keyof typeof inputFields)[];
 
 const NO_CREDENTIALS =
-  "No credentials: set the 'openai-api-key' input (or OPENAI_API_KEY / CODEX_API_KEY in the environment), or 'codex-auth-json'.";
+  "No credentials: set the 'openai-api-key' input (or OPENAI_API_KEY / CODEX_API_KEY in the environment), 'codex-auth-json', or 'codex-home' (a folder where 'mode: login' stored a ChatGPT login).";
 
 const inputsSchema = z
   .object({
@@ -394,6 +402,7 @@ const inputsSchema = z
       OPENAI_API_KEY: z.string().optional(),
       CODEX_API_KEY: z.string().optional(),
       GITHUB_WORKSPACE: z.string().optional(),
+      RUNNER_ENVIRONMENT: z.string().optional(),
       // The step's whole environment, where mcp-servers finds the variables it names.
       all: z.custom<NodeJS.ProcessEnv>(),
     }),
@@ -406,11 +415,25 @@ const inputsSchema = z
         ctx.addIssue({ code: 'custom', message: "Inputs 'prompt' and 'prompt-file' are both set: use only one." });
       }
       const apiKey = raw['openai-api-key'] ?? raw.env.OPENAI_API_KEY ?? raw.env.CODEX_API_KEY;
-      if (apiKey === undefined && raw['codex-auth-json'] === undefined) {
+      const home = raw['codex-home'];
+      const login = raw.mode === 'login';
+      if (apiKey === undefined && raw['codex-auth-json'] === undefined && home === undefined && !login) {
         ctx.addIssue({ code: 'custom', message: NO_CREDENTIALS });
       }
+      for (const problem of codexHomeProblems(raw)) ctx.addIssue({ code: 'custom', message: problem });
       const mcp = raw['mcp-servers'];
-      for (const name of typeof mcp === 'object' && mcp !== null ? mcpEnvNames(mcp) : []) {
+      const mcpNames = typeof mcp === 'object' && mcp !== null ? mcpEnvNames(mcp) : [];
+      const exposed = unsandboxedCommands(raw);
+      if (mcpNames.length > 0 && exposed) {
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            `Input 'mcp-servers' gives MCP servers secrets (${mcpNames.join(', ')}), and ${exposed}. The secrets travel on the ` +
+            "app-server's command line, which an unsandboxed command can read (/proc/<pid>/cmdline): keep the default sandbox " +
+            'and approval settings for runs with MCP secrets, or give the servers no secrets.',
+        });
+      }
+      for (const name of mcpNames) {
         if (!raw.env.all[name]) {
           ctx.addIssue({
             code: 'custom',
@@ -434,6 +457,7 @@ const inputsSchema = z
       maxTurns: raw['max-turns'],
       pricePerMillion: raw['price-per-million'],
       codexAuthJson: raw['codex-auth-json'],
+      codexHome: raw['codex-home'],
       model: raw.model,
       effort: raw.effort,
       codexVersion: raw['codex-version'],
@@ -475,6 +499,60 @@ const inputsSchema = z
       resumeThread: raw['resume-thread'],
     };
   });
+
+interface RawForChecks {
+  mode?: unknown;
+  sandbox?: unknown;
+  'approval-policy'?: unknown;
+  'approvals-reviewer'?: unknown;
+  'codex-home'?: unknown;
+  'codex-auth-json'?: unknown;
+  'working-directory'?: unknown;
+  env: { GITHUB_WORKSPACE?: string; RUNNER_ENVIRONMENT?: string };
+}
+
+/**
+ * Why the agent could run commands outside the sandbox with these inputs, or undefined: `danger-full-access`, or
+ * `on-request` with the automatic reviewer, whose approved commands run unsandboxed (the action declines all others).
+ */
+function unsandboxedCommands(raw: RawForChecks): string | undefined {
+  if (raw.sandbox === 'danger-full-access') return "'sandbox' is danger-full-access (the agent's commands run unsandboxed)";
+  if (raw['approval-policy'] === 'on-request' && raw['approvals-reviewer'] === 'auto_review') {
+    return "'approval-policy: on-request' with 'approvals-reviewer: auto_review' lets approved commands run unsandboxed";
+  }
+  return undefined;
+}
+
+/** What makes `codex-home` (or `mode: login`) unusable, reported with the other input problems. */
+function codexHomeProblems(raw: RawForChecks): string[] {
+  const home = typeof raw['codex-home'] === 'string' ? raw['codex-home'] : undefined;
+  const problems: string[] = [];
+  if (raw.mode === 'login' && raw['codex-home'] === undefined) {
+    problems.push("'mode: login' stores a ChatGPT login for later runs: set 'codex-home' to a folder on this self-hosted runner.");
+  }
+  if (raw.mode === 'login' && raw.env.RUNNER_ENVIRONMENT === 'github-hosted') {
+    problems.push(
+      "'mode: login' runs on a GitHub-hosted runner (RUNNER_ENVIRONMENT=github-hosted), whose disk is discarded when the job " +
+        "ends, so the login would be lost: run it on the self-hosted runner that runs the later jobs ('runs-on: self-hosted').",
+    );
+  }
+  if (home !== undefined && raw['codex-auth-json'] !== undefined) {
+    problems.push(
+      "Inputs 'codex-home' and 'codex-auth-json' are both set: the action does not write an auth.json over the login kept in " +
+        "'codex-home'. Use one of them.",
+    );
+  }
+  const workspace = raw.env.GITHUB_WORKSPACE;
+  const inside = (dir: string) => {
+    const rel = relative(dir, home!);
+    return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+  };
+  const workdir = typeof raw['working-directory'] === 'string' ? resolve(workspace ?? process.cwd(), raw['working-directory']) : undefined;
+  if (home !== undefined && [workspace, workdir].some((dir) => dir !== undefined && inside(dir))) {
+    problems.push(`'codex-home' (${home}) is inside the workspace, where the agent can write: use a folder outside it, e.g. /home/runner/.codex-ci.`);
+  }
+  return problems;
+}
 
 /** Trimmed; an empty value counts as not given, as with core.getInput. */
 function readValue(env: NodeJS.ProcessEnv, key: string): string | undefined {
@@ -550,6 +628,7 @@ export function readInputs(env: NodeJS.ProcessEnv = process.env): Inputs {
     OPENAI_API_KEY: readValue(env, 'OPENAI_API_KEY'),
     CODEX_API_KEY: readValue(env, 'CODEX_API_KEY'),
     GITHUB_WORKSPACE: readValue(env, 'GITHUB_WORKSPACE'),
+    RUNNER_ENVIRONMENT: readValue(env, 'RUNNER_ENVIRONMENT'),
     all: env,
   };
   maskSecrets(raw, [envPart.OPENAI_API_KEY, envPart.CODEX_API_KEY]);

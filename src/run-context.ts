@@ -1,7 +1,10 @@
 // Builds the RunContext every job receives, from the inputs, the event and the runner's environment.
 import { tmpdir } from 'node:os';
 import type { InstalledCodex } from './codex/install.js';
+import * as core from '@actions/core';
 import { RunBudget } from './codex/budget.js';
+import { CodexHomeError, openPersistentHome } from './codex/codex-home.js';
+import { FILE_CREDENTIALS } from './codex/login.js';
 import { mcpConfigOverrides } from './codex/mcp-servers.js';
 import { openSession, type CodexSession } from './codex/session.js';
 import type { RunContext, WorkflowEvent } from './context.js';
@@ -30,6 +33,7 @@ export function createRunContext(parts: RunContextParts): RunContext {
   const [owner = '', repo = ''] = (env.GITHUB_REPOSITORY ?? '').split('/');
   const tempDir = tempDirOf(env);
   const budget = new RunBudget({ maxTokens: inputs.maxTokens, maxTurns: inputs.maxTurns });
+  let checkedHome: Promise<string> | undefined;
   return {
     budget,
     inputs,
@@ -45,6 +49,7 @@ export function createRunContext(parts: RunContextParts): RunContext {
     currentRunId: parts.currentRunId,
     threadStore: parts.threadStore ?? (ActionsCacheStore.available() ? new ActionsCacheStore() : undefined),
     openSession: async (request = {}) => {
+      const persistentHome = inputs.codexHome ? await (checkedHome ??= checkPersistentHome(inputs, env)) : undefined;
       const session = await openSession({
         codexPath: (await codex()).path,
         cwd: inputs.workingDirectory,
@@ -53,8 +58,9 @@ export function createRunContext(parts: RunContextParts): RunContext {
         baseUrl: inputs.openaiBaseUrl,
         gateway: inputs.openaiGateway,
         authJson: inputs.codexAuthJson,
+        persistentHome,
         model: inputs.model,
-        configOverrides: [...inputs.codexConfig, ...mcpConfigOverrides(inputs.mcpServers)],
+        configOverrides: [...(persistentHome ? [FILE_CREDENTIALS] : []), ...inputs.codexConfig, ...mcpConfigOverrides(inputs.mcpServers)],
         budget,
         secrets,
         env,
@@ -64,6 +70,28 @@ export function createRunContext(parts: RunContextParts): RunContext {
       return session;
     },
   };
+}
+
+/**
+ * Checks `codex-home` once per run: its warnings are logged, and without an API key it must hold the login that
+ * `mode: login` stored there.
+ */
+async function checkPersistentHome(inputs: Inputs, env: NodeJS.ProcessEnv): Promise<string> {
+  const home = await openPersistentHome(inputs.codexHome!);
+  for (const warning of home.warnings) core.warning(warning);
+  if (env.RUNNER_ENVIRONMENT === 'github-hosted') {
+    core.warning(
+      `'codex-home' (${home.path}) is set on a GitHub-hosted runner, whose disk is discarded when the job ends: nothing kept ` +
+        'there lasts to the next run. It is meant for self-hosted runners.',
+    );
+  }
+  if (!inputs.openaiApiKey && !home.hasLogin) {
+    throw new CodexHomeError(
+      `'codex-home' (${home.path}) holds no login (no auth.json) and no API key is set: run the action once with ` +
+        "'mode: login' on this runner to log in, or set 'openai-api-key'.",
+    );
+  }
+  return home.path;
 }
 
 /** RUNNER_TEMP, or the OS temp folder outside Actions. */

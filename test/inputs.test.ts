@@ -50,6 +50,7 @@ test('a minimal env (only an API key) gets the documented defaults', () => {
     maxTurns: undefined,
     pricePerMillion: undefined,
     codexAuthJson: undefined,
+    codexHome: undefined,
     model: undefined,
     effort: undefined,
     codexVersion: undefined,
@@ -342,7 +343,7 @@ describe('credentials', () => {
 
   test('no credentials at all is a clear error', () => {
     expect(errorFor({ INPUT_MODE: 'review' })).toBe(
-      "No credentials: set the 'openai-api-key' input (or OPENAI_API_KEY / CODEX_API_KEY in the environment), or 'codex-auth-json'.",
+      "No credentials: set the 'openai-api-key' input (or OPENAI_API_KEY / CODEX_API_KEY in the environment), 'codex-auth-json', or 'codex-home' (a folder where 'mode: login' stored a ChatGPT login).",
     );
   });
 
@@ -401,7 +402,7 @@ test('several bad inputs are all reported, one line each, with secrets hidden', 
 test('no credentials is reported together with other problems', () => {
   expect(errorFor({ 'INPUT_MAX-ATTEMPTS': '9' }).split('\n')).toEqual([
     `Input 'max-attempts' has value "9": expected an integer from 1 to 5.`,
-    "No credentials: set the 'openai-api-key' input (or OPENAI_API_KEY / CODEX_API_KEY in the environment), or 'codex-auth-json'.",
+    "No credentials: set the 'openai-api-key' input (or OPENAI_API_KEY / CODEX_API_KEY in the environment), 'codex-auth-json', or 'codex-home' (a folder where 'mode: login' stored a ChatGPT login).",
   ]);
 });
 
