@@ -287,13 +287,13 @@ const inputFields = {
     .string()
     .refine(isJsonObject, { error: 'expected a JSON object (the contents of ~/.codex/auth.json)' })
     .optional(),
-  model: z.string().optional(),
-  effort: oneOf(EFFORTS).optional(),
   'codex-home': z
     .string()
     .refine(isAbsolute, { error: 'expected an absolute path to a folder on the runner (outside the workspace)' })
     .transform((v) => resolve(v))
     .optional(),
+  model: z.string().optional(),
+  effort: oneOf(EFFORTS).optional(),
   'codex-version': z
     .string()
     .regex(/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/, { error: `expected a version like ${CODEX_VERSION}, or empty for the pinned version` })

@@ -115,7 +115,7 @@ test('every input name in action.yml is read by readInputs, and no other', () =>
 
 describe('enum inputs', () => {
   test.each([
-    ['mode', 'fixit', 'auto, review, fix'],
+    ['mode', 'fixit', 'auto, review, fix, login'],
     ['effort', 'max', 'none, minimal, low, medium, high, xhigh'],
     ['sandbox', 'full', 'read-only, workspace-write, danger-full-access'],
     ['approval-policy', 'always', 'never, on-request, untrusted, on-failure'],
@@ -347,6 +347,40 @@ describe('credentials', () => {
     );
   });
 
+  test('codex-home alone is enough (a login kept there by mode login), and is an absolute path', () => {
+    const inputs = readInputs({ GITHUB_WORKSPACE: '/ws', 'INPUT_CODEX-HOME': '/srv/runner/codex/' });
+    expect(inputs.codexHome).toBe('/srv/runner/codex');
+    expect(inputs.openaiApiKey).toBeUndefined();
+    expect(errorFor(envWith({ 'codex-home': 'codex' }))).toBe(
+      `Input 'codex-home' has value "codex": expected an absolute path to a folder on the runner (outside the workspace).`,
+    );
+  });
+
+  test('codex-home inside the workspace, where the agent can write, is refused', () => {
+    expect(errorFor(envWith({ 'codex-home': '/ws/.codex' }))).toBe(
+      "'codex-home' (/ws/.codex) is inside the workspace, where the agent can write: use a folder outside it, e.g. /home/runner/.codex-ci.",
+    );
+    expect(errorFor(envWith({ 'codex-home': '/ws' }))).toContain("'codex-home' (/ws) is inside the workspace");
+    expect(readInputs(envWith({ 'codex-home': '/ws-state/codex' })).codexHome).toBe('/ws-state/codex');
+  });
+
+  test('codex-home and codex-auth-json together are refused: the stored login is not overwritten', () => {
+    expect(errorFor(envWith({ 'codex-home': '/srv/codex', 'codex-auth-json': '{"tokens":{}}' }))).toBe(
+      "Inputs 'codex-home' and 'codex-auth-json' are both set: the action does not write an auth.json over the login kept in 'codex-home'. Use one of them.",
+    );
+  });
+
+  test('mode login needs codex-home and no credentials, and is refused on a GitHub-hosted runner', () => {
+    expect(readInputs({ INPUT_MODE: 'login', 'INPUT_CODEX-HOME': '/srv/codex' }).mode).toBe('login');
+    expect(errorFor({ INPUT_MODE: 'login' })).toBe(
+      "'mode: login' stores a ChatGPT login for later runs: set 'codex-home' to a folder on this self-hosted runner.",
+    );
+    expect(errorFor({ INPUT_MODE: 'login', 'INPUT_CODEX-HOME': '/srv/codex', RUNNER_ENVIRONMENT: 'github-hosted' })).toMatch(
+      /^'mode: login' runs on a GitHub-hosted runner \(RUNNER_ENVIRONMENT=github-hosted\), whose disk is discarded when the job ends/,
+    );
+    expect(readInputs({ INPUT_MODE: 'login', 'INPUT_CODEX-HOME': '/srv/codex', RUNNER_ENVIRONMENT: 'self-hosted' }).codexHome).toBe('/srv/codex');
+  });
+
   test('codex-auth-json must be a JSON object, and its text is never shown', () => {
     const bad = '{"tokens": "secret-token-12345"';
     const message = errorFor({ 'INPUT_CODEX-AUTH-JSON': bad });
@@ -389,7 +423,7 @@ test('several bad inputs are all reported, one line each, with secrets hidden', 
   );
   const message = errorFor(env);
   expect(message.split('\n')).toEqual([
-    `Input 'mode' has value "nope": expected one of auto, review, fix.`,
+    `Input 'mode' has value "nope": expected one of auto, review, fix, login.`,
     `Input 'codex-auth-json' has value (hidden): expected a JSON object (the contents of ~/.codex/auth.json).`,
     `Input 'max-parallel' has value "0": expected an integer from 1 to 16.`,
     `Input 'draft' has value "maybe": expected true or false.`,

@@ -33,11 +33,11 @@ export const DEVICE_CODE_LIFETIME_MINUTES = 15;
  */
 export const FILE_CREDENTIALS = 'cli_auth_credentials_store="file"';
 
-const deviceCodeStarted = z
+export const deviceCodeStarted = z
   .object({ type: z.literal('chatgptDeviceCode'), loginId: z.string(), verificationUrl: z.string(), userCode: z.string() })
   .loose();
-const loginCompleted = z.object({ loginId: z.string().nullish(), success: z.boolean(), error: z.string().nullish() }).loose();
-const accountRead = z
+export const loginCompleted = z.object({ loginId: z.string().nullish(), success: z.boolean(), error: z.string().nullish() }).loose();
+export const accountRead = z
   .object({
     account: z.object({ type: z.string(), email: z.string().nullish(), planType: z.string().nullish() }).loose().nullable(),
   })
