@@ -44,6 +44,8 @@ export interface Inputs {
   mcpServers: McpServer[];
   /** The contents of a ChatGPT-login auth.json; a JSON object when given. */
   codexAuthJson: string | undefined;
+  /** A Codex access token (ChatGPT Business/Enterprise), logged in to the run's private CODEX_HOME. */
+  codexAccessToken: string | undefined;
   /** A persistent CODEX_HOME on a self-hosted runner (`codex-home`): absolute, outside the workspace. */
   codexHome: string | undefined;
   model: string | undefined;
@@ -106,7 +108,7 @@ export class InputError extends Error {
 }
 
 // Their values must never reach a log line, not even inside an error message.
-const SECRET_INPUTS = new Set(['openai-api-key', 'github-token', 'codex-auth-json']);
+const SECRET_INPUTS = new Set(['openai-api-key', 'github-token', 'codex-auth-json', 'codex-access-token']);
 
 // ---- field schemas: each takes the trimmed raw string (undefined when not given) ----
 
@@ -287,6 +289,7 @@ const inputFields = {
     .string()
     .refine(isJsonObject, { error: 'expected a JSON object (the contents of ~/.codex/auth.json)' })
     .optional(),
+  'codex-access-token': z.string().optional(),
   'codex-home': z
     .string()
     .refine(isAbsolute, { error: 'expected an absolute path to a folder on the runner (outside the workspace)' })
@@ -392,7 +395,7 @@ const inputFields = {
 export const INPUT_NAMES = Object.keys(inputFields) as (keyof typeof inputFields)[];
 
 const NO_CREDENTIALS =
-  "No credentials: set the 'openai-api-key' input (or OPENAI_API_KEY / CODEX_API_KEY in the environment), 'codex-auth-json', or 'codex-home' (a folder where 'mode: login' stored a ChatGPT login).";
+  "No credentials: set the 'openai-api-key' input (or OPENAI_API_KEY / CODEX_API_KEY in the environment), 'codex-access-token', 'codex-auth-json', or 'codex-home' (a folder where 'mode: login' stored a ChatGPT login).";
 
 const inputsSchema = z
   .object({
@@ -417,10 +420,21 @@ const inputsSchema = z
       const apiKey = raw['openai-api-key'] ?? raw.env.OPENAI_API_KEY ?? raw.env.CODEX_API_KEY;
       const home = raw['codex-home'];
       const login = raw.mode === 'login';
-      if (apiKey === undefined && raw['codex-auth-json'] === undefined && home === undefined && !login) {
+      const accessToken = raw['codex-access-token'];
+      if (apiKey === undefined && raw['codex-auth-json'] === undefined && home === undefined && accessToken === undefined && !login) {
         ctx.addIssue({ code: 'custom', message: NO_CREDENTIALS });
       }
       for (const problem of codexHomeProblems(raw)) ctx.addIssue({ code: 'custom', message: problem });
+      if (accessToken !== undefined) {
+        const others = [
+          apiKey !== undefined && "an API key ('openai-api-key', or OPENAI_API_KEY / CODEX_API_KEY in the step's env)",
+          raw['codex-auth-json'] !== undefined && "'codex-auth-json'",
+          home !== undefined && "'codex-home' (its stored login would be overwritten)",
+        ].filter(Boolean);
+        if (others.length > 0) {
+          ctx.addIssue({ code: 'custom', message: `Input 'codex-access-token' is set together with ${others.join(' and ')}: give one credential.` });
+        }
+      }
       const mcp = raw['mcp-servers'];
       const mcpNames = typeof mcp === 'object' && mcp !== null ? mcpEnvNames(mcp) : [];
       const exposed = unsandboxedCommands(raw);
@@ -457,6 +471,7 @@ const inputsSchema = z
       maxTurns: raw['max-turns'],
       pricePerMillion: raw['price-per-million'],
       codexAuthJson: raw['codex-auth-json'],
+      codexAccessToken: raw['codex-access-token'],
       codexHome: raw['codex-home'],
       model: raw.model,
       effort: raw.effort,
@@ -579,7 +594,7 @@ function authJsonSecrets(authJson: string | undefined): string[] {
 }
 
 function maskSecrets(raw: Record<string, string | undefined>, envKeys: (string | undefined)[]): void {
-  const secrets = [raw['openai-api-key'], raw['github-token'], raw['codex-auth-json'], ...envKeys, ...authJsonSecrets(raw['codex-auth-json'])];
+  const secrets = [raw['openai-api-key'], raw['github-token'], raw['codex-auth-json'], raw['codex-access-token'], ...envKeys, ...authJsonSecrets(raw['codex-auth-json'])];
   for (const secret of secrets) if (secret !== undefined) core.setSecret(secret);
 }
 
@@ -588,7 +603,7 @@ function maskSecrets(raw: Record<string, string | undefined>, envKeys: (string |
  * the API key, the token, the auth.json text and each token inside it (a reply may quote one alone).
  */
 export function secretsOf(inputs: Inputs): string[] {
-  const all = [inputs.openaiApiKey, inputs.githubToken, inputs.codexAuthJson, ...authJsonSecrets(inputs.codexAuthJson), ...mcpSecrets(inputs.mcpServers)];
+  const all = [inputs.openaiApiKey, inputs.githubToken, inputs.codexAuthJson, inputs.codexAccessToken, ...authJsonSecrets(inputs.codexAuthJson), ...mcpSecrets(inputs.mcpServers)];
   return [...new Set(all.filter((s): s is string => !!s))];
 }
 

@@ -59,8 +59,10 @@ export function createRunContext(parts: RunContextParts): RunContext {
         gateway: inputs.openaiGateway,
         authJson: inputs.codexAuthJson,
         persistentHome,
+        accessToken: inputs.codexAccessToken,
         model: inputs.model,
-        configOverrides: [...(persistentHome ? [FILE_CREDENTIALS] : []), ...inputs.codexConfig, ...mcpConfigOverrides(inputs.mcpServers)],
+        // Logins live in CODEX_HOME's auth.json, never in an OS keyring the runner may lack or share.
+        configOverrides: [FILE_CREDENTIALS, ...inputs.codexConfig, ...mcpConfigOverrides(inputs.mcpServers)],
         budget,
         secrets,
         env,

@@ -6,13 +6,13 @@ import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CodexHomeError, configOverrides, configToml, openPersistentHome } from '../src/codex/codex-home.js';
-import { deviceCodeLogin, LOGIN_ISSUER_ENV } from '../src/codex/login.js';
+import { AUTH_API_ENV, deviceCodeLogin, LOGIN_ISSUER_ENV } from '../src/codex/login.js';
 import { secretForms } from '../src/redact.js';
 import { CODEX_BINARY, TEST_API_KEY } from './support/codex.js';
 import { testContext } from './support/context.js';
 import { FakeAuthIssuer } from './support/fake-auth-issuer.js';
 import { createRepo, type TestRepo } from './support/git-repo.js';
-import { ModelServer } from './support/model-server.js';
+import { functionCallOutputs, ModelServer } from './support/model-server.js';
 import { captureStdout } from './support/review-fixtures.js';
 
 let dir: string;
@@ -191,4 +191,70 @@ test('the -c overrides for a persistent home say what the private config.toml sa
     .filter((l) => /^\w+ = /.test(l))
     .map((l) => l.split(' = ')[0]);
   for (const key of keys) expect(configOverrides(settings).some((o) => o.startsWith(`${key}=`) || o.includes(`.${key}=`))).toBe(true);
+});
+
+describe('codex-access-token (a Codex access token for ChatGPT Business/Enterprise)', () => {
+  let issuer: FakeAuthIssuer;
+  beforeEach(async () => {
+    issuer = await FakeAuthIssuer.start();
+    // Codex checks the token with OpenAI's account API; here a loopback fake of it.
+    process.env[AUTH_API_ENV] = issuer.authApiUrl;
+  });
+  afterEach(async () => {
+    delete process.env[AUTH_API_ENV];
+    await issuer.close();
+  });
+
+  /** A run's context with only the access token as credential; the model stands in for the ChatGPT backend. */
+  const contextWith = (token: string) => {
+    const provider = `{ name = "chatgpt stand-in", base_url = "${model.url}", wire_api = "responses", requires_openai_auth = true, request_max_retries = 0, stream_max_retries = 0 }`;
+    return testContext({
+      githubUrl: 'http://127.0.0.1:9',
+      modelUrl: model.url,
+      workdir: repo.dir,
+      withoutApiKey: true,
+      inputs: {
+        'codex-access-token': token,
+        'codex-config': [`chatgpt_base_url="${issuer.backendUrl}"`, 'model_provider="chatgpt-standin"', `model_providers.chatgpt-standin=${provider}`].join('\n'),
+      },
+    });
+  };
+
+  test('is logged in to the run\'s private home through stdin, checked by the account API, and sent with the model requests', async () => {
+    const ctx = await contextWith(issuer.personalAccessToken);
+    let probe = '';
+    model.respond((req) => (functionCallOutputs(req).length === 0 ? { exec: 'env' } : { message: 'Checked.' }));
+    const session = await ctx.openSession();
+    let home = '';
+    try {
+      home = session.codexHome;
+      const thread = await session.server.startThread({ sandbox: 'read-only', approvalPolicy: 'never', cwd: repo.dir });
+      const result = await thread.run('Check.');
+      expect(result.finalResponse).toBe('Checked.');
+      probe = (result.items.find((i) => i.type === 'commandExecution') as { aggregatedOutput?: string }).aggregatedOutput ?? '';
+    } finally {
+      await session.close();
+    }
+    // Codex checked the token with the account API, then called the model as that workspace user.
+    const whoami = issuer.to('/v1/user-auth-credential/whoami');
+    expect(whoami.length).toBeGreaterThanOrEqual(1);
+    expect(whoami.every((r) => r.headers.authorization === `Bearer ${issuer.personalAccessToken}`)).toBe(true);
+    expect(model.requests[0]!.headers.authorization).toBe(`Bearer ${issuer.personalAccessToken}`);
+    expect(model.requests[0]!.headers['chatgpt-account-id']).toBe('acct-fake-1');
+    // Not in the agent's environment; and the private home it was stored in is gone with the run.
+    expect(probe).toContain('CODEX_HOME=');
+    expect(probe).not.toContain(issuer.personalAccessToken);
+    expect(existsSync(home)).toBe(false);
+  }, 90_000);
+
+  test('a token the account API refuses fails the run before the app-server starts, in Codex\'s words, without the token', async () => {
+    const ctx = await contextWith('at-revoked-0000000000000000');
+    const attempt = ctx.openSession();
+    await expect(attempt).rejects.toThrow(
+      "Codex could not log in with 'codex-access-token': personal access token metadata request failed with status 401 Unauthorized. " +
+        'Check that the token is current (ChatGPT admin console, Access tokens) and that the runner reaches https://auth.openai.com.',
+    );
+    await expect(attempt).rejects.not.toThrow('at-revoked');
+    expect(model.requests).toHaveLength(0);
+  }, 60_000);
 });

@@ -50,6 +50,7 @@ test('a minimal env (only an API key) gets the documented defaults', () => {
     maxTurns: undefined,
     pricePerMillion: undefined,
     codexAuthJson: undefined,
+    codexAccessToken: undefined,
     codexHome: undefined,
     model: undefined,
     effort: undefined,
@@ -343,7 +344,7 @@ describe('credentials', () => {
 
   test('no credentials at all is a clear error', () => {
     expect(errorFor({ INPUT_MODE: 'review' })).toBe(
-      "No credentials: set the 'openai-api-key' input (or OPENAI_API_KEY / CODEX_API_KEY in the environment), 'codex-auth-json', or 'codex-home' (a folder where 'mode: login' stored a ChatGPT login).",
+      "No credentials: set the 'openai-api-key' input (or OPENAI_API_KEY / CODEX_API_KEY in the environment), 'codex-access-token', 'codex-auth-json', or 'codex-home' (a folder where 'mode: login' stored a ChatGPT login).",
     );
   });
 
@@ -379,6 +380,19 @@ describe('credentials', () => {
       /^'mode: login' runs on a GitHub-hosted runner \(RUNNER_ENVIRONMENT=github-hosted\), whose disk is discarded when the job ends/,
     );
     expect(readInputs({ INPUT_MODE: 'login', 'INPUT_CODEX-HOME': '/srv/codex', RUNNER_ENVIRONMENT: 'self-hosted' }).codexHome).toBe('/srv/codex');
+  });
+
+  test('codex-access-token alone is enough, is a secret, and is the only credential', () => {
+    const inputs = readInputs({ 'INPUT_CODEX-ACCESS-TOKEN': 'at-token-1234567890' });
+    expect(inputs.codexAccessToken).toBe('at-token-1234567890');
+    expect(secretsOf(inputs)).toContain('at-token-1234567890');
+    expect(masked()).toContain('at-token-1234567890');
+    expect(errorFor({ 'INPUT_CODEX-ACCESS-TOKEN': 'at-token-1234567890', OPENAI_API_KEY: 'sk-env' })).toBe(
+      "Input 'codex-access-token' is set together with an API key ('openai-api-key', or OPENAI_API_KEY / CODEX_API_KEY in the step's env): give one credential.",
+    );
+    const both = errorFor({ 'INPUT_CODEX-ACCESS-TOKEN': 'at-token-1234567890', 'INPUT_CODEX-HOME': '/srv/codex', 'INPUT_CODEX-AUTH-JSON': '{}' });
+    expect(both).toContain("Input 'codex-access-token' is set together with 'codex-auth-json' and 'codex-home' (its stored login would be overwritten): give one credential.");
+    expect(both).not.toContain('at-token-1234567890');
   });
 
   test('codex-auth-json must be a JSON object, and its text is never shown', () => {
@@ -436,7 +450,7 @@ test('several bad inputs are all reported, one line each, with secrets hidden', 
 test('no credentials is reported together with other problems', () => {
   expect(errorFor({ 'INPUT_MAX-ATTEMPTS': '9' }).split('\n')).toEqual([
     `Input 'max-attempts' has value "9": expected an integer from 1 to 5.`,
-    "No credentials: set the 'openai-api-key' input (or OPENAI_API_KEY / CODEX_API_KEY in the environment), 'codex-auth-json', or 'codex-home' (a folder where 'mode: login' stored a ChatGPT login).",
+    "No credentials: set the 'openai-api-key' input (or OPENAI_API_KEY / CODEX_API_KEY in the environment), 'codex-access-token', 'codex-auth-json', or 'codex-home' (a folder where 'mode: login' stored a ChatGPT login).",
   ]);
 });
 

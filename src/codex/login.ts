@@ -1,5 +1,7 @@
-// The one-time ChatGPT device-code login (`mode: login`) that keeps its credentials in a persistent `codex-home`.
+// Logins other than an API key: the one-time ChatGPT device-code login (`mode: login`) that keeps its credentials in a
+// persistent `codex-home`, and a Codex access token (Business/Enterprise) logged in to a run's private home.
 import { chmod, stat } from 'node:fs/promises';
+import { execa } from 'execa';
 import { join } from 'node:path';
 import * as core from '@actions/core';
 import { z } from 'zod';
@@ -23,6 +25,17 @@ export const LOGIN_METHODS = {
  * in login mode only, where no agent runs; the tests point it at a loopback fake of the device-code endpoints.
  */
 export const LOGIN_ISSUER_ENV = 'CODEX_APP_SERVER_LOGIN_ISSUER';
+
+/**
+ * Codex's own override of the account API that checks an access token (default https://auth.openai.com/api/accounts).
+ * Passed on to `codex login` and the app-server when set in the step's environment (a URL, no secret).
+ */
+export const AUTH_API_ENV = 'CODEX_AUTHAPI_BASE_URL';
+
+/** The endpoint overrides of the step's environment that the login processes get (tests use loopback fakes). */
+export function authEndpoints(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries([LOGIN_ISSUER_ENV, AUTH_API_ENV].flatMap((name) => (env[name] ? [[name, env[name]]] : [])));
+}
 
 /** A device code lives 15 minutes at OpenAI; waiting longer than that cannot succeed. */
 export const DEVICE_CODE_LIFETIME_MINUTES = 15;
@@ -170,6 +183,32 @@ async function keepPrivate(codexHome: string): Promise<void> {
   await chmod(path, 0o600);
 }
 
+/**
+ * Logs a Codex access token (`codex-access-token`) in to `codexHome` with `codex login --with-access-token`: the token
+ * goes on stdin (not the command line, not the environment); Codex checks it with OpenAI's account API and stores it
+ * in `codexHome/auth.json`. The failure is Codex's own message, which does not repeat the token.
+ */
+export async function accessTokenLogin(args: { codexPath: string; codexHome: string; env: Record<string, string>; token: string }): Promise<void> {
+  const result = await execa(args.codexPath, ['login', '-c', FILE_CREDENTIALS, '--with-access-token'], {
+    cwd: args.codexHome,
+    env: { ...args.env, CODEX_HOME: args.codexHome },
+    extendEnv: false,
+    input: `${args.token}\n`,
+    reject: false,
+    timeout: 60_000,
+  });
+  if (result.exitCode === 0 && !result.timedOut) return;
+  const said = `${result.stderr}\n${result.stdout}`
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line && !/^(WARNING|Reading access token)/.test(line) && !line.includes(args.token));
+  const words = said.find((line) => /error/i.test(line)) ?? said.at(-1) ?? (result.timedOut ? 'no answer within 60 s' : `exit code ${result.exitCode}`);
+  throw new LoginError(
+    `Codex could not log in with 'codex-access-token': ${words.replace(/^Error logging in with access token: /, '')}. ` +
+      'Check that the token is current (ChatGPT admin console, Access tokens) and that the runner reaches https://auth.openai.com.',
+  );
+}
+
 /** The log and summary lines that tell the user what to do. */
 export function codePrompt(code: DeviceCode, minutes: number): string {
   return (
@@ -209,14 +248,13 @@ export async function runLogin(
   const home = await openPersistentHome(inputs.codexHome!);
   for (const warning of home.warnings) core.warning(warning);
   if (home.hasLogin) core.info(`${home.path} already holds a login (auth.json); a completed login replaces it.`);
-  const issuer = env[LOGIN_ISSUER_ENV];
   const minutes = Math.min(inputs.timeoutMinutes, DEVICE_CODE_LIFETIME_MINUTES);
   let code: DeviceCode | undefined;
   try {
     const result = await deviceCodeLogin({
       codexPath: await codexPath(),
       codexHome: home.path,
-      env: agentEnvironment(env, secrets, { CODEX_HOME: home.path, ...(issuer ? { [LOGIN_ISSUER_ENV]: issuer } : {}) }),
+      env: agentEnvironment(env, secrets, { CODEX_HOME: home.path, ...authEndpoints(env) }),
       configOverrides: inputs.codexConfig,
       timeoutMs: minutes * 60_000,
       logger: core,

@@ -8,6 +8,7 @@ import type { ApprovalRecord } from './approvals.js';
 import type { RunBudget } from './budget.js';
 import { configOverrides, createCodexHome } from './codex-home.js';
 import { agentEnvironment } from './environment.js';
+import { accessTokenLogin, authEndpoints } from './login.js';
 import type { Gateway } from './gateway.js';
 import { displayEndpoint, startModelProxy, type ModelProxy } from './model-proxy.js';
 
@@ -27,6 +28,8 @@ export interface SessionOptions {
    * action (the run's settings go on the command line) and never deleted.
    */
   persistentHome?: string;
+  /** A Codex access token (`codex-access-token`), logged in to the private CODEX_HOME before the app-server starts. */
+  accessToken?: string;
   model: string | undefined;
   /** `-c key=value` overrides from the `codex-config` input. */
   configOverrides: string[];
@@ -79,9 +82,13 @@ export async function openSession(options: SessionOptions): Promise<CodexSession
   // The user's own config.toml comes first; the run's settings override it, and `codex-config` overrides both.
   const overrides = [...(persistent ? configOverrides(settings) : []), ...options.configOverrides];
   const removeHome = () => (persistent ? Promise.resolve() : rm(codexHome, { recursive: true, force: true }));
-  const env = agentEnvironment(options.env, options.secrets, { CODEX_HOME: codexHome });
+  // Codex's endpoint overrides (URLs, no secret) reach the processes that check a login.
+  const env = agentEnvironment(options.env, options.secrets, { CODEX_HOME: codexHome, ...authEndpoints(options.env) });
   const approvals: ApprovalRecord[] = [];
   try {
+    if (options.accessToken && !options.apiKey && !persistent) {
+      await accessTokenLogin({ codexPath: options.codexPath, codexHome, env, token: options.accessToken });
+    }
     server = await AppServer.start({
       codexPath: options.codexPath,
       cwd: options.cwd,

@@ -1,5 +1,6 @@
-// A loopback fake of OpenAI's sign-in server (device-code endpoints, token exchange) and of the ChatGPT backend's
-// account check, in the shapes the pinned Codex sends and reads (measured against it; see test/login.test.ts).
+// A loopback fake of OpenAI's sign-in server (device-code endpoints, token exchange), of its account API (the check of a
+// Codex access token) and of the ChatGPT backend's account check, in the shapes the pinned Codex sends and reads
+// (measured against it; see test/login.test.ts).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -31,6 +32,8 @@ export class FakeAuthIssuer {
   readonly requests: IssuedRequest[] = [];
   readonly userCode = 'QX7P-4KMD';
   readonly refreshToken = 'rt-fake-refresh-8c1d0e2f3a4b5c6d';
+  /** The Codex access token (a personal access token, `at-…`) the account API accepts. */
+  readonly personalAccessToken = 'at-fake-pat-7e6d5c4b3a2910ffee';
   readonly accessToken: string;
   readonly idToken: string;
 
@@ -60,6 +63,11 @@ export class FakeAuthIssuer {
     const issuer = new FakeAuthIssuer(server, `http://127.0.0.1:${port}`, full);
     server.on('request', (req, res) => issuer.handle(req, res));
     return issuer;
+  }
+
+  /** The account API base (CODEX_AUTHAPI_BASE_URL) Codex checks an access token with. */
+  get authApiUrl(): string {
+    return this.url;
   }
 
   /** The `chatgpt_base_url` Codex should use to reach this fake's backend routes. */
@@ -102,11 +110,23 @@ export class FakeAuthIssuer {
       if (req.method === 'POST' && path === '/oauth/token') {
         return json(200, { id_token: this.idToken, access_token: this.accessToken, refresh_token: this.refreshToken });
       }
+      if (req.method === 'GET' && path === '/v1/user-auth-credential/whoami') {
+        if (req.headers.authorization !== `Bearer ${this.personalAccessToken}`) return json(401, { error: { message: 'invalid token' } });
+        return json(200, {
+          email: this.options.email,
+          chatgpt_user_id: 'user-fake-1',
+          chatgpt_account_id: this.options.accountId,
+          chatgpt_plan_type: 'enterprise',
+          chatgpt_account_is_fedramp: false,
+        });
+      }
       if (req.method === 'GET' && path === '/backend-api/wham/accounts/check') {
         // Codex routes the workspace by this entry; it accepts only an https origin here (it is not called in tests).
         const account = { id: this.options.accountId, workspace_backend_origin: 'https://chatgpt.com', account_routing_override: 'NO_CONSTRAINT' };
         return json(200, { accounts: [account], account_ordering: [this.options.accountId] });
       }
+      // Business and Enterprise workspaces: Codex loads the workspace's managed policies before a thread starts.
+      if (req.method === 'GET' && path === '/backend-api/wham/config/bundle') return json(200, {});
       // Plugins, usage and the like: nothing here.
       json(404, { detail: 'Not Found' });
     });
