@@ -15,19 +15,13 @@ import { planRun } from '../src/plan.js';
 import { runReview } from '../src/review/run-review.js';
 import { CHUNK_HEADING } from '../src/review/prompts.js';
 import { testContext } from './support/context.js';
-import { issueCommentEvent, reviewCommentEvent } from './support/conversation-fixtures.js';
+import { APP_TEXT, FINDING_TITLE, issueCommentEvent, OWNER, openPullRequest, REPO, reviewCommentEvent, scriptReviewer } from './support/conversation-fixtures.js';
 import { FakeGitHub, type FakePullRequest, type FakeReviewComment } from './support/fake-github.js';
 import { createRepo, type TestRepo } from './support/git-repo.js';
 import { isAfterToolCall, lastUserText, ModelServer, userText } from './support/model-server.js';
-import { captureStdout, finding, findingsReply, serveContents, SETUP_ACK, turnKind } from './support/review-fixtures.js';
+import { captureStdout } from './support/review-fixtures.js';
 
-const OWNER = 'octo';
-const REPO = 'demo';
-const BASE = 'b2'.repeat(20);
-const APP_LINES = Array.from({ length: 20 }, (_, i) => `line ${i + 1}`);
-APP_LINES[10] = '  const limit = Number(process.env.LIMIT);';
 const FIXED = '  const limit = Number(process.env.LIMIT ?? 10);';
-const APP_PATCH = ['@@ -10,3 +10,3 @@', ' line 10', '-  const limit = 10;', '+  const limit = Number(process.env.LIMIT);', ' line 12'].join('\n');
 const SED = "sed -i 's/process.env.LIMIT)/process.env.LIMIT ?? 10)/' src/app.ts";
 const DIAGNOSIS = JSON.stringify({ title: 'Default LIMIT to 10', root_cause: 'LIMIT may be unset.', summary: 'SUMMARY-3c: LIMIT falls back to 10.' });
 
@@ -44,16 +38,13 @@ beforeEach(async () => {
   stdout = captureStdout();
   fake = await FakeGitHub.start();
   model = await ModelServer.start();
-  workspace = await createRepo({ 'src/app.ts': `${APP_LINES.join('\n')}\n` }, { branch: 'feature' });
+  workspace = await createRepo({ 'src/app.ts': APP_TEXT }, { branch: 'feature' });
   storeDir = await mkdtemp(join(tmpdir(), 'thread-store-'));
-  serveContents(fake, { owner: OWNER, repo: REPO, sha: [BASE, workspace.headSha], files: { 'src/app.ts': `${APP_LINES.join('\n')}\n` } });
-  model.respond((req) => {
+  scriptReviewer(model, (req) => {
     if (lastUserText(req).startsWith(FIX_HEADING) || (isAfterToolCall(req) && userText(req).includes(FIX_HEADING))) {
       return isAfterToolCall(req) ? { message: DIAGNOSIS } : { exec: SED };
     }
-    if (turnKind(req) === 'setup') return { message: SETUP_ACK };
-    if (turnKind(req) === 'chunk') return findingsReply([finding({ path: 'src/app.ts', line: 11, severity: 'high', title: 'LIMIT may be NaN-77' })]);
-    return { message: 'Unexpected request.' };
+    return undefined;
   });
 });
 
@@ -66,14 +57,7 @@ afterEach(async () => {
 });
 
 function addPr(headRepo?: string): FakePullRequest {
-  return fake.addPullRequest({
-    owner: OWNER,
-    repo: REPO,
-    number: 7,
-    head: { ref: 'feature', sha: workspace.headSha, ...(headRepo ? { repoFullName: headRepo } : {}) },
-    base: { ref: 'main', sha: BASE },
-    files: [{ filename: 'src/app.ts', status: 'modified', patch: APP_PATCH }],
-  });
+  return openPullRequest(fake, { headSha: workspace.headSha, headRepo });
 }
 
 function context(event: WorkflowEvent) {
@@ -130,7 +114,7 @@ test('"@codex fix" in a finding\'s thread pushes one verified commit onto the he
   // The fix continued the review fork: its first request carries the review's chunk turn and the finding.
   const fixRequest = model.responseRequests.find((r) => lastUserText(r).startsWith(FIX_HEADING))!;
   expect(userText(fixRequest)).toContain(CHUNK_HEADING);
-  expect(lastUserText(fixRequest)).toContain('LIMIT may be NaN-77');
+  expect(lastUserText(fixRequest)).toContain(FINDING_TITLE);
   expect(lastUserText(fixRequest)).toContain('default to 10');
 });
 

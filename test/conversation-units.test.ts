@@ -3,10 +3,10 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fixRequest, planReviewComment } from '../src/conversation/event.js';
-import { REPLY_MARKER, threadIdIn, threadMarker } from '../src/conversation/markers.js';
+import { REPLY_MARKER, storedThreadIn, threadIdIn, threadMarker } from '../src/conversation/markers.js';
 import { singleHunkSuggestion } from '../src/conversation/suggestion.js';
 import { DirectoryStore } from '../src/conversation/thread-store.js';
-import { lineageFiles, stageThreads, threadKey } from '../src/conversation/threads.js';
+import { lineageFiles, MAX_THREAD_VERSIONS, nextVersion, stageThreads, threadKey } from '../src/conversation/threads.js';
 import { readInputs } from '../src/inputs.js';
 
 let dir: string;
@@ -32,6 +32,27 @@ test('the thread marker is read from the line above the final fingerprint line o
   // Quoted elsewhere (e.g. in a body that someone wrote), it does not count.
   expect(threadIdIn(`${threadMarker(id)}\n\nsome text\n<!-- codex-ci-action:fp:0123456789abcdef -->\n`)).toBeUndefined();
   expect(threadIdIn('no markers')).toBeUndefined();
+});
+
+test('an answer records the version its thread was stored under; each version has its own key, up to a bound', () => {
+  const id = '01a22d35-08ce-7081-818c-95eaa84306ca';
+  const second = nextVersion(undefined)!;
+  expect(second).toMatch(/^v2-[0-9a-f]{12}$/);
+  // Random: a later run cannot guess the key before this run takes it.
+  expect(nextVersion(undefined)).not.toBe(second);
+  expect(nextVersion(second)).toMatch(/^v3-/);
+  expect(nextVersion(`v${MAX_THREAD_VERSIONS - 1}-0123456789ab`)).toMatch(new RegExp(`^v${MAX_THREAD_VERSIONS}-`));
+  expect(nextVersion(`v${MAX_THREAD_VERSIONS}-0123456789ab`)).toBeUndefined();
+
+  const answer = `It is NaN.\n\n${threadMarker(id, second)}\n${REPLY_MARKER}`;
+  expect(storedThreadIn(answer)).toEqual({ threadId: id, version: second });
+  expect(threadIdIn(answer)).toBe(id);
+  expect(storedThreadIn(`x\n\n${threadMarker(id)}\n${REPLY_MARKER}`)).toEqual({ threadId: id });
+  // A version that is not one of ours is no marker at all.
+  expect(storedThreadIn(`x\n\n<!-- codex-ci-action:thread:${id}@../../etc -->\n${REPLY_MARKER}`)).toBeUndefined();
+  const repo = { owner: 'Octo', repo: 'Demo' };
+  expect(threadKey(repo, { pr: 7 }, id, second)).toBe(`codex-thread-v1/octo/demo/pr-7/${id}/${second}`);
+  expect(threadKey(repo, { pr: 7 }, id)).toBe(`codex-thread-v1/octo/demo/pr-7/${id}`);
 });
 
 test("the action's own replies are skipped by the plan, whoever may otherwise ask", () => {

@@ -14,25 +14,13 @@ import { runReview } from '../src/review/run-review.js';
 import { CHUNK_HEADING, SETUP_HEADING } from '../src/review/prompts.js';
 import { TEST_API_KEY } from './support/codex.js';
 import { testContext } from './support/context.js';
-import { reviewCommentEvent } from './support/conversation-fixtures.js';
+import { APP_TEXT, FINDING_TITLE, OWNER, openPullRequest, REPO, reviewCommentEvent, scriptReviewer } from './support/conversation-fixtures.js';
 import { FakeGitHub, type FakePullRequest, type FakeReviewComment } from './support/fake-github.js';
 import { createRepo, type TestRepo } from './support/git-repo.js';
 import { assistantText, lastUserText, ModelServer, userText } from './support/model-server.js';
-import { captureStdout, finding, findingsReply, serveContents, SETUP_ACK, turnKind } from './support/review-fixtures.js';
+import { captureStdout, SETUP_ACK } from './support/review-fixtures.js';
 
-const OWNER = 'octo';
-const REPO = 'demo';
 const HEAD = 'a1'.repeat(20);
-const BASE = 'b2'.repeat(20);
-const APP_LINES = Array.from({ length: 20 }, (_, i) => `line ${i + 1}`);
-APP_LINES[10] = '  const limit = Number(process.env.LIMIT);';
-const APP_PATCH = [
-  '@@ -10,3 +10,3 @@ export function run(input: string) {',
-  ' line 10',
-  '-  const limit = 10;',
-  '+  const limit = Number(process.env.LIMIT);',
-  ' line 12',
-].join('\n');
 const ANSWER = 'ANSWER-5d1: LIMIT is unset in CI, so the limit is NaN and slice returns nothing.';
 
 // A review and then the conversation, each on the real binary: longer than one turn on a busy machine.
@@ -49,24 +37,11 @@ beforeEach(async () => {
   stdout = captureStdout();
   fake = await FakeGitHub.start();
   model = await ModelServer.start();
-  workspace = await createRepo({ 'src/app.ts': `${APP_LINES.join('\n')}\n` });
+  workspace = await createRepo({ 'src/app.ts': APP_TEXT });
   storeDir = await mkdtemp(join(tmpdir(), 'thread-store-'));
-  serveContents(fake, { owner: OWNER, repo: REPO, sha: [BASE, HEAD], files: { 'AGENTS.md': 'BASE-RULE-42\n', 'src/app.ts': `${APP_LINES.join('\n')}\n` } });
-  pr = fake.addPullRequest({
-    owner: OWNER,
-    repo: REPO,
-    number: 7,
-    head: { ref: 'feature', sha: HEAD },
-    base: { ref: 'main', sha: BASE },
-    files: [{ filename: 'src/app.ts', status: 'modified', patch: APP_PATCH }],
-  });
+  pr = openPullRequest(fake, { headSha: HEAD, extraFiles: { 'AGENTS.md': 'BASE-RULE-42\n' } });
   // The review's turns, and the answer to a question in a thread.
-  model.respond((req) => {
-    if (lastUserText(req).startsWith(ANSWER_HEADING)) return { message: ANSWER };
-    if (turnKind(req) === 'setup') return { message: SETUP_ACK };
-    if (turnKind(req) === 'chunk') return findingsReply([finding({ path: 'src/app.ts', line: 11, severity: 'high', title: 'LIMIT may be NaN-77' })]);
-    return { message: 'Unexpected request.' };
-  });
+  scriptReviewer(model, (req) => (lastUserText(req).startsWith(ANSWER_HEADING) ? { message: ANSWER } : undefined));
 });
 
 afterEach(async () => {
@@ -140,14 +115,14 @@ test('a reply to a finding is answered in its thread, continuing the review fork
   // Grounded: the finding, the hunk, the file at the head around it, and the question.
   const [request] = answerRequests();
   const prompt = lastUserText(request!);
-  expect(prompt).toContain('LIMIT may be NaN-77');
+  expect(prompt).toContain(FINDING_TITLE);
   expect(prompt).toContain('+  const limit = Number(process.env.LIMIT);');
   expect(prompt).toMatch(/11 \| {3}const limit = Number\(process\.env\.LIMIT\);/);
   expect(prompt).toContain('LIMIT is always set by our deploy.');
   expect(prompt).not.toContain('codex-ci-action:fp');
   // Resumed: the request carries the original review turn (the chunk prompt and the model's findings).
   expect(userText(request!)).toContain(CHUNK_HEADING);
-  expect(assistantText(request!)).toContain('LIMIT may be NaN-77');
+  expect(assistantText(request!)).toContain(FINDING_TITLE);
   expect(stdout.text()).toContain(`Resumed thread ${forkId}`);
 });
 
@@ -161,7 +136,7 @@ test('without a stored thread the answer starts a fresh thread with the same con
   expect(outcome?.outputs['thread-id']).not.toBe(threadIdIn(findingComment.body));
   const [request] = answerRequests();
   expect(userText(request!)).not.toContain(CHUNK_HEADING);
-  expect(lastUserText(request!)).toContain('LIMIT may be NaN-77');
+  expect(lastUserText(request!)).toContain(FINDING_TITLE);
   expect(lastUserText(request!)).toContain('+  const limit = Number(process.env.LIMIT);');
   expect(stdout.text()).toMatch(/Thread \S+ is not in the folder .* Starting a fresh thread\./);
   expect(replies()).toHaveLength(1);
@@ -231,4 +206,19 @@ test("resume-thread continues the review's base thread (its thread-id output) wh
   expect(userText(request!)).toContain(SETUP_HEADING);
   expect(assistantText(request!)).toContain(SETUP_ACK);
   expect(userText(request!)).not.toContain(CHUNK_HEADING);
+});
+
+test('resume-thread in a review is ignored with a warning and a note: the review starts its own base thread', async () => {
+  const given = '0199a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b';
+  const ctx = await context({ name: 'pull_request', payload: { action: 'opened', pull_request: pr } }, undefined, { 'resume-thread': given });
+  const outcome = await runReview(ctx, { prNumbers: [7], explicit: false });
+
+  expect(outcome.conclusion).toBe('findings');
+  const warning = `resume-thread '${given}' is ignored: a review starts a new base thread`;
+  expect(stdout.text()).toContain(`::warning::${warning}`);
+  expect(outcome.summary).toContain(warning);
+  expect(outcome.outputs['thread-id']).toMatch(/^[0-9a-f-]{36}$/);
+  expect(outcome.outputs['thread-id']).not.toBe(given);
+  // Not looked up at all: no restore was tried.
+  expect(stdout.text()).not.toContain(`Thread ${given}`);
 });

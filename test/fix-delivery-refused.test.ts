@@ -145,7 +145,7 @@ test('a 422 from GitHub on the pull request is quoted with its errors, without a
 
   await expectFixKept(outcome);
   expect(outcome.failure).toContain('GitHub answered 422');
-  expect(outcome.failure).toContain(`Validation Failed (No commits between ${FAILING_BRANCH} and ${FIX_BRANCH})`);
+  expect(outcome.failure).toContain(`Validation Failed; No commits between ${FAILING_BRANCH} and ${FIX_BRANCH}`);
   expect(outcome.failure).not.toMatch(/permission|contents: write|Allow GitHub Actions/);
 });
 

@@ -6,6 +6,7 @@ import { jest } from '@jest/globals';
 import type { RunContext } from '../src/context.js';
 import { runFix } from '../src/fix/run-fix.js';
 import { TEST_API_KEY } from './support/codex.js';
+import { trackAppServerPid } from './support/context.js';
 import { FAILING_BRANCH, RUN_ID, startFixScenario, TEST_COMMAND, type FixScenario } from './support/fix-scenario.js';
 import { errorReply, type ModelReply } from './support/model-server.js';
 
@@ -25,15 +26,9 @@ async function context(): Promise<{ ctx: RunContext; pid: () => number; testRan:
   const ctx = await scenario.context();
   const mark = join(ctx.tempDir, 'test-ran');
   ctx.inputs.testCommand = `echo ran >> ${mark}; ${TEST_COMMAND}`;
-  let pid: number | undefined;
-  const open = ctx.openSession;
-  ctx.openSession = async (request) => {
-    const session = await open(request);
-    pid = session.server.pid;
-    return session;
-  };
+  const pid = trackAppServerPid(ctx);
   const testRan = () => readFile(mark).then(() => true, () => false);
-  return { ctx, pid: () => pid!, testRan };
+  return { ctx, pid, testRan };
 }
 
 test('the app-server killed during a fix attempt fails the step naming the signal; nothing is delivered', async () => {

@@ -4,7 +4,7 @@ import type { RunContext } from '../src/context.js';
 import type { ReviewTarget } from '../src/plan.js';
 import { runReview } from '../src/review/run-review.js';
 import { TEST_API_KEY } from './support/codex.js';
-import { testContext } from './support/context.js';
+import { testContext, trackAppServerPid } from './support/context.js';
 import { FakeGitHub } from './support/fake-github.js';
 import { createRepo, type TestRepo } from './support/git-repo.js';
 import { errorReply, lastUserText, ModelServer, type ModelReply, type ModelRequest } from './support/model-server.js';
@@ -72,14 +72,8 @@ async function context(): Promise<{ ctx: RunContext; pid: () => number }> {
     repo: { owner: OWNER, repo: REPO },
     inputs: { mode: 'review', 'max-parallel': '1' },
   });
-  let pid: number | undefined;
-  const open = ctx.openSession;
-  ctx.openSession = async (request) => {
-    const session = await open(request);
-    pid = session.server.pid;
-    return session;
-  };
-  return { ctx, pid: () => pid! };
+  const pid = trackAppServerPid(ctx);
+  return { ctx, pid };
 }
 
 test('a refused key (401) fails the review at once: the status, the endpoint\'s words and openai-base-url; nothing posted', async () => {

@@ -10,9 +10,9 @@ import { redact } from '../redact.js';
 import { fingerprintsIn } from '../review/findings.js';
 import { isOurs } from '../review/post.js';
 import type { ConversationTarget } from './event.js';
-import { defuseMarkers, REPLY_MARKER, threadIdIn } from './markers.js';
+import { defuseMarkers, REPLY_MARKER, storedThreadIn, threadMarker, type StoredThreadRef } from './markers.js';
 import { ANSWER_INSTRUCTIONS, answerPrompt, numberLines, type ThreadContext } from './prompts.js';
-import { resumeOrStart, saveThreads, stageThreads, threadKey } from './threads.js';
+import { MAX_THREAD_VERSIONS, nextVersion, resumeOrStart, saveThreads, stageThreads, threadKey, type StagedThread } from './threads.js';
 
 // Codex would load the head's AGENTS.md by itself; the pull request must not set the rules it is discussed by.
 export const CONVERSATION_TOML = ['project_doc_max_bytes = 0'];
@@ -30,7 +30,7 @@ export async function readThreadContext(
   ctx: RunContext,
   target: ConversationTarget,
   self: string | undefined,
-): Promise<{ context: ThreadContext; recordedThread: string | undefined } | { skip: string }> {
+): Promise<{ context: ThreadContext; recordedThread: StoredThreadRef | undefined } | { skip: string }> {
   const { github, repo } = ctx;
   const rootId = target.threadRootId ?? target.comment.id;
   const root = await getThreadComment(github, repo, rootId);
@@ -42,6 +42,8 @@ export async function readThreadContext(
   const thread = await listThread(github, repo, target.prNumber, rootId);
   const earlier = thread.filter((c) => c.id !== rootId && c.id < target.comment.id);
   const head = await getPullHead(github, repo, target.prNumber);
+  // The latest of this action's answers in the thread records the thread as stored after it; else the finding.
+  const lastAnswer = earlier.filter((c) => isOurs(c.user, self) && storedThreadIn(c.body)).at(-1);
   return {
     context: {
       prNumber: target.prNumber,
@@ -52,7 +54,7 @@ export async function readThreadContext(
       question: { login: target.comment.login, body: target.comment.body },
       fileExcerpt: await excerptAt(ctx, root, head.headSha),
     },
-    recordedThread: rootIsFinding ? threadIdIn(root.body) : undefined,
+    recordedThread: lastAnswer ? storedThreadIn(lastAnswer.body) : rootIsFinding ? storedThreadIn(root.body) : undefined,
   };
 }
 
@@ -82,7 +84,10 @@ export async function runAnswer(ctx: RunContext, target: ConversationTarget): Pr
   const threadOptions = { sandbox: 'read-only', approvalPolicy: 'never', cwd: inputs.workingDirectory } as const;
   let thread: Thread | undefined;
   let answer: string;
-  let staged: Awaited<ReturnType<typeof stageThreads>> = [];
+  let staged: StagedThread[] = [];
+  // What the answer's marker will record if the thread is stored: the next reply continues from there.
+  let toRecord: StoredThreadRef | undefined;
+  let continued: StoredThreadRef | undefined;
   let usage;
   try {
     const job = await resumeOrStart({
@@ -107,13 +112,27 @@ export async function runAnswer(ctx: RunContext, target: ConversationTarget): Pr
       return { conclusion: 'failure', outputs: { conclusion: 'failure', 'thread-id': thread.id }, summary: `### Codex: no answer\n\n${failure}\n`, failure, usage };
     }
     answer = result.finalResponse.trim();
-    // A fresh thread is stored under its own id (the thread-id output); a resumed one is already stored.
-    if (!resumed) staged = await stageThreads(session.codexHome, [{ threadId: thread.id, key: threadKey(repo, { pr: target.prNumber }, thread.id) }], ctx.tempDir);
+    // A fresh thread is stored under its own id (the thread-id output). A continued one is stored again under a new
+    // version (entries are immutable): the next reply then continues with this answer in its history.
+    let version: string | undefined;
+    if (resumed) {
+      continued = recordedThread?.threadId === thread.id ? recordedThread : { threadId: thread.id };
+      version = nextVersion(continued.version);
+      if (!version) core.info(`Thread ${thread.id} has been stored ${MAX_THREAD_VERSIONS} times: this answer is not stored, the next reply continues the last stored version.`);
+    }
+    if (!resumed || version) {
+      toRecord = version ? { threadId: thread.id, version } : { threadId: thread.id };
+      staged = await stageThreads(session.codexHome, [{ threadId: thread.id, key: threadKey(repo, { pr: target.prNumber }, thread.id, version) }], ctx.tempDir);
+    }
   } finally {
     await session.close();
   }
 
-  const body = redact(`${defuseMarkers(answer)}\n\n${REPLY_MARKER}`, secrets);
+  // Stored before the reply that names its key is posted: nobody can take the key first with a forged history.
+  const stored = (await saveThreads(ctx.threadStore, staged)).length > 0;
+  const recorded = stored ? toRecord : continued;
+  const marker = recorded ? `${threadMarker(recorded.threadId, recorded.version)}\n` : '';
+  const body = redact(`${defuseMarkers(answer)}\n\n${marker}${REPLY_MARKER}`, secrets);
   let url: string;
   try {
     url = (await replyInThread(github, repo, target.prNumber, context.root.id, body)).htmlUrl;
@@ -123,7 +142,6 @@ export async function runAnswer(ctx: RunContext, target: ConversationTarget): Pr
     return { conclusion: 'failure', outputs: { conclusion: 'failure', 'thread-id': thread.id, 'final-message': redact(answer, secrets) }, summary: `### Codex: answer not posted\n\n${failure}\n\n${body}\n`, failure, usage };
   }
   core.info(`Answered in the thread: ${url}`);
-  await saveThreads(ctx.threadStore, staged);
   return {
     conclusion: 'answered',
     outputs: { conclusion: 'answered', 'thread-id': thread.id, 'final-message': redact(answer, secrets) },

@@ -20,7 +20,7 @@ import { containsSecret, redact } from '../redact.js';
 import { fence } from '../review/prompts.js';
 import { CONVERSATION_TOML, readThreadContext, skipped } from './answer.js';
 import type { ConversationTarget } from './event.js';
-import { defuseMarkers, REPLY_MARKER } from './markers.js';
+import { defuseMarkers, REPLY_MARKER, type StoredThreadRef } from './markers.js';
 import { fixPrompt, prFixInstructions, type ThreadContext } from './prompts.js';
 import { resumeOrStart } from './threads.js';
 import { singleHunkSuggestion } from './suggestion.js';
@@ -37,7 +37,7 @@ export async function runFixOnPull(ctx: RunContext, target: ConversationTarget):
   const head = await getPullHead(github, repo, target.prNumber);
   if (head.state !== 'open') return skipped(`Pull request #${head.number} is ${head.state}.`);
   let thread: ThreadContext | undefined;
-  let recordedThread: string | undefined;
+  let recordedThread: StoredThreadRef | undefined;
   if (target.threadRootId !== undefined) {
     const read = await readThreadContext(ctx, target, self);
     if ('skip' in read) return skipped(read.skip);

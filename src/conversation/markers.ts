@@ -1,24 +1,39 @@
-// Hidden markers of the conversation: which thread produced a finding, and which comments are the action's replies.
+// Hidden markers of the conversation: which thread (and stored version) wrote a comment, and which are the action's replies.
 
 /** Marks this action's replies in review threads and on pull requests (the loop guard reads it). */
 export const REPLY_MARKER = '<!-- codex-ci-action:reply -->';
 
 const THREAD_PREFIX = 'codex-ci-action:thread:';
-const THREAD_LINE = /^<!-- codex-ci-action:thread:([0-9a-zA-Z][0-9a-zA-Z_-]{0,127}) -->$/;
+const THREAD_LINE = /^<!-- codex-ci-action:thread:([0-9a-zA-Z][0-9a-zA-Z_-]{0,127})(?:@(v[0-9]{1,4}-[0-9a-f]{8,32}))? -->$/;
 
-/** The line a finding's comment carries, just above its fingerprint line: the Codex thread that produced it. */
-export function threadMarker(threadId: string): string {
-  return `<!-- ${THREAD_PREFIX}${threadId} -->`;
+/** A stored thread: its id and, for a thread stored again after it was continued, which stored version. */
+export interface StoredThreadRef {
+  threadId: string;
+  version?: string;
 }
 
 /**
- * The thread recorded in one of this action's finding comments: read from the line above the final (fingerprint)
- * line only, as fingerprints are, so a marker quoted anywhere else does not count.
+ * The line a finding's comment (just above its fingerprint line) or an answer (just above its reply marker) carries:
+ * the Codex thread that wrote it, and the version stored after the answer when there is one.
  */
-export function threadIdIn(body: string): string | undefined {
+export function threadMarker(threadId: string, version?: string): string {
+  return `<!-- ${THREAD_PREFIX}${threadId}${version ? `@${version}` : ''} -->`;
+}
+
+/**
+ * The thread recorded in one of this action's comments: read from the line above the final (marker) line only, as
+ * fingerprints are, so a marker quoted anywhere else does not count.
+ */
+export function storedThreadIn(body: string): StoredThreadRef | undefined {
   const lines = body.trimEnd().split('\n');
-  const line = lines.at(-2)?.trim() ?? '';
-  return THREAD_LINE.exec(line)?.[1];
+  const match = THREAD_LINE.exec(lines.at(-2)?.trim() ?? '');
+  if (!match) return undefined;
+  return match[2] ? { threadId: match[1]!, version: match[2] } : { threadId: match[1]! };
+}
+
+/** The thread id recorded in one of this action's comments (see storedThreadIn). */
+export function threadIdIn(body: string): string | undefined {
+  return storedThreadIn(body)?.threadId;
 }
 
 /**

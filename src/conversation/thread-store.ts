@@ -2,6 +2,7 @@
 import { cp, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as cache from '@actions/cache';
+import * as core from '@actions/core';
 
 /**
  * A key → folder store. `save` keeps the files of `dir` under `key`; `restore` puts them back into `dir` (the same
@@ -19,19 +20,28 @@ export interface ThreadStore {
 export class ActionsCacheStore implements ThreadStore {
   readonly name = 'the Actions cache';
 
-  /** True when the runner offers a cache service (ACTIONS_CACHE_URL or ACTIONS_RESULTS_URL is set). */
+  /** True when the runner offers a cache service (ACTIONS_CACHE_URL, or ACTIONS_RESULTS_URL for the v2 service). */
   static available(): boolean {
     return cache.isFeatureAvailable();
   }
 
   async save(key: string, dir: string): Promise<void> {
-    // saveCache throws on a key that exists (ReserveCacheError): the thread stored first is the one kept.
-    await cache.saveCache([dir], key);
+    // saveCache does not throw when the service refuses (a key already taken, a read-only token, an error): it logs
+    // why and answers -1. The caller must know the thread was not stored.
+    const id = await cache.saveCache([dir], key);
+    if (id === -1) throw new Error('the cache service did not take it (its reason is logged above)');
   }
 
   async restore(key: string, dir: string): Promise<boolean> {
+    // The service matches the key as a prefix too, and whoever may write the run's cache scope can store an entry
+    // whose key starts with ours: look up first and download only the entry stored under exactly this key.
     // restoreCache warns and answers undefined on service errors: a missing thread is a miss, not a failure.
-    return (await cache.restoreCache([dir], key)) !== undefined;
+    const found = await cache.restoreCache([dir], key, [], { lookupOnly: true });
+    if (found !== key) {
+      if (found !== undefined) core.info(`The cache holds ${found}, not ${key}: not restored.`);
+      return false;
+    }
+    return (await cache.restoreCache([dir], key)) === key;
   }
 }
 

@@ -1,11 +1,13 @@
 // Threads that outlive the run: their rollout files (and their fork parents') staged out of CODEX_HOME, saved to
 // a ThreadStore under a key of repository, pull request and thread, and restored into a later run's CODEX_HOME.
 import { copyFile, mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import { basename, join } from 'node:path';
 import * as core from '@actions/core';
 import { z } from 'zod';
 import type { AppServer, Thread, ThreadOptions } from '../codex/app-server.js';
 import type { Repo } from '../context.js';
+import type { StoredThreadRef } from './markers.js';
 import type { ThreadStore } from './thread-store.js';
 
 /** A stored thread larger than this (its rollout plus its fork parents') is not saved: the cache has a quota. */
@@ -16,10 +18,27 @@ export const MAX_THREADS_SAVED = 50;
 /** Where a thread is stored: one pull request's, or a run's without one. */
 export type ThreadScope = { pr: number } | 'no-pr';
 
-/** The store key of a thread: repository, pull request (or none) and thread id. */
-export function threadKey(repo: Repo, scope: ThreadScope, threadId: string): string {
+/**
+ * The store key of a thread: repository, pull request (or none) and thread id, and the version for a thread stored
+ * again after a later run continued it (cache entries are immutable, so each state of a thread has its own key).
+ */
+export function threadKey(repo: Repo, scope: ThreadScope, threadId: string, version?: string): string {
   const where = scope === 'no-pr' ? 'no-pr' : `pr-${scope.pr}`;
-  return `codex-thread-v1/${repo.owner}/${repo.repo}/${where}/${threadId}`.toLowerCase();
+  return `codex-thread-v1/${repo.owner}/${repo.repo}/${where}/${threadId}${version ? `/${version}` : ''}`.toLowerCase();
+}
+
+/** A continued thread is stored again at most this many times (each copy is at most MAX_THREAD_BYTES). */
+export const MAX_THREAD_VERSIONS = 20;
+
+/**
+ * The version to store a continued thread under: its number (the first store counts as 1) and a random part, so
+ * nobody can take the key before this run does (the key becomes public in the answer's marker only once stored).
+ * Undefined once the thread has been stored MAX_THREAD_VERSIONS times.
+ */
+export function nextVersion(previous: string | undefined): string | undefined {
+  const n = previous ? Number(/^v(\d+)-/.exec(previous)?.[1] ?? 1) : 1;
+  if (n >= MAX_THREAD_VERSIONS) return undefined;
+  return `v${n + 1}-${randomBytes(6).toString('hex')}`;
 }
 
 // Codex names a rollout `rollout-<time>-<thread id>.jsonl`; its first line is the session_meta.
@@ -188,13 +207,15 @@ export async function resumeOrStart(args: {
   tempDir: string;
   repo: Repo;
   scopes: readonly ThreadScope[];
-  wanted: string | undefined;
+  /** A thread id (its first stored state), or a recorded thread and version. */
+  wanted: string | StoredThreadRef | undefined;
   options: ThreadOptions;
   fresh: ThreadOptions;
   /** Log line when there is no thread to continue. */
   why: string;
 }): Promise<JobThread> {
-  if (args.wanted) {
+  const wanted = typeof args.wanted === 'string' ? { threadId: args.wanted } : args.wanted;
+  if (wanted) {
     for (const [i, scope] of args.scopes.entries()) {
       const thread = await resumeStoredThread({
         // Earlier scopes are tried without the fallback line: only the last miss is news.
@@ -203,8 +224,8 @@ export async function resumeOrStart(args: {
         server: args.server,
         codexHome: args.codexHome,
         tempDir: args.tempDir,
-        key: threadKey(args.repo, scope, args.wanted),
-        threadId: args.wanted,
+        key: threadKey(args.repo, scope, wanted.threadId, wanted.version),
+        threadId: wanted.threadId,
         options: args.options,
       });
       if (thread) return { thread, resumed: true };

@@ -10,8 +10,9 @@ import {
   isActionsPullRequestsDisabled,
 } from '../github/pull-requests.js';
 import { redact } from '../redact.js';
+import { githubErrorInfo } from '../github/errors.js';
 import { runKey, type FailingRun } from './failing-run.js';
-import { githubRefusal, gitWords, pushHint } from './remote-words.js';
+import { gitWords, pushHint } from './remote-words.js';
 import type { DeliveryReport } from './report.js';
 import { writePatch } from './saved-patch.js';
 
@@ -169,9 +170,9 @@ export async function deliver(ctx: RunContext, git: Git, plan: DeliveryPlan): Pr
 
 /** GitHub's refusal to open or update the pull request, in its words; the branch is already pushed. */
 function pullRequestRefused(error: unknown, branch: string, secrets: readonly string[]): DeliveryError {
-  const refusal = githubRefusal(error);
+  const refusal = githubErrorInfo(error);
   const headline = `The fix is on branch \`${branch}\`, but the pull request could not be opened`;
-  if (!refusal) {
+  if (refusal.status === undefined) {
     const cause = error instanceof Error ? error.message : String(error);
     return new DeliveryError(`${headline}: ${redact(cause, secrets)}`, { cause: error, pushedBranch: branch });
   }
@@ -186,7 +187,7 @@ function pullRequestRefused(error: unknown, branch: string, secrets: readonly st
   return new DeliveryError(`${headline}; GitHub answered ${refusal.status}${refusal.request ? ` to ${refusal.request}` : ''}:`, {
     cause: error,
     pushedBranch: branch,
-    remote: redact(refusal.message, secrets),
+    remote: redact(refusal.said, secrets),
     hint,
   });
 }

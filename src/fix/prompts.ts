@@ -5,6 +5,7 @@ import type { FailureContext } from './failure-context.js';
 import type { FailingRun } from './failing-run.js';
 import { tailText } from './log-excerpt.js';
 import type { TestRun } from './test-command.js';
+import { readJsonReply } from '../codex/json-reply.js';
 
 /** Paths the agent must not change; the action reverts any change there before verifying. */
 export const PROTECTED_PATHS = ['.github/workflows'];
@@ -54,16 +55,9 @@ export interface Diagnosis {
 
 /** Parses a turn's final message; undefined when it is not the JSON asked for. */
 export function parseDiagnosis(text: string | null): Diagnosis | undefined {
-  if (!text) return undefined;
-  // Models sometimes wrap JSON in a code fence even when a schema is set.
-  const body = text.trim().replace(/^```(?:json)?\s*([\s\S]*?)\s*```$/, '$1');
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    return undefined;
-  }
-  const parsed = diagnosisSchema.safeParse(json);
+  const reply = readJsonReply(text);
+  if (!reply.ok) return undefined;
+  const parsed = diagnosisSchema.safeParse(reply.json);
   if (!parsed.success) return undefined;
   const title = parsed.data.title.trim().replace(/^fix(\(.*?\))?:\s*/i, '').split('\n')[0]!.slice(0, 120);
   return { title, rootCause: parsed.data.root_cause.trim(), summary: parsed.data.summary.trim() };

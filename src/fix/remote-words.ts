@@ -1,5 +1,5 @@
-// What a remote said when it refused a fix (git's stderr, GitHub's answer), quoted as it said it, plus a hint only
-// where the remote's own words name the cause.
+// What git's remote said when it refused a fix push, quoted as it said it, plus a hint only where the remote's own
+// words name the cause. GitHub API refusals are read by github/errors.ts.
 import { redact } from '../redact.js';
 
 // Git's and GitHub's words for refusals a user can act on; matched as substrings of what the remote printed.
@@ -46,52 +46,4 @@ export function pushHint(stderr: string, target: { branch: string; onto: 'fix-br
     return `\`${target.branch}\` moved on since the failing commit; re-run the fix on its new head.`;
   }
   return undefined;
-}
-
-/** An HTTP error from Octokit, as GitHub sent it. */
-export interface GitHubRefusal {
-  status: number;
-  /** `METHOD /path` of the request. */
-  request: string | undefined;
-  /** GitHub's `message` (and `errors`), as it sent them. */
-  message: string;
-  /** The `x-accepted-github-permissions` header: the permissions GitHub says the endpoint needs. */
-  acceptedPermissions: string | undefined;
-}
-
-/** The parts of an Octokit RequestError GitHub wrote, or undefined for anything else (a network failure, a bug). */
-export function githubRefusal(error: unknown): GitHubRefusal | undefined {
-  const e = error as {
-    status?: unknown;
-    message?: unknown;
-    request?: { method?: unknown; url?: unknown; path?: unknown };
-    response?: { data?: unknown; headers?: Record<string, unknown> };
-  };
-  if (typeof e?.status !== 'number' || !e.response) return undefined;
-  const data = e.response.data as { message?: unknown; errors?: unknown } | string | undefined;
-  let message = typeof data === 'string' ? data : typeof data?.message === 'string' ? data.message : String(e.message ?? '');
-  if (typeof data === 'object' && Array.isArray(data?.errors) && data.errors.length > 0) {
-    const errors = data.errors.map((x: unknown) =>
-      typeof x === 'string' ? x : typeof (x as { message?: unknown })?.message === 'string' ? (x as { message: string }).message : JSON.stringify(x),
-    );
-    message += ` (${errors.join('; ')})`;
-  }
-  let request: string | undefined;
-  if (typeof e.request?.method === 'string' && typeof e.request.url === 'string') {
-    try {
-      request = `${e.request.method} ${new URL(e.request.url).pathname}`;
-    } catch {
-      request = `${e.request.method} ${e.request.url}`;
-    }
-  } else if (typeof e.request?.method === 'string' && typeof e.request.path === 'string') {
-    // github/errors.ts's GitHubRequestError carries the request as method + path.
-    request = `${e.request.method} ${e.request.path}`;
-  }
-  const accepted = e.response.headers?.['x-accepted-github-permissions'];
-  return {
-    status: e.status,
-    request,
-    message: message.trim() || '(no message)',
-    acceptedPermissions: typeof accepted === 'string' && accepted.trim() ? accepted.trim() : undefined,
-  };
 }

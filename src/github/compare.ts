@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { Repo } from '../context.js';
 import type { GitHub } from './octokit.js';
-import type { PullFile } from './pulls.js';
+import { pullFileSchema, type PullFile } from './pulls.js';
 
 /** GitHub lists at most this many files of a comparison (and only on its first page). */
 export const COMPARE_FILES_LIMIT = 300;
@@ -11,19 +11,8 @@ const compareSchema = z.object({
   // ahead: base is an ancestor of head; behind / diverged: it is not (a force-push or rebase); identical: same commit.
   status: z.enum(['ahead', 'behind', 'diverged', 'identical']),
   total_commits: z.number().optional(),
-  files: z
-    .array(
-      z.object({
-        filename: z.string(),
-        status: z.string(),
-        additions: z.number().optional(),
-        deletions: z.number().optional(),
-        changes: z.number().optional(),
-        patch: z.string().optional(),
-        previous_filename: z.string().optional(),
-      }),
-    )
-    .optional(),
+  // The same file entries as a pull request's file list.
+  files: z.array(pullFileSchema).optional(),
 });
 
 /** How `head` relates to `base`, and the files changed from their merge base to `head`. */

@@ -46,6 +46,12 @@ export interface GitHubErrorInfo {
   /** GitHub's message (or, without an answer, the network cause). */
   message: string;
   details: string[];
+  /** message and details in one line, as GitHub said them. */
+  said: string;
+  /** `METHOD /path` of the request, when the error came through the action's Octokit. */
+  request: string | undefined;
+  /** The `x-accepted-github-permissions` header: the permissions GitHub says the endpoint needs. */
+  acceptedPermissions: string | undefined;
   /** The whole user message: request, API URL, status, GitHub's words and what to do (the error's message). */
   summary: string;
 }
@@ -55,7 +61,18 @@ export function githubErrorInfo(error: unknown): GitHubErrorInfo {
   const target = error instanceof GitHubRequestError ? error.cause : error;
   const info = readRequestError(target);
   const summary = error instanceof Error ? error.message : String(error);
-  return { status: info.status, message: info.message, details: info.details, summary };
+  const request = error instanceof GitHubRequestError ? `${error.request.method} ${error.request.path}` : undefined;
+  const headers = (target as { response?: { headers?: Record<string, unknown> } } | null)?.response?.headers;
+  const accepted = headers?.['x-accepted-github-permissions'];
+  return {
+    status: info.status,
+    message: info.message,
+    details: info.details,
+    said: info.said,
+    request,
+    acceptedPermissions: typeof accepted === 'string' && accepted.trim() !== '' ? accepted.trim() : undefined,
+    summary,
+  };
 }
 
 const errorResponseSchema = z.object({

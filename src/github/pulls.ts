@@ -53,7 +53,7 @@ export async function getPullRequest(github: GitHub, repo: Repo, number: number)
   };
 }
 
-const pullFileSchema = z.object({
+export const pullFileSchema = z.object({
   filename: z.string(),
   status: z.string(),
   additions: z.number().optional(),

@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { SEVERITIES, type Severity } from '../inputs.js';
+import { readJsonReply } from '../codex/json-reply.js';
 
 /** A finding's severity, most severe first (the order of SEVERITIES). */
 export const severity = z.enum(SEVERITIES);
@@ -163,15 +164,9 @@ export function parseChunkReview(
   paths: readonly string[],
   schema: typeof chunkReviewSchema | typeof incrementalReviewSchema = chunkReviewSchema,
 ): { ok: true; review: ChunkReview } | { ok: false; error: string } {
-  if (text === null || text.trim() === '') return { ok: false, error: 'The reply was empty.' };
-  const unfenced = text.trim().replace(/^```(?:json)?\s*\n([\s\S]*?)\n```$/, '$1');
-  let json: unknown;
-  try {
-    json = JSON.parse(unfenced);
-  } catch (error) {
-    return { ok: false, error: `The reply is not valid JSON (${(error as Error).message}).` };
-  }
-  const envelope = envelopeOf(schema).safeParse(json);
+  const reply = readJsonReply(text);
+  if (!reply.ok) return reply;
+  const envelope = envelopeOf(schema).safeParse(reply.json);
   if (!envelope.success) return { ok: false, error: z.prettifyError(envelope.error) };
   const known = new Set(paths);
   const review: ChunkReview = { summary: envelope.data.summary, findings: [], dropped: [] };

@@ -79,6 +79,15 @@ export async function runReview(ctx: RunContext, target: ReviewTarget, options: 
     notes.push(note);
   }
 
+  // A review always builds a new base thread from the base branch's conventions and the current diff (earlier
+  // findings are handled by the incremental re-review): resume-thread is for answers and fixes. A warning, not an
+  // error: the same inputs serve every event of a workflow.
+  if (inputs.resumeThread) {
+    const note = `resume-thread '${inputs.resumeThread}' is ignored: a review starts a new base thread (its id is the thread-id output). resume-thread continues a thread in answers to review comments, "@codex fix" and fix runs.`;
+    core.warning(note);
+    notes.push(note);
+  }
+
   // The person who asked in a comment learns at once that it was heard.
   if (target.triggerCommentId !== undefined) {
     await reactToIssueComment(github, repo, target.triggerCommentId, 'eyes').catch((error: unknown) =>

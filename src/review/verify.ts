@@ -4,6 +4,7 @@ import type { Thread, ThreadOptions, TurnOptions } from '../codex/app-server.js'
 import type { Severity } from '../inputs.js';
 import { atLeast, type Finding } from './findings.js';
 import { fence } from './prompts.js';
+import { readJsonReply } from '../codex/json-reply.js';
 
 /** First line of the verification turn's prompt. */
 export const VERIFY_HEADING = '# Verify your findings';
@@ -97,15 +98,9 @@ Reply again with only the JSON object: exactly one verdict for each id.`;
 
 /** Parses a verification reply: exactly one verdict per finding id 1..count, or what is wrong with it. */
 export function parseVerdicts(text: string | null, count: number): { ok: true; verdicts: Verdict[] } | { ok: false; error: string } {
-  if (text === null || text.trim() === '') return { ok: false, error: 'The reply was empty.' };
-  const unfenced = text.trim().replace(/^```(?:json)?\s*\n([\s\S]*?)\n```$/, '$1');
-  let json: unknown;
-  try {
-    json = JSON.parse(unfenced);
-  } catch (error) {
-    return { ok: false, error: `The reply is not valid JSON (${(error as Error).message}).` };
-  }
-  const parsed = verdictsSchema.safeParse(json);
+  const reply = readJsonReply(text);
+  if (!reply.ok) return reply;
+  const parsed = verdictsSchema.safeParse(reply.json);
   if (!parsed.success) return { ok: false, error: z.prettifyError(parsed.error) };
   const byId = new Map<number, Verdict>();
   const problems: string[] = [];

@@ -34,11 +34,13 @@ export interface TestContextOptions {
   threadStore?: ThreadStore;
   /** No API key anywhere (a run that uses a ChatGPT login kept in codex-home). */
   withoutApiKey?: boolean;
+  /** RUNNER_TEMP; a new folder unless given (a runner's is the same path run after run, which the cache relies on). */
+  tempDir?: string;
 }
 
 /** A RunContext wired to the fake servers, built by the action's own createRunContext; codex is the pinned binary. */
 export async function testContext(options: TestContextOptions): Promise<RunContext & { inputs: Inputs }> {
-  const tempDir = await mkdtemp(join(tmpdir(), 'job-'));
+  const tempDir = options.tempDir ?? (await mkdtemp(join(tmpdir(), 'job-')));
   const repo = options.repo ?? { owner: 'octo', repo: 'demo' };
   const env: NodeJS.ProcessEnv = {
     // The test process's own environment plus the secrets a real runner has, to prove they are filtered.
@@ -69,4 +71,19 @@ export async function testContext(options: TestContextOptions): Promise<RunConte
     sessions: [],
     threadStore: options.threadStore,
   }) as RunContext & { inputs: Inputs };
+}
+
+/** Keeps the pid of the app-server `ctx` opens, for tests that kill it mid-run. */
+export function trackAppServerPid(ctx: RunContext): () => number {
+  let pid: number | undefined;
+  const open = ctx.openSession;
+  ctx.openSession = async (request) => {
+    const session = await open(request);
+    pid = session.server.pid;
+    return session;
+  };
+  return () => {
+    if (pid === undefined) throw new Error('No app-server was opened yet.');
+    return pid;
+  };
 }
