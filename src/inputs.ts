@@ -1,5 +1,5 @@
 // Parses and validates every action input (see action.yml) into one typed config, reporting all mistakes at once.
-import { resolve } from 'node:path';
+import { isAbsolute, relative, resolve } from 'node:path';
 import * as core from '@actions/core';
 import { z } from 'zod';
 import { CODEX_VERSION } from './codex/install.js';
@@ -9,11 +9,12 @@ import { mcpEnvNames, mcpSecrets, mcpServersSpec, resolveMcpServers, type McpSer
 
 export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
 export type Severity = (typeof SEVERITIES)[number];
-export type Mode = 'auto' | 'review' | 'fix';
+export type Mode = 'auto' | 'review' | 'fix' | 'login';
 export type SandboxMode = 'read-only' | 'workspace-write' | 'danger-full-access';
 export type ApprovalPolicy = 'never' | 'on-request' | 'untrusted';
 
-const MODES = ['auto', 'review', 'fix'] as const;
+// `login` is the one-time device-code login into `codex-home` on a self-hosted runner (src/codex/login.ts).
+const MODES = ['auto', 'review', 'fix', 'login'] as const;
 const EFFORTS = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh'] as const;
 const SANDBOX_MODES = ['read-only', 'workspace-write', 'danger-full-access'] as const;
 // 'on-failure' is still accepted so older workflows keep working; it is mapped below.
@@ -43,6 +44,10 @@ export interface Inputs {
   mcpServers: McpServer[];
   /** The contents of a ChatGPT-login auth.json; a JSON object when given. */
   codexAuthJson: string | undefined;
+  /** A Codex access token (ChatGPT Business/Enterprise), logged in to the run's private CODEX_HOME. */
+  codexAccessToken: string | undefined;
+  /** A persistent CODEX_HOME on a self-hosted runner (`codex-home`): absolute, outside the workspace. */
+  codexHome: string | undefined;
   model: string | undefined;
   effort: (typeof EFFORTS)[number] | undefined;
   /** undefined = the version this action pins. */
@@ -103,7 +108,7 @@ export class InputError extends Error {
 }
 
 // Their values must never reach a log line, not even inside an error message.
-const SECRET_INPUTS = new Set(['openai-api-key', 'github-token', 'codex-auth-json']);
+const SECRET_INPUTS = new Set(['openai-api-key', 'github-token', 'codex-auth-json', 'codex-access-token']);
 
 // ---- field schemas: each takes the trimmed raw string (undefined when not given) ----
 
@@ -284,6 +289,12 @@ const inputFields = {
     .string()
     .refine(isJsonObject, { error: 'expected a JSON object (the contents of ~/.codex/auth.json)' })
     .optional(),
+  'codex-access-token': z.string().optional(),
+  'codex-home': z
+    .string()
+    .refine(isAbsolute, { error: 'expected an absolute path to a folder on the runner (outside the workspace)' })
+    .transform((v) => resolve(v))
+    .optional(),
   model: z.string().optional(),
   effort: oneOf(EFFORTS).optional(),
   'codex-version': z
@@ -384,7 +395,7 @@ const inputFields = {
 export const INPUT_NAMES = Object.keys(inputFields) as (keyof typeof inputFields)[];
 
 const NO_CREDENTIALS =
-  "No credentials: set the 'openai-api-key' input (or OPENAI_API_KEY / CODEX_API_KEY in the environment), or 'codex-auth-json'.";
+  "No credentials: set the 'openai-api-key' input (or OPENAI_API_KEY / CODEX_API_KEY in the environment), 'codex-access-token', 'codex-auth-json', or 'codex-home' (a folder where 'mode: login' stored a ChatGPT login).";
 
 const inputsSchema = z
   .object({
@@ -394,6 +405,7 @@ const inputsSchema = z
       OPENAI_API_KEY: z.string().optional(),
       CODEX_API_KEY: z.string().optional(),
       GITHUB_WORKSPACE: z.string().optional(),
+      RUNNER_ENVIRONMENT: z.string().optional(),
       // The step's whole environment, where mcp-servers finds the variables it names.
       all: z.custom<NodeJS.ProcessEnv>(),
     }),
@@ -406,11 +418,36 @@ const inputsSchema = z
         ctx.addIssue({ code: 'custom', message: "Inputs 'prompt' and 'prompt-file' are both set: use only one." });
       }
       const apiKey = raw['openai-api-key'] ?? raw.env.OPENAI_API_KEY ?? raw.env.CODEX_API_KEY;
-      if (apiKey === undefined && raw['codex-auth-json'] === undefined) {
+      const home = raw['codex-home'];
+      const login = raw.mode === 'login';
+      const accessToken = raw['codex-access-token'];
+      if (apiKey === undefined && raw['codex-auth-json'] === undefined && home === undefined && accessToken === undefined && !login) {
         ctx.addIssue({ code: 'custom', message: NO_CREDENTIALS });
       }
+      for (const problem of codexHomeProblems(raw)) ctx.addIssue({ code: 'custom', message: problem });
+      if (accessToken !== undefined) {
+        const others = [
+          apiKey !== undefined && "an API key ('openai-api-key', or OPENAI_API_KEY / CODEX_API_KEY in the step's env)",
+          raw['codex-auth-json'] !== undefined && "'codex-auth-json'",
+          home !== undefined && "'codex-home' (its stored login would be overwritten)",
+        ].filter(Boolean);
+        if (others.length > 0) {
+          ctx.addIssue({ code: 'custom', message: `Input 'codex-access-token' is set together with ${others.join(' and ')}: give one credential.` });
+        }
+      }
       const mcp = raw['mcp-servers'];
-      for (const name of typeof mcp === 'object' && mcp !== null ? mcpEnvNames(mcp) : []) {
+      const mcpNames = typeof mcp === 'object' && mcp !== null ? mcpEnvNames(mcp) : [];
+      const exposed = unsandboxedCommands(raw);
+      if (mcpNames.length > 0 && exposed) {
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            `Input 'mcp-servers' gives MCP servers secrets (${mcpNames.join(', ')}), and ${exposed}. The secrets travel on the ` +
+            "app-server's command line, which an unsandboxed command can read (/proc/<pid>/cmdline): keep the default sandbox " +
+            'and approval settings for runs with MCP secrets, or give the servers no secrets.',
+        });
+      }
+      for (const name of mcpNames) {
         if (!raw.env.all[name]) {
           ctx.addIssue({
             code: 'custom',
@@ -434,6 +471,8 @@ const inputsSchema = z
       maxTurns: raw['max-turns'],
       pricePerMillion: raw['price-per-million'],
       codexAuthJson: raw['codex-auth-json'],
+      codexAccessToken: raw['codex-access-token'],
+      codexHome: raw['codex-home'],
       model: raw.model,
       effort: raw.effort,
       codexVersion: raw['codex-version'],
@@ -476,6 +515,60 @@ const inputsSchema = z
     };
   });
 
+interface RawForChecks {
+  mode?: unknown;
+  sandbox?: unknown;
+  'approval-policy'?: unknown;
+  'approvals-reviewer'?: unknown;
+  'codex-home'?: unknown;
+  'codex-auth-json'?: unknown;
+  'working-directory'?: unknown;
+  env: { GITHUB_WORKSPACE?: string; RUNNER_ENVIRONMENT?: string };
+}
+
+/**
+ * Why the agent could run commands outside the sandbox with these inputs, or undefined: `danger-full-access`, or
+ * `on-request` with the automatic reviewer, whose approved commands run unsandboxed (the action declines all others).
+ */
+function unsandboxedCommands(raw: RawForChecks): string | undefined {
+  if (raw.sandbox === 'danger-full-access') return "'sandbox' is danger-full-access (the agent's commands run unsandboxed)";
+  if (raw['approval-policy'] === 'on-request' && raw['approvals-reviewer'] === 'auto_review') {
+    return "'approval-policy: on-request' with 'approvals-reviewer: auto_review' lets approved commands run unsandboxed";
+  }
+  return undefined;
+}
+
+/** What makes `codex-home` (or `mode: login`) unusable, reported with the other input problems. */
+function codexHomeProblems(raw: RawForChecks): string[] {
+  const home = typeof raw['codex-home'] === 'string' ? raw['codex-home'] : undefined;
+  const problems: string[] = [];
+  if (raw.mode === 'login' && raw['codex-home'] === undefined) {
+    problems.push("'mode: login' stores a ChatGPT login for later runs: set 'codex-home' to a folder on this self-hosted runner.");
+  }
+  if (raw.mode === 'login' && raw.env.RUNNER_ENVIRONMENT === 'github-hosted') {
+    problems.push(
+      "'mode: login' runs on a GitHub-hosted runner (RUNNER_ENVIRONMENT=github-hosted), whose disk is discarded when the job " +
+        "ends, so the login would be lost: run it on the self-hosted runner that runs the later jobs ('runs-on: self-hosted').",
+    );
+  }
+  if (home !== undefined && raw['codex-auth-json'] !== undefined) {
+    problems.push(
+      "Inputs 'codex-home' and 'codex-auth-json' are both set: the action does not write an auth.json over the login kept in " +
+        "'codex-home'. Use one of them.",
+    );
+  }
+  const workspace = raw.env.GITHUB_WORKSPACE;
+  const inside = (dir: string) => {
+    const rel = relative(dir, home!);
+    return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+  };
+  const workdir = typeof raw['working-directory'] === 'string' ? resolve(workspace ?? process.cwd(), raw['working-directory']) : undefined;
+  if (home !== undefined && [workspace, workdir].some((dir) => dir !== undefined && inside(dir))) {
+    problems.push(`'codex-home' (${home}) is inside the workspace, where the agent can write: use a folder outside it, e.g. /home/runner/.codex-ci.`);
+  }
+  return problems;
+}
+
 /** Trimmed; an empty value counts as not given, as with core.getInput. */
 function readValue(env: NodeJS.ProcessEnv, key: string): string | undefined {
   const value = env[key]?.trim();
@@ -501,7 +594,7 @@ function authJsonSecrets(authJson: string | undefined): string[] {
 }
 
 function maskSecrets(raw: Record<string, string | undefined>, envKeys: (string | undefined)[]): void {
-  const secrets = [raw['openai-api-key'], raw['github-token'], raw['codex-auth-json'], ...envKeys, ...authJsonSecrets(raw['codex-auth-json'])];
+  const secrets = [raw['openai-api-key'], raw['github-token'], raw['codex-auth-json'], raw['codex-access-token'], ...envKeys, ...authJsonSecrets(raw['codex-auth-json'])];
   for (const secret of secrets) if (secret !== undefined) core.setSecret(secret);
 }
 
@@ -510,7 +603,7 @@ function maskSecrets(raw: Record<string, string | undefined>, envKeys: (string |
  * the API key, the token, the auth.json text and each token inside it (a reply may quote one alone).
  */
 export function secretsOf(inputs: Inputs): string[] {
-  const all = [inputs.openaiApiKey, inputs.githubToken, inputs.codexAuthJson, ...authJsonSecrets(inputs.codexAuthJson), ...mcpSecrets(inputs.mcpServers)];
+  const all = [inputs.openaiApiKey, inputs.githubToken, inputs.codexAuthJson, inputs.codexAccessToken, ...authJsonSecrets(inputs.codexAuthJson), ...mcpSecrets(inputs.mcpServers)];
   return [...new Set(all.filter((s): s is string => !!s))];
 }
 
@@ -550,6 +643,7 @@ export function readInputs(env: NodeJS.ProcessEnv = process.env): Inputs {
     OPENAI_API_KEY: readValue(env, 'OPENAI_API_KEY'),
     CODEX_API_KEY: readValue(env, 'CODEX_API_KEY'),
     GITHUB_WORKSPACE: readValue(env, 'GITHUB_WORKSPACE'),
+    RUNNER_ENVIRONMENT: readValue(env, 'RUNNER_ENVIRONMENT'),
     all: env,
   };
   maskSecrets(raw, [envPart.OPENAI_API_KEY, envPart.CODEX_API_KEY]);

@@ -4,6 +4,7 @@ import * as core from '@actions/core';
 import { approvalsSummary } from './codex/approvals.js';
 import { budgetSummary } from './codex/budget.js';
 import { installCodex, type InstalledCodex } from './codex/install.js';
+import { runLogin } from './codex/login.js';
 import { agentEnvironment } from './codex/environment.js';
 import { prepareSandbox, SandboxUnavailableError } from './codex/sandbox.js';
 import { commandSandbox, probeSandbox } from './codex/sandbox-exec.js';
@@ -31,6 +32,18 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     if (plan.job === 'skip') {
       core.info(`Skipped: ${plan.reason}`);
       await report({ conclusion: 'skipped', outputs: {}, summary: `### Codex: skipped\n\n${plan.reason}\n` }, secrets);
+      return;
+    }
+    if (plan.job === 'login') {
+      // No pull request, no GitHub call, no sandbox: only Codex and the sign-in server.
+      let version: string | undefined;
+      const codexPath = async () => {
+        const codex = await core.group('Install Codex', () => installCodex({ version: inputs.codexVersion, codexPath: inputs.codexPath }));
+        version = codex.version;
+        return codex.path;
+      };
+      const outcome = await runLogin(inputs, env, secrets, codexPath);
+      await report(outcome, secrets, version);
       return;
     }
     if (!inputs.githubToken) {

@@ -24,6 +24,8 @@ export type Plan =
   | { job: 'review'; target: ReviewTarget }
   | { job: 'fix'; target: FixTarget }
   | { job: 'converse'; target: ConversationTarget }
+  /** The one-time ChatGPT device-code login into `codex-home`: no pull request, no GitHub call. */
+  | { job: 'login' }
   | { job: 'skip'; reason: string };
 
 /** The mode cannot work with this event and these inputs. */
@@ -94,6 +96,8 @@ export function planRun(inputs: Inputs, event: WorkflowEvent, currentRunId: numb
       return { job: 'fix', target: fixTarget(inputs, event, currentRunId) };
     case 'auto':
       return autoPlan(inputs, event, currentRunId);
+    case 'login':
+      return { job: 'login' };
   }
 }
 

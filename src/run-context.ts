@@ -1,7 +1,10 @@
 // Builds the RunContext every job receives, from the inputs, the event and the runner's environment.
 import { tmpdir } from 'node:os';
 import type { InstalledCodex } from './codex/install.js';
+import * as core from '@actions/core';
 import { RunBudget } from './codex/budget.js';
+import { CodexHomeError, openPersistentHome } from './codex/codex-home.js';
+import { FILE_CREDENTIALS } from './codex/login.js';
 import { mcpConfigOverrides } from './codex/mcp-servers.js';
 import { openSession, type CodexSession } from './codex/session.js';
 import type { RunContext, WorkflowEvent } from './context.js';
@@ -32,6 +35,7 @@ export function createRunContext(parts: RunContextParts): RunContext {
   const [owner = '', repo = ''] = (env.GITHUB_REPOSITORY ?? '').split('/');
   const tempDir = tempDirOf(env);
   const budget = new RunBudget({ maxTokens: inputs.maxTokens, maxTurns: inputs.maxTurns });
+  let checkedHome: Promise<string> | undefined;
   return {
     budget,
     inputs,
@@ -47,6 +51,7 @@ export function createRunContext(parts: RunContextParts): RunContext {
     currentRunId: parts.currentRunId,
     threadStore: parts.threadStore ?? (ActionsCacheStore.available() ? new ActionsCacheStore() : undefined),
     openSession: async (request = {}) => {
+      const persistentHome = inputs.codexHome ? await (checkedHome ??= checkPersistentHome(inputs, env)) : undefined;
       // The app-server needs only the binary: it starts while the sandbox is checked, and no turn can run before the
       // check passes (this returns only then). A failed check is the error, as when it ran first.
       const checked = codex();
@@ -61,8 +66,11 @@ export function createRunContext(parts: RunContextParts): RunContext {
           baseUrl: inputs.openaiBaseUrl,
           gateway: inputs.openaiGateway,
           authJson: inputs.codexAuthJson,
+          persistentHome,
+          accessToken: inputs.codexAccessToken,
           model: inputs.model,
-          configOverrides: [...inputs.codexConfig, ...mcpConfigOverrides(inputs.mcpServers)],
+          // Logins live in CODEX_HOME's auth.json, never in an OS keyring the runner may lack or share.
+          configOverrides: [FILE_CREDENTIALS, ...inputs.codexConfig, ...mcpConfigOverrides(inputs.mcpServers)],
           budget,
           secrets,
           env,
@@ -80,6 +88,28 @@ export function createRunContext(parts: RunContextParts): RunContext {
       return session;
     },
   };
+}
+
+/**
+ * Checks `codex-home` once per run: its warnings are logged, and without an API key it must hold the login that
+ * `mode: login` stored there.
+ */
+async function checkPersistentHome(inputs: Inputs, env: NodeJS.ProcessEnv): Promise<string> {
+  const home = await openPersistentHome(inputs.codexHome!);
+  for (const warning of home.warnings) core.warning(warning);
+  if (env.RUNNER_ENVIRONMENT === 'github-hosted') {
+    core.warning(
+      `'codex-home' (${home.path}) is set on a GitHub-hosted runner, whose disk is discarded when the job ends: nothing kept ` +
+        'there lasts to the next run. It is meant for self-hosted runners.',
+    );
+  }
+  if (!inputs.openaiApiKey && !home.hasLogin) {
+    throw new CodexHomeError(
+      `'codex-home' (${home.path}) holds no login (no auth.json) and no API key is set: run the action once with ` +
+        "'mode: login' on this runner to log in, or set 'openai-api-key'.",
+    );
+  }
+  return home.path;
 }
 
 /** RUNNER_TEMP, or the OS temp folder outside Actions. */

@@ -50,6 +50,8 @@ test('a minimal env (only an API key) gets the documented defaults', () => {
     maxTurns: undefined,
     pricePerMillion: undefined,
     codexAuthJson: undefined,
+    codexAccessToken: undefined,
+    codexHome: undefined,
     model: undefined,
     effort: undefined,
     codexVersion: undefined,
@@ -114,7 +116,7 @@ test('every input name in action.yml is read by readInputs, and no other', () =>
 
 describe('enum inputs', () => {
   test.each([
-    ['mode', 'fixit', 'auto, review, fix'],
+    ['mode', 'fixit', 'auto, review, fix, login'],
     ['effort', 'max', 'none, minimal, low, medium, high, xhigh'],
     ['sandbox', 'full', 'read-only, workspace-write, danger-full-access'],
     ['approval-policy', 'always', 'never, on-request, untrusted, on-failure'],
@@ -342,8 +344,55 @@ describe('credentials', () => {
 
   test('no credentials at all is a clear error', () => {
     expect(errorFor({ INPUT_MODE: 'review' })).toBe(
-      "No credentials: set the 'openai-api-key' input (or OPENAI_API_KEY / CODEX_API_KEY in the environment), or 'codex-auth-json'.",
+      "No credentials: set the 'openai-api-key' input (or OPENAI_API_KEY / CODEX_API_KEY in the environment), 'codex-access-token', 'codex-auth-json', or 'codex-home' (a folder where 'mode: login' stored a ChatGPT login).",
     );
+  });
+
+  test('codex-home alone is enough (a login kept there by mode login), and is an absolute path', () => {
+    const inputs = readInputs({ GITHUB_WORKSPACE: '/ws', 'INPUT_CODEX-HOME': '/srv/runner/codex/' });
+    expect(inputs.codexHome).toBe('/srv/runner/codex');
+    expect(inputs.openaiApiKey).toBeUndefined();
+    expect(errorFor(envWith({ 'codex-home': 'codex' }))).toBe(
+      `Input 'codex-home' has value "codex": expected an absolute path to a folder on the runner (outside the workspace).`,
+    );
+  });
+
+  test('codex-home inside the workspace, where the agent can write, is refused', () => {
+    expect(errorFor(envWith({ 'codex-home': '/ws/.codex' }))).toBe(
+      "'codex-home' (/ws/.codex) is inside the workspace, where the agent can write: use a folder outside it, e.g. /home/runner/.codex-ci.",
+    );
+    expect(errorFor(envWith({ 'codex-home': '/ws' }))).toContain("'codex-home' (/ws) is inside the workspace");
+    expect(readInputs(envWith({ 'codex-home': '/ws-state/codex' })).codexHome).toBe('/ws-state/codex');
+  });
+
+  test('codex-home and codex-auth-json together are refused: the stored login is not overwritten', () => {
+    expect(errorFor(envWith({ 'codex-home': '/srv/codex', 'codex-auth-json': '{"tokens":{}}' }))).toBe(
+      "Inputs 'codex-home' and 'codex-auth-json' are both set: the action does not write an auth.json over the login kept in 'codex-home'. Use one of them.",
+    );
+  });
+
+  test('mode login needs codex-home and no credentials, and is refused on a GitHub-hosted runner', () => {
+    expect(readInputs({ INPUT_MODE: 'login', 'INPUT_CODEX-HOME': '/srv/codex' }).mode).toBe('login');
+    expect(errorFor({ INPUT_MODE: 'login' })).toBe(
+      "'mode: login' stores a ChatGPT login for later runs: set 'codex-home' to a folder on this self-hosted runner.",
+    );
+    expect(errorFor({ INPUT_MODE: 'login', 'INPUT_CODEX-HOME': '/srv/codex', RUNNER_ENVIRONMENT: 'github-hosted' })).toMatch(
+      /^'mode: login' runs on a GitHub-hosted runner \(RUNNER_ENVIRONMENT=github-hosted\), whose disk is discarded when the job ends/,
+    );
+    expect(readInputs({ INPUT_MODE: 'login', 'INPUT_CODEX-HOME': '/srv/codex', RUNNER_ENVIRONMENT: 'self-hosted' }).codexHome).toBe('/srv/codex');
+  });
+
+  test('codex-access-token alone is enough, is a secret, and is the only credential', () => {
+    const inputs = readInputs({ 'INPUT_CODEX-ACCESS-TOKEN': 'at-token-1234567890' });
+    expect(inputs.codexAccessToken).toBe('at-token-1234567890');
+    expect(secretsOf(inputs)).toContain('at-token-1234567890');
+    expect(masked()).toContain('at-token-1234567890');
+    expect(errorFor({ 'INPUT_CODEX-ACCESS-TOKEN': 'at-token-1234567890', OPENAI_API_KEY: 'sk-env' })).toBe(
+      "Input 'codex-access-token' is set together with an API key ('openai-api-key', or OPENAI_API_KEY / CODEX_API_KEY in the step's env): give one credential.",
+    );
+    const both = errorFor({ 'INPUT_CODEX-ACCESS-TOKEN': 'at-token-1234567890', 'INPUT_CODEX-HOME': '/srv/codex', 'INPUT_CODEX-AUTH-JSON': '{}' });
+    expect(both).toContain("Input 'codex-access-token' is set together with 'codex-auth-json' and 'codex-home' (its stored login would be overwritten): give one credential.");
+    expect(both).not.toContain('at-token-1234567890');
   });
 
   test('codex-auth-json must be a JSON object, and its text is never shown', () => {
@@ -388,7 +437,7 @@ test('several bad inputs are all reported, one line each, with secrets hidden', 
   );
   const message = errorFor(env);
   expect(message.split('\n')).toEqual([
-    `Input 'mode' has value "nope": expected one of auto, review, fix.`,
+    `Input 'mode' has value "nope": expected one of auto, review, fix, login.`,
     `Input 'codex-auth-json' has value (hidden): expected a JSON object (the contents of ~/.codex/auth.json).`,
     `Input 'max-parallel' has value "0": expected an integer from 1 to 16.`,
     `Input 'draft' has value "maybe": expected true or false.`,
@@ -401,7 +450,7 @@ test('several bad inputs are all reported, one line each, with secrets hidden', 
 test('no credentials is reported together with other problems', () => {
   expect(errorFor({ 'INPUT_MAX-ATTEMPTS': '9' }).split('\n')).toEqual([
     `Input 'max-attempts' has value "9": expected an integer from 1 to 5.`,
-    "No credentials: set the 'openai-api-key' input (or OPENAI_API_KEY / CODEX_API_KEY in the environment), or 'codex-auth-json'.",
+    "No credentials: set the 'openai-api-key' input (or OPENAI_API_KEY / CODEX_API_KEY in the environment), 'codex-access-token', 'codex-auth-json', or 'codex-home' (a folder where 'mode: login' stored a ChatGPT login).",
   ]);
 });
 

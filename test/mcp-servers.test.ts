@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { mcpConfigOverrides, type McpServer } from '../src/codex/mcp-servers.js';
 import { InputError, readInputs, secretsOf } from '../src/inputs.js';
 import { secretForms } from '../src/redact.js';
-import { TEST_API_KEY } from './support/codex.js';
+import { startCodexRig, TEST_API_KEY } from './support/codex.js';
 import { testContext } from './support/context.js';
 import { createRepo } from './support/git-repo.js';
 import { functionCallOutputs, ModelServer, type ModelRequest } from './support/model-server.js';
@@ -66,6 +66,31 @@ describe('the mcp-servers input', () => {
     expect(attempt).toThrow("Input 'mcp-servers' names the environment variable MISSING_TOKEN, which is empty or not set: set it in the step's env.");
   });
 
+  test.each([
+    [{ 'INPUT_SANDBOX': 'danger-full-access' }, "'sandbox' is danger-full-access (the agent's commands run unsandboxed)"],
+    [
+      { 'INPUT_APPROVAL-POLICY': 'on-request', 'INPUT_APPROVALS-REVIEWER': 'auto_review' },
+      "'approval-policy: on-request' with 'approvals-reviewer: auto_review' lets approved commands run unsandboxed",
+    ],
+  ])('servers with secrets are refused when the agent may run unsandboxed commands (%o)', (extra, why) => {
+    const spec = { notes: { command: 'node', args: ['notes.js'], env: ['NOTES_TOKEN'] }, docs: { url: 'https://mcp.example.com/mcp', 'bearer-token-env': 'DOCS_TOKEN' } };
+    const attempt = () => readInputs({ ...envWith({ 'mcp-servers': JSON.stringify(spec) }, { NOTES_TOKEN: 'n-secret-1', DOCS_TOKEN: 'd-secret-2' }), ...extra });
+    expect(attempt).toThrow(InputError);
+    expect(attempt).toThrow(
+      `Input 'mcp-servers' gives MCP servers secrets (NOTES_TOKEN, DOCS_TOKEN), and ${why}. The secrets travel on the app-server's command line, ` +
+        'which an unsandboxed command can read (/proc/<pid>/cmdline): keep the default sandbox and approval settings for runs with MCP secrets, ' +
+        'or give the servers no secrets.',
+    );
+  });
+
+  test('servers without secrets are fine with any sandbox; so are secrets with the default sandbox and an interactive policy the action answers', () => {
+    const plain = JSON.stringify({ notes: { command: 'node', args: ['notes.js'] } });
+    expect(readInputs({ ...envWith({ 'mcp-servers': plain }), INPUT_SANDBOX: 'danger-full-access' }).mcpServers).toHaveLength(1);
+    const secret = JSON.stringify({ notes: { command: 'node', env: ['NOTES_TOKEN'] } });
+    const withPolicy = { ...envWith({ 'mcp-servers': secret }, { NOTES_TOKEN: 'n-secret-1' }), 'INPUT_APPROVAL-POLICY': 'on-request' };
+    expect(readInputs(withPolicy).mcpServers).toHaveLength(1);
+  });
+
   test('TOML quoting survives quotes and backslashes in values', () => {
     const server: McpServer = { name: 'q', command: 'C:\\bin\\x "y"', args: [], env: { K: 'a"b\\c' }, toolsApproval: 'approve' };
     expect(mcpConfigOverrides([server])).toContain('mcp_servers.q.env={ "K" = "a\\"b\\\\c" }');
@@ -114,5 +139,28 @@ test('the agent calls the tool of a real stdio MCP server through the app-server
     delete process.env.NOTES_SERVICE_PASS;
     await model.close();
     await repo.cleanup();
+  }
+}, 120_000);
+
+test('why: an unsandboxed command reads the app-server\'s command line, where MCP secrets travel; a sandboxed one cannot', async () => {
+  // Any -c value is on the command line; this one is harmless (a list of file names Codex may read as AGENTS.md).
+  const rig = await startCodexRig({ configOverrides: ['project_doc_fallback_filenames=["marker-cmdline-4d2a"]'] });
+  try {
+    // The pattern does not match itself, so only the app-server's own command line is found.
+    const probe = "grep -al 'marker-cmdline-[4]d2a' /proc/[0-9]*/cmdline; echo probed";
+    const seen: Record<string, string> = {};
+    for (const sandbox of ['danger-full-access', 'read-only'] as const) {
+      let calls = 0;
+      rig.model.respond(() => (calls++ === 0 ? { exec: probe } : { message: 'done' }));
+      const thread = await rig.server.startThread({ sandbox, approvalPolicy: 'never', cwd: rig.workdir });
+      const result = await thread.run('Probe.');
+      const command = result.items.find((i) => i.type === 'commandExecution') as { aggregatedOutput?: string } | undefined;
+      seen[sandbox] = command?.aggregatedOutput ?? '';
+    }
+    expect(seen['danger-full-access']).toMatch(/^\/proc\/\d+\/cmdline$/m);
+    expect(seen['read-only']).toContain('probed');
+    expect(seen['read-only']).not.toMatch(/^\/proc\/\d+\/cmdline$/m);
+  } finally {
+    await rig.close();
   }
 }, 120_000);

@@ -18,6 +18,7 @@ import {
   threadResult,
 } from '../src/codex/protocol.js';
 import type { ApprovalDecision } from '../src/codex/app-server.js';
+import { accountRead, deviceCodeStarted, LOGIN_METHODS, loginCompleted } from '../src/codex/login.js';
 import { isAfterToolCall } from './support/model-server.js';
 import { CODEX_BINARY, startCodexRig } from './support/codex.js';
 
@@ -180,6 +181,16 @@ test('every field of every message the client sent in a full session exists in t
     expect({ method, unknown: Object.keys(p).filter((k) => !def.properties?.[k]) }).toEqual({ method, unknown: [] });
   }
 }, 60_000);
+
+test('the device-code login (mode login): its methods, the answers and the notification it reads, field by field', () => {
+  for (const method of [LOGIN_METHODS.start, LOGIN_METHODS.cancel, LOGIN_METHODS.read]) expect([...params.client.keys()]).toContain(method);
+  const start = resolveSchema(definitions[params.client.get(LOGIN_METHODS.start)!]!);
+  expect(alternatives(start).some((a) => resolveSchema(a.properties?.type ?? {}).enum?.includes('chatgptDeviceCode'))).toBe(true);
+  expect(Object.keys(resolveSchema(definitions[params.client.get(LOGIN_METHODS.cancel)!]!).properties ?? {})).toContain('loginId');
+  expect(missing(loginCompleted, definitions[params.notification.get(LOGIN_METHODS.completed)!]!, LOGIN_METHODS.completed)).toEqual([]);
+  expect(missing(deviceCodeStarted, definitions.LoginAccountResponse!, 'account/login/start result')).toEqual([]);
+  expect(missing(accountRead, definitions.GetAccountResponse!, 'account/read result')).toEqual([]);
+});
 
 test('the decisions the client answers approvals with exist in the pinned protocol', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'codex-schema-'));

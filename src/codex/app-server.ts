@@ -20,7 +20,7 @@ import {
   type TurnStatus,
 } from './protocol.js';
 import { AgentFailure } from './agent-failure.js';
-import { ConnectionClosedError, JsonRpcConnection, RpcError, type RpcLogger } from './rpc.js';
+import { ConnectionClosedError, JsonRpcConnection, RpcError, type Disposable, type RpcLogger } from './rpc.js';
 import { sandboxFailureIn } from './sandbox.js';
 
 /** The app-server process ended; carries its exit code and the tail of its stderr. A run with a dead server fails. */
@@ -349,6 +349,16 @@ export class AppServer {
   /** Why this server can run no more turns (it exited, or the run was stopped); undefined while it works. */
   get failure(): AgentFailure | undefined {
     return this.exited ?? this.stopped;
+  }
+
+  /** Calls `handler` with every notification the server sends (e.g. `account/login/completed`); dispose to stop. */
+  subscribe(handler: (method: string, params: unknown) => void): Disposable {
+    return this.rpc.onNotification(handler);
+  }
+
+  /** Settles with the process's end (exit code, signal, stderr tail), whenever that comes. */
+  get ended(): Promise<AppServerExitedError> {
+    return this.exitPromise.then(() => this.exited!);
   }
 
   /** The process id (for diagnostics and tests). */

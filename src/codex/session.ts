@@ -1,12 +1,14 @@
-// Opens the run's one app-server: private CODEX_HOME, key-adding proxy, minimal environment.
+// Opens the run's one app-server: its CODEX_HOME (private, or the user's persistent codex-home), key-adding proxy,
+// minimal environment.
 import { rm } from 'node:fs/promises';
 import * as core from '@actions/core';
 import { describeModelAnswer, ModelEndpointError } from './agent-failure.js';
 import { AppServer, type ApprovalHandler } from './app-server.js';
 import type { ApprovalRecord } from './approvals.js';
 import type { RunBudget } from './budget.js';
-import { createCodexHome } from './codex-home.js';
+import { configOverrides, createCodexHome } from './codex-home.js';
 import { agentEnvironment } from './environment.js';
+import { accessTokenLogin, authEndpoints } from './login.js';
 import type { Gateway } from './gateway.js';
 import { displayEndpoint, startModelProxy, type ModelProxy } from './model-proxy.js';
 
@@ -21,6 +23,13 @@ export interface SessionOptions {
   /** The upstream's auth header and query style (Azure OpenAI or OpenAI); default OpenAI's Bearer. */
   gateway?: Gateway;
   authJson: string | undefined;
+  /**
+   * A persistent CODEX_HOME (`codex-home`, checked by openPersistentHome): used as it is, never written to by the
+   * action (the run's settings go on the command line) and never deleted.
+   */
+  persistentHome?: string;
+  /** A Codex access token (`codex-access-token`), logged in to the private CODEX_HOME before the app-server starts. */
+  accessToken?: string;
   model: string | undefined;
   /** `-c key=value` overrides from the `codex-config` input. */
   configOverrides: string[];
@@ -48,7 +57,7 @@ export interface CodexSession {
   close(): Promise<void>;
 }
 
-/** Starts the proxy (API-key auth) and the app-server; `close()` undoes both and deletes CODEX_HOME. */
+/** Starts the proxy (API-key auth) and the app-server; `close()` undoes both and deletes a private CODEX_HOME. */
 export async function openSession(options: SessionOptions): Promise<CodexSession> {
   let proxy: ModelProxy | undefined;
   let server: AppServer | undefined;
@@ -60,22 +69,31 @@ export async function openSession(options: SessionOptions): Promise<CodexSession
       onFatal: (answer) => server?.stop(new ModelEndpointError(answer)),
     });
   }
-  const codexHome = await createCodexHome({
-    parent: options.tempDir,
+  const settings = {
     providerUrl: proxy?.url,
     model: options.model,
-    authJson: options.apiKey ? undefined : options.authJson,
     requestRetries: options.requestRetries ?? (proxy ? 0 : undefined),
     extraToml: options.extraToml,
-  });
-  const env = agentEnvironment(options.env, options.secrets, { CODEX_HOME: codexHome });
+  };
+  const persistent = options.persistentHome;
+  // With an API key the key stays in the proxy: a persistent home gets neither the key nor an auth.json.
+  const codexHome =
+    persistent ?? (await createCodexHome({ parent: options.tempDir, ...settings, authJson: options.apiKey ? undefined : options.authJson }));
+  // The user's own config.toml comes first; the run's settings override it, and `codex-config` overrides both.
+  const overrides = [...(persistent ? configOverrides(settings) : []), ...options.configOverrides];
+  const removeHome = () => (persistent ? Promise.resolve() : rm(codexHome, { recursive: true, force: true }));
+  // Codex's endpoint overrides (URLs, no secret) reach the processes that check a login.
+  const env = agentEnvironment(options.env, options.secrets, { CODEX_HOME: codexHome, ...authEndpoints(options.env) });
   const approvals: ApprovalRecord[] = [];
   try {
+    if (options.accessToken && !options.apiKey && !persistent) {
+      await accessTokenLogin({ codexPath: options.codexPath, codexHome, env, token: options.accessToken });
+    }
     server = await AppServer.start({
       codexPath: options.codexPath,
       cwd: options.cwd,
       env,
-      configOverrides: options.configOverrides,
+      configOverrides: overrides,
       onApproval: options.onApproval,
       onApprovalDecision: (record) => approvals.push(record),
       budget: options.budget,
@@ -90,12 +108,12 @@ export async function openSession(options: SessionOptions): Promise<CodexSession
       close: async () => {
         await started.close();
         await proxy?.close();
-        await rm(codexHome, { recursive: true, force: true });
+        await removeHome();
       },
     };
   } catch (error) {
     await proxy?.close();
-    await rm(codexHome, { recursive: true, force: true });
+    await removeHome();
     throw error;
   }
 }

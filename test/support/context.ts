@@ -32,6 +32,8 @@ export interface TestContextOptions {
   repo?: { owner: string; repo: string };
   /** Where threads are kept between runs (a DirectoryStore in tests). */
   threadStore?: ThreadStore;
+  /** No API key anywhere (a run that uses a ChatGPT login kept in codex-home). */
+  withoutApiKey?: boolean;
   /** RUNNER_TEMP; a new folder unless given (a runner's is the same path run after run, which the cache relies on). */
   tempDir?: string;
 }
@@ -56,6 +58,7 @@ export async function testContext(options: TestContextOptions): Promise<RunConte
     'INPUT_GITHUB-TOKEN': TEST_GITHUB_TOKEN,
     INPUT_MODEL: 'gpt-5.4',
   };
+  if (options.withoutApiKey) for (const name of ['OPENAI_API_KEY', 'CODEX_API_KEY', 'INPUT_OPENAI-API-KEY']) delete env[name];
   for (const [name, value] of Object.entries(options.inputs ?? {})) env[`INPUT_${name.toUpperCase()}`] = value;
   const inputs = readInputs(env);
   return createRunContext({
