@@ -5,6 +5,7 @@ import type { ReviewTarget } from '../src/plan.js';
 import { runReview } from '../src/review/run-review.js';
 import { TEST_API_KEY } from './support/codex.js';
 import { testContext, trackAppServerPid } from './support/context.js';
+import { eventually } from './support/eventually.js';
 import { FakeGitHub } from './support/fake-github.js';
 import { createRepo, type TestRepo } from './support/git-repo.js';
 import { errorReply, lastUserText, ModelServer, type ModelReply, type ModelRequest } from './support/model-server.js';
@@ -132,4 +133,45 @@ test.each(['setup', 'chunk'] as const)('the app-server killed during the %s turn
       'No review was posted. 1 of 2 chunk(s) were reviewed before the failure (1 finding(s) at or above min-severity, not posted); not reviewed: `src/b.ts`.',
     );
   }
+});
+
+test('in a batch, a pull request posted before the app-server died stays posted; the rest fail, and the summary says which', async () => {
+  fake.addPullRequest({
+    owner: OWNER,
+    repo: REPO,
+    number: 32,
+    title: 'One file',
+    body: 'Please review.',
+    head: { ref: 'feature-32', sha: 'e5'.repeat(20) },
+    base: { ref: 'main', sha: BASE },
+    files: [{ filename: 'src/c.ts', status: 'added', patch: addedPatch(['export const c = 1;']) }],
+  });
+  const { ctx, pid } = await context();
+  // One fork at a time: #32's chunk, then #31's src/a.ts, then src/b.ts, during which the app-server is killed, once
+  // #32's review is posted (or after 5 s, so that the other order cannot hang).
+  const postedFirst: boolean[] = [];
+  model.respond(async (req): Promise<ModelReply> => {
+    const kind = turnKind(req);
+    if (kind === 'chunk' && chunkFile(req) === 'src/b.ts') {
+      postedFirst.push(await eventually(() => fake.reviews.some((r) => r.pull_number === 32), 5000));
+      process.kill(pid(), 'SIGKILL');
+      return { message: 'never read', delayMs: 2_000 };
+    }
+    if (kind === 'setup') return { message: SETUP_ACK };
+    const path = chunkFile(req) ?? 'src/c.ts';
+    return findingsReply([finding({ path, line: 1, severity: 'high', title: `Found in ${path}` })]);
+  });
+  const outcome = await runReview(ctx, { prNumbers: [32, 31], explicit: true }, CHUNKS);
+  expect(postedFirst).toEqual([true]);
+  expect(outcome.conclusion).toBe('failure');
+  expect(outcome.failure).toMatch(/^The review stopped: codex app-server was killed by SIGKILL\./);
+  // #32 was reviewed whole before the failure: its review and its status stand. #31's status says it failed.
+  expect(fake.reviews.map((r) => r.pull_number)).toEqual([32]);
+  expect(outcome.outputs['review-url']).toBe(fake.reviews[0]!.html_url);
+  const status = (n: number) => stickies().find((c) => c.issue_url.endsWith(`/${n}`))!.body;
+  expect(status(32)).toContain('## Codex review summary');
+  expect(status(31)).toContain('## Codex review: failed ❌');
+  expect(status(31)).toMatch(/codex app-server was killed by SIGKILL/);
+  expect(outcome.summary).toContain('No review was posted for #31. 1 of 2 chunk(s) were reviewed before the failure');
+  expect(outcome.summary).toContain('### Pull request #32');
 });

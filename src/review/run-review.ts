@@ -237,7 +237,8 @@ async function reviewPrepared(
       await Promise.all(failedRuns.map((r) => r.fail(agent.error)));
       const unposted = agent.outcomes.filter((o) => !delivered.has(o.task.pr.number));
       const unpostedTasks = tasks.filter((t) => !delivered.has(t.pr.number)).length;
-      const lost = unposted.length > 0 ? [unpostedNote(unposted, unpostedTasks, inputs.minSeverity)] : [];
+      const partly = delivered.size > 0 ? failedRuns.map((r) => r.g.pr.number) : undefined;
+      const lost = unposted.length > 0 ? [unpostedNote(unposted, unpostedTasks, inputs.minSeverity, partly)] : [];
       const summary = jobSummary({ conclusion: 'failure', reports: posted, skipped, usage, durationMs: Date.now() - started, notes: [agent.error, ...lost, ...notes], secrets });
       return { conclusion: 'failure', outputs: outputs('failure', posted, baseThreadId, secrets), summary, failure: agent.error, usage };
     }
@@ -414,14 +415,20 @@ async function deliver(
 }
 
 /** Says what a failed run did not post: findings of the chunks reviewed before the failure, and what was never seen. */
-function unpostedNote(outcomes: readonly ChunkOutcome[], total: number, minSeverity: Parameters<typeof selectFindings>[1]): string {
+function unpostedNote(
+  outcomes: readonly ChunkOutcome[],
+  total: number,
+  minSeverity: Parameters<typeof selectFindings>[1],
+  /** Pull requests not posted, when others of the batch were (each as soon as its own chunks were done). */
+  unposted?: readonly number[],
+): string {
   const done = outcomes.filter((o) => o.ok);
   const findings = selectFindings(done.flatMap((o) => o.review.findings), minSeverity).length;
   const unseen = [...new Set(outcomes.filter((o) => !o.ok).flatMap((o) => o.task.chunk.paths))];
   const notStarted = total - outcomes.length;
   const files = unseen.slice(0, MAX_LISTED_SKIPPED).map((p) => `\`${p}\``).join(', ');
   return (
-    `No review was posted. ${done.length} of ${total} chunk(s) were reviewed before the failure (${findings} finding(s) at or ` +
+    `${unposted ? `No review was posted for ${unposted.map((n) => `#${n}`).join(', ')}.` : 'No review was posted.'} ${done.length} of ${total} chunk(s) were reviewed before the failure (${findings} finding(s) at or ` +
     `above min-severity, not posted); not reviewed: ${files || 'none'}${unseen.length > MAX_LISTED_SKIPPED ? ', …' : ''}` +
     `${notStarted > 0 ? ` and ${notStarted} chunk(s) never started` : ''}. Re-run the job once the cause is fixed.`
   );
