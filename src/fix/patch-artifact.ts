@@ -1,7 +1,6 @@
 // Uploads a kept patch as a workflow artifact, so a fix that could not be delivered outlives the runner. A failed
 // upload is a warning: the patch is still on disk, and the step already fails for the delivery's own reason.
 import { dirname } from 'node:path';
-import { DefaultArtifactClient } from '@actions/artifact';
 import * as core from '@actions/core';
 
 /** Where the patch went as an artifact, or why it did not. */
@@ -25,6 +24,8 @@ export async function uploadPatchArtifact(
     return { note: 'The patch was not uploaded as a workflow artifact: the runner gave this step no artifact service (ACTIONS_RESULTS_URL).' };
   }
   try {
+    // Loaded only here, when a patch is kept: the artifact client is a large part of the bundle.
+    const { DefaultArtifactClient } = await import('@actions/artifact');
     const { id } = await new DefaultArtifactClient().uploadArtifact(name, [path], dirname(path));
     if (id === undefined) throw new Error('the artifact service returned no artifact id');
     const url = `${serverUrl.replace(/\/+$/, '')}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}/artifacts/${id}`;
