@@ -7,7 +7,7 @@ import { execa } from 'execa';
 import { runFix } from '../src/fix/run-fix.js';
 import { secretForms } from '../src/redact.js';
 import { TEST_API_KEY } from './support/codex.js';
-import { TEST_GITHUB_TOKEN } from './support/context.js';
+import { TEST_GITHUB_TOKEN, watchSessionOpening } from './support/context.js';
 import { paginate } from './support/fake-github.js';
 import { eventually } from './support/eventually.js';
 import {
@@ -464,17 +464,12 @@ test('a turn that fails is not followed by a test run', async () => {
 test("the agent's app-server is started while the failed job's log is still being read", async () => {
   agentRuns(FIX_COMMAND, diagnosisJson('Make add() add'));
   const ctx = await scenario.context();
-  let opening = false;
-  const openSession = ctx.openSession.bind(ctx);
-  ctx.openSession = (request) => {
-    opening = true;
-    return openSession(request);
-  };
+  const opening = watchSessionOpening(ctx);
   // The list of the run's jobs is answered once the app-server is being opened (or after 5 s, so that the other
   // order cannot hang), then as the fake would have.
   const openedFirst: boolean[] = [];
   scenario.github.route('GET', '/repos/:owner/:repo/actions/runs/:run_id/jobs', async ({ query, url }) => {
-    openedFirst.push(await eventually(() => opening, 5000));
+    openedFirst.push(await eventually(opening, 5000));
     const jobs = [{ id: JOB_ID, run_id: RUN_ID, name: 'test', status: 'completed', conclusion: 'failure', steps: [] }];
     const page = paginate(jobs, query, url);
     return { body: { total_count: jobs.length, jobs: page.body }, headers: page.headers };

@@ -5,7 +5,7 @@ import { REVIEW_INSTRUCTIONS } from '../src/review/prompts.js';
 import type { ReviewTarget } from '../src/plan.js';
 import { runReview } from '../src/review/run-review.js';
 import { TEST_API_KEY } from './support/codex.js';
-import { testContext } from './support/context.js';
+import { testContext, watchSessionOpening } from './support/context.js';
 import { FakeGitHub, paginate, type AddPullRequestInput } from './support/fake-github.js';
 import { eventually } from './support/eventually.js';
 import { createRepo, type TestRepo } from './support/git-repo.js';
@@ -708,16 +708,11 @@ test('codex is started while the pull request\'s files are still being read', as
   addPr(30, files);
   scriptReviewModel(model, { chunk: () => findingsReply([]) });
   const ctx = await context();
-  let opening = false;
-  const openSession = ctx.openSession.bind(ctx);
-  ctx.openSession = (request) => {
-    opening = true;
-    return openSession(request);
-  };
+  const opening = watchSessionOpening(ctx);
   // The file list is answered once the app-server is being opened (or after 5 s, so that the other order cannot hang).
   const openedFirst: boolean[] = [];
   fake.route('GET', '/repos/:owner/:repo/pulls/:pull_number/files', async ({ query, url }) => {
-    openedFirst.push(await eventually(() => opening, 5000));
+    openedFirst.push(await eventually(opening, 5000));
     return paginate(files, query, url);
   });
   const outcome = await runReview(ctx, target(30));

@@ -87,3 +87,14 @@ export function trackAppServerPid(ctx: RunContext): () => number {
     return pid;
   };
 }
+
+/** Tells whether `ctx` has begun to open its app-server, for tests that check what overlaps the codex start. */
+export function watchSessionOpening(ctx: RunContext): () => boolean {
+  let opening = false;
+  const open = ctx.openSession.bind(ctx);
+  ctx.openSession = (request) => {
+    opening = true;
+    return open(request);
+  };
+  return () => opening;
+}
