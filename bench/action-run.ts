@@ -73,27 +73,41 @@ export interface RunSpec {
   workspace: string;
 }
 
+/**
+ * What a runner gives a step, in `dir`: the event file, empty output and summary files, a RUNNER_TEMP, and the
+ * environment that names them (PATH and HOME of this process; nothing else of it).
+ */
+export async function runnerFiles(
+  dir: string,
+  spec: { event: { name: string; payload: unknown }; githubUrl: string; workspace: string },
+): Promise<Record<string, string>> {
+  const eventPath = join(dir, 'event.json');
+  await writeFile(eventPath, JSON.stringify(spec.event.payload));
+  for (const f of ['output', 'summary']) await writeFile(join(dir, f), '');
+  await mkdir(join(dir, 'temp'), { recursive: true });
+  return {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? dir,
+    GITHUB_ACTIONS: 'true',
+    GITHUB_EVENT_NAME: spec.event.name,
+    GITHUB_EVENT_PATH: eventPath,
+    GITHUB_OUTPUT: join(dir, 'output'),
+    GITHUB_STEP_SUMMARY: join(dir, 'summary'),
+    GITHUB_REPOSITORY: 'octo/demo',
+    GITHUB_API_URL: spec.githubUrl,
+    GITHUB_WORKSPACE: spec.workspace,
+    RUNNER_TEMP: join(dir, 'temp'),
+  };
+}
+
 /** Runs the bundled action once against the fakes; the fakes' request logs are read from where they stood before. */
 export async function runAction(spec: RunSpec): Promise<RunMeasurement> {
   const dir = await mkdtemp(join(tmpdir(), 'bench-runner-'));
   try {
-    const eventPath = join(dir, 'event.json');
-    await writeFile(eventPath, JSON.stringify(spec.event.payload));
-    for (const f of ['output', 'summary']) await writeFile(join(dir, f), '');
     const env: Record<string, string> = {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? dir,
-      GITHUB_ACTIONS: 'true',
-      GITHUB_EVENT_NAME: spec.event.name,
-      GITHUB_EVENT_PATH: eventPath,
-      GITHUB_OUTPUT: join(dir, 'output'),
-      GITHUB_STEP_SUMMARY: join(dir, 'summary'),
-      GITHUB_REPOSITORY: 'octo/demo',
-      GITHUB_API_URL: spec.github.url,
+      ...(await runnerFiles(dir, { event: spec.event, githubUrl: spec.github.url, workspace: spec.workspace })),
       GITHUB_SERVER_URL: 'https://github.example',
-      GITHUB_WORKSPACE: spec.workspace,
       GITHUB_RUN_ID: '9000',
-      RUNNER_TEMP: join(dir, 'temp'),
       RUNNER_TOOL_CACHE: spec.bundle.toolCache,
       BENCH_RSS_FILE: join(dir, 'rss'),
       // No CODEX_CI_GITHUB_TIME_UNIT_MS: the throttling plugin paces writes in real seconds, as on a runner.

@@ -2,7 +2,7 @@
 // (`node index.js`) under `/usr/bin/time -f %M`, against the fake GitHub, a token-checking git remote and the
 // scripted model. BENCH_ACTION=path/to/index.js measures another bundle (e.g. an older dist) instead of this source.
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { jest } from '@jest/globals';
@@ -12,6 +12,7 @@ import { CODEX_BINARY, TEST_API_KEY } from '../test/support/codex.js';
 import { TEST_GITHUB_TOKEN } from '../test/support/context.js';
 import { diagnosisJson, FAILED_JOB_LOG, FIX_COMMAND, startFixScenario, TEST_COMMAND } from '../test/support/fix-scenario.js';
 import { isAfterToolCall, userText } from '../test/support/model-server.js';
+import { runnerFiles } from './action-run.js';
 
 const TIME = '/usr/bin/time';
 const LOG_BYTES = Number(process.env.BENCH_LOG_MB ?? 50) * 1024 * 1024;
@@ -41,23 +42,9 @@ async function measure(action: string, log: string): Promise<Measured> {
   const dir = await mkdtemp(join(tmpdir(), 'bench-runner-'));
   try {
     scenario.model.respond((req) => (isAfterToolCall(req) ? { message: diagnosisJson('Make add() add') } : { exec: FIX_COMMAND }));
-    const eventPath = join(dir, 'event.json');
-    await writeFile(eventPath, JSON.stringify(scenario.event.payload));
-    for (const f of ['output', 'summary']) await writeFile(join(dir, f), '');
-    await mkdir(join(dir, 'temp'));
     const env: Record<string, string> = {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? dir,
-      GITHUB_ACTIONS: 'true',
-      GITHUB_EVENT_NAME: scenario.event.name,
-      GITHUB_EVENT_PATH: eventPath,
-      GITHUB_OUTPUT: join(dir, 'output'),
-      GITHUB_STEP_SUMMARY: join(dir, 'summary'),
-      GITHUB_REPOSITORY: 'octo/demo',
-      GITHUB_API_URL: scenario.github.url,
-      GITHUB_WORKSPACE: scenario.repo.dir,
+      ...(await runnerFiles(dir, { event: scenario.event, githubUrl: scenario.github.url, workspace: scenario.repo.dir })),
       CODEX_CI_GITHUB_TIME_UNIT_MS: '0',
-      RUNNER_TEMP: join(dir, 'temp'),
       RUNNER_TOOL_CACHE: join(dir, 'tool-cache'),
       'INPUT_OPENAI-API-KEY': TEST_API_KEY,
       'INPUT_OPENAI-BASE-URL': scenario.model.url,
