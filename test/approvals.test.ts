@@ -1,6 +1,6 @@
 // Approvals in CI: the auto-reviewer's decisions (real item/autoApprovalReview notifications) and the action's own, logged and summarised.
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { approvalsSummary, type ApprovalRecord } from '../src/codex/approvals.js';
@@ -10,6 +10,7 @@ import { FakeGitHub } from './support/fake-github.js';
 import { createRepo } from './support/git-repo.js';
 import { isAfterToolCall, ModelServer, type ModelReply, type ModelRequest } from './support/model-server.js';
 import { addedPatch, captureStdout, finding, findingsReply, serveContents, SETUP_ACK, turnKind } from './support/review-fixtures.js';
+import { withStepFiles } from './support/step-files.js';
 
 /** The auto-reviewer's own model call: Codex asks for a JSON verdict with an `outcome` (allow | deny). */
 function isAutoReview(req: ModelRequest): boolean {
@@ -108,7 +109,6 @@ test('review mode: approval-policy reaches review threads, which stay read-only,
   const repo = await createRepo({ 'src/app.ts': 'export const limit = 10;\n' });
   const dir = await mkdtemp(join(tmpdir(), 'approvals-run-'));
   const stdout = captureStdout();
-  const saved = { summary: process.env.GITHUB_STEP_SUMMARY, output: process.env.GITHUB_OUTPUT };
   try {
     const base = 'b'.repeat(40);
     serveContents(github, { owner: 'octo', repo: 'demo', sha: base, files: {} });
@@ -129,28 +129,26 @@ test('review mode: approval-policy reaches review threads, which stay read-only,
     });
     const eventPath = join(dir, 'event.json');
     await writeFile(eventPath, JSON.stringify({ pull_request: { number: 5 } }));
-    for (const f of ['summary', 'output']) await writeFile(join(dir, f), '');
-    process.env.GITHUB_STEP_SUMMARY = join(dir, 'summary');
-    process.env.GITHUB_OUTPUT = join(dir, 'output');
-    await run({
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      GITHUB_EVENT_NAME: 'pull_request',
-      GITHUB_EVENT_PATH: eventPath,
-      GITHUB_REPOSITORY: 'octo/demo',
-      GITHUB_API_URL: github.url,
-      GITHUB_WORKSPACE: repo.dir,
-      CODEX_CI_GITHUB_TIME_UNIT_MS: '0',
-      RUNNER_TEMP: join(dir, 'temp'),
-      'INPUT_OPENAI-API-KEY': TEST_API_KEY,
-      'INPUT_OPENAI-BASE-URL': model.url,
-      'INPUT_GITHUB-TOKEN': 'ghs_approvals_token_0123456789',
-      'INPUT_CODEX-PATH': CODEX_BINARY,
-      INPUT_MODEL: 'gpt-5.4',
-      'INPUT_APPROVAL-POLICY': 'on-request',
-      'INPUT_APPROVALS-REVIEWER': 'auto_review',
-    });
-    const summary = await readFile(join(dir, 'summary'), 'utf8');
+    const { summary } = await withStepFiles(dir, () =>
+      run({
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        GITHUB_EVENT_NAME: 'pull_request',
+        GITHUB_EVENT_PATH: eventPath,
+        GITHUB_REPOSITORY: 'octo/demo',
+        GITHUB_API_URL: github.url,
+        GITHUB_WORKSPACE: repo.dir,
+        CODEX_CI_GITHUB_TIME_UNIT_MS: '0',
+        RUNNER_TEMP: join(dir, 'temp'),
+        'INPUT_OPENAI-API-KEY': TEST_API_KEY,
+        'INPUT_OPENAI-BASE-URL': model.url,
+        'INPUT_GITHUB-TOKEN': 'ghs_approvals_token_0123456789',
+        'INPUT_CODEX-PATH': CODEX_BINARY,
+        INPUT_MODEL: 'gpt-5.4',
+        'INPUT_APPROVAL-POLICY': 'on-request',
+        'INPUT_APPROVALS-REVIEWER': 'auto_review',
+      }),
+    );
     // The request was put to the action (under approval-policy never nothing is asked): the policy reached the
     // review thread, as untrusted, so the auto-reviewer, which would let an escalation out of the sandbox, is not asked.
     expect(model.responseRequests.filter(isAutoReview)).toHaveLength(0);
@@ -162,10 +160,6 @@ test('review mode: approval-policy reaches review threads, which stay read-only,
     expect(stdout.text()).toMatch(/The action declined the agent's request to run .*review-wrote-this/);
   } finally {
     stdout.restore();
-    process.env.GITHUB_STEP_SUMMARY = saved.summary;
-    process.env.GITHUB_OUTPUT = saved.output;
-    if (saved.summary === undefined) delete process.env.GITHUB_STEP_SUMMARY;
-    if (saved.output === undefined) delete process.env.GITHUB_OUTPUT;
     await github.close();
     await model.close();
     await repo.cleanup();

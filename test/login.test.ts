@@ -1,7 +1,7 @@
 // `mode: login`: the device-code login of the real pinned Codex against a loopback fake of OpenAI's sign-in server
 // (CODEX_APP_SERVER_LOGIN_ISSUER), its credentials kept in codex-home and used by a later run without an API key.
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deviceCodeLogin, LOGIN_ISSUER_ENV, LOGIN_METHODS, type DeviceCode } from '../src/codex/login.js';
@@ -9,6 +9,7 @@ import { run } from '../src/main.js';
 import { CODEX_BINARY } from './support/codex.js';
 import { FakeAuthIssuer } from './support/fake-auth-issuer.js';
 import { captureStdout } from './support/review-fixtures.js';
+import { withStepFiles } from './support/step-files.js';
 
 let dir: string;
 let issuer: FakeAuthIssuer | undefined;
@@ -33,32 +34,26 @@ afterEach(async () => {
 /** Runs the action's entry point with `mode: login`; returns what a user sees (log, summary, outputs). */
 async function runLogin(inputs: Record<string, string>, env: Record<string, string> = {}) {
   const stdout = captureStdout();
-  const saved = { summary: process.env.GITHUB_STEP_SUMMARY, output: process.env.GITHUB_OUTPUT };
-  for (const f of ['summary', 'output']) await writeFile(join(state, f), '');
-  process.env.GITHUB_STEP_SUMMARY = join(state, 'summary');
-  process.env.GITHUB_OUTPUT = join(state, 'output');
+  let written: { summary: string; outputs: string };
   try {
-    const all: Record<string, string> = {
-      PATH: process.env.PATH ?? '',
-      HOME: dir,
-      RUNNER_TEMP: join(dir, 'temp'),
-      INPUT_MODE: 'login',
-      'INPUT_CODEX-PATH': CODEX_BINARY,
-      ...env,
-    };
-    for (const [name, value] of Object.entries(inputs)) all[`INPUT_${name.toUpperCase()}`] = value;
-    await run(all);
+    written = await withStepFiles(state, async () => {
+      const all: Record<string, string> = {
+        PATH: process.env.PATH ?? '',
+        HOME: dir,
+        RUNNER_TEMP: join(dir, 'temp'),
+        INPUT_MODE: 'login',
+        'INPUT_CODEX-PATH': CODEX_BINARY,
+        ...env,
+      };
+      for (const [name, value] of Object.entries(inputs)) all[`INPUT_${name.toUpperCase()}`] = value;
+      await run(all);
+    });
   } finally {
     stdout.restore();
-    process.env.GITHUB_STEP_SUMMARY = saved.summary;
-    process.env.GITHUB_OUTPUT = saved.output;
-    if (saved.summary === undefined) delete process.env.GITHUB_STEP_SUMMARY;
-    if (saved.output === undefined) delete process.env.GITHUB_OUTPUT;
   }
   return {
     log: stdout.text(),
-    summary: await readFile(join(state, 'summary'), 'utf8'),
-    outputs: await readFile(join(state, 'output'), 'utf8'),
+    ...written,
     failed: process.exitCode === 1,
   };
 }
