@@ -91,11 +91,8 @@ export async function runAnswer(ctx: RunContext, target: ConversationTarget): Pr
   let usage;
   try {
     const job = await resumeOrStart({
-      store: ctx.threadStore,
-      server: session.server,
-      codexHome: session.codexHome,
-      tempDir: ctx.tempDir,
-      repo,
+      ctx,
+      session,
       scopes: [{ pr: target.prNumber }, 'no-pr'],
       wanted: recordedThread ?? inputs.resumeThread,
       options: threadOptions,

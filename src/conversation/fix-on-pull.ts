@@ -78,11 +78,8 @@ export async function runFixOnPull(ctx: RunContext, target: ConversationTarget):
   try {
     const options = { sandbox: inputs.sandbox ?? 'workspace-write', approvalPolicy: inputs.approvalPolicy, approvalsReviewer: inputs.approvalsReviewer, cwd: workspace } as const;
     const job = await resumeOrStart({
-      store: ctx.threadStore,
-      server: session.server,
-      codexHome: session.codexHome,
-      tempDir: ctx.tempDir,
-      repo,
+      ctx,
+      session,
       scopes: [{ pr: head.number }, 'no-pr'],
       wanted: recordedThread ?? inputs.resumeThread,
       options,

@@ -6,7 +6,8 @@ import { basename, join } from 'node:path';
 import * as core from '@actions/core';
 import { z } from 'zod';
 import type { AppServer, Thread, ThreadOptions } from '../codex/app-server.js';
-import type { Repo } from '../context.js';
+import type { CodexSession } from '../codex/session.js';
+import type { Repo, RunContext } from '../context.js';
 import type { StoredThreadRef } from './markers.js';
 import type { ThreadStore } from './thread-store.js';
 
@@ -201,11 +202,10 @@ export interface JobThread {
  * `fresh` added to `options`; either way the log says which.
  */
 export async function resumeOrStart(args: {
-  store: ThreadStore | undefined;
-  server: AppServer;
-  codexHome: string;
-  tempDir: string;
-  repo: Repo;
+  /** Where threads are stored, the run's temp folder and repository. */
+  ctx: Pick<RunContext, 'threadStore' | 'tempDir' | 'repo'>;
+  /** The app-server that continues or starts the thread, and its CODEX_HOME. */
+  session: Pick<CodexSession, 'server' | 'codexHome'>;
   scopes: readonly ThreadScope[];
   /** A thread id (its first stored state), or a recorded thread and version. */
   wanted: string | StoredThreadRef | undefined;
@@ -220,11 +220,11 @@ export async function resumeOrStart(args: {
       const thread = await resumeStoredThread({
         // Earlier scopes are tried without the fallback line: only the last miss is news.
         quietMiss: i < args.scopes.length - 1,
-        store: args.store,
-        server: args.server,
-        codexHome: args.codexHome,
-        tempDir: args.tempDir,
-        key: threadKey(args.repo, scope, wanted.threadId, wanted.version),
+        store: args.ctx.threadStore,
+        server: args.session.server,
+        codexHome: args.session.codexHome,
+        tempDir: args.ctx.tempDir,
+        key: threadKey(args.ctx.repo, scope, wanted.threadId, wanted.version),
         threadId: wanted.threadId,
         options: args.options,
       });
@@ -233,5 +233,5 @@ export async function resumeOrStart(args: {
   } else {
     core.info(args.why);
   }
-  return { thread: await args.server.startThread({ ...args.options, ...args.fresh }), resumed: false };
+  return { thread: await args.session.server.startThread({ ...args.options, ...args.fresh }), resumed: false };
 }

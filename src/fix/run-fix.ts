@@ -125,11 +125,8 @@ export async function runFix(ctx: RunContext, target: FixTarget): Promise<JobOut
     () => ctx.openSession(),
     (session) =>
       resumeOrStart({
-        store: ctx.threadStore,
-        server: session.server,
-        codexHome: session.codexHome,
-        tempDir: ctx.tempDir,
-        repo: ctx.repo,
+        ctx,
+        session,
         scopes: pr ? ['no-pr', { pr }] : ['no-pr'],
         wanted: inputs.resumeThread,
         options: { sandbox: inputs.sandbox ?? 'workspace-write', approvalPolicy: inputs.approvalPolicy, approvalsReviewer: inputs.approvalsReviewer, cwd: workspace },
