@@ -17,9 +17,9 @@ import { CHUNK_HEADING } from '../src/review/prompts.js';
 import { testContext } from './support/context.js';
 import { APP_TEXT, FINDING_TITLE, issueCommentEvent, OWNER, openPullRequest, REPO, reviewCommentEvent, scriptReviewer } from './support/conversation-fixtures.js';
 import { FakeGitHub, type FakePullRequest, type FakeReviewComment } from './support/fake-github.js';
-import { createRepo, type TestRepo } from './support/git-repo.js';
+import type { TestRepo } from './support/git-repo.js';
 import { isAfterToolCall, lastUserText, ModelServer, userText } from './support/model-server.js';
-import { captureStdout } from './support/review-fixtures.js';
+import { captureStdout, closeReviewRig, startReviewRig } from './support/review-fixtures.js';
 
 const FIXED = '  const limit = Number(process.env.LIMIT ?? 10);';
 const SED = "sed -i 's/process.env.LIMIT)/process.env.LIMIT ?? 10)/' src/app.ts";
@@ -35,10 +35,7 @@ let storeDir: string;
 let stdout: ReturnType<typeof captureStdout>;
 
 beforeEach(async () => {
-  stdout = captureStdout();
-  fake = await FakeGitHub.start();
-  model = await ModelServer.start();
-  workspace = await createRepo({ 'src/app.ts': APP_TEXT }, { branch: 'feature' });
+  ({ stdout, fake, model, workspace } = await startReviewRig({ 'src/app.ts': APP_TEXT }, { branch: 'feature' }));
   storeDir = await mkdtemp(join(tmpdir(), 'thread-store-'));
   scriptReviewer(model, (req) => {
     if (lastUserText(req).startsWith(FIX_HEADING) || (isAfterToolCall(req) && userText(req).includes(FIX_HEADING))) {
@@ -49,10 +46,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  stdout.restore();
-  await fake.close();
-  await model.close();
-  await workspace.cleanup();
+  await closeReviewRig({ stdout, fake, model, workspace });
   await rm(storeDir, { recursive: true, force: true });
 });
 

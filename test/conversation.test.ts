@@ -16,9 +16,9 @@ import { TEST_API_KEY } from './support/codex.js';
 import { testContext } from './support/context.js';
 import { APP_TEXT, FINDING_TITLE, OWNER, openPullRequest, REPO, reviewCommentEvent, scriptReviewer } from './support/conversation-fixtures.js';
 import { FakeGitHub, type FakePullRequest, type FakeReviewComment } from './support/fake-github.js';
-import { createRepo, type TestRepo } from './support/git-repo.js';
+import type { TestRepo } from './support/git-repo.js';
 import { assistantText, lastUserText, ModelServer, userText } from './support/model-server.js';
-import { captureStdout, SETUP_ACK } from './support/review-fixtures.js';
+import { captureStdout, closeReviewRig, SETUP_ACK, startReviewRig } from './support/review-fixtures.js';
 
 const HEAD = 'a1'.repeat(20);
 const ANSWER = 'ANSWER-5d1: LIMIT is unset in CI, so the limit is NaN and slice returns nothing.';
@@ -34,10 +34,7 @@ let stdout: ReturnType<typeof captureStdout>;
 let pr: FakePullRequest;
 
 beforeEach(async () => {
-  stdout = captureStdout();
-  fake = await FakeGitHub.start();
-  model = await ModelServer.start();
-  workspace = await createRepo({ 'src/app.ts': APP_TEXT });
+  ({ stdout, fake, model, workspace } = await startReviewRig({ 'src/app.ts': APP_TEXT }));
   storeDir = await mkdtemp(join(tmpdir(), 'thread-store-'));
   pr = openPullRequest(fake, { headSha: HEAD, extraFiles: { 'AGENTS.md': 'BASE-RULE-42\n' } });
   // The review's turns, and the answer to a question in a thread.
@@ -45,10 +42,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  stdout.restore();
-  await fake.close();
-  await model.close();
-  await workspace.cleanup();
+  await closeReviewRig({ stdout, fake, model, workspace });
   await rm(storeDir, { recursive: true, force: true });
 });
 

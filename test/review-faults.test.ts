@@ -7,9 +7,19 @@ import { TEST_API_KEY } from './support/codex.js';
 import { testContext, trackAppServerPid } from './support/context.js';
 import { eventually } from './support/eventually.js';
 import { FakeGitHub } from './support/fake-github.js';
-import { createRepo, type TestRepo } from './support/git-repo.js';
+import type { TestRepo } from './support/git-repo.js';
 import { errorReply, lastUserText, ModelServer, type ModelReply, type ModelRequest } from './support/model-server.js';
-import { addedPatch, captureStdout, finding, findingsReply, serveContents, SETUP_ACK, turnKind } from './support/review-fixtures.js';
+import {
+  addedPatch,
+  captureStdout,
+  closeReviewRig,
+  finding,
+  findingsReply,
+  serveContents,
+  SETUP_ACK,
+  startReviewRig,
+  turnKind,
+} from './support/review-fixtures.js';
 
 const OWNER = 'octo';
 const REPO = 'demo';
@@ -23,10 +33,7 @@ let workspace: TestRepo;
 let stdout: ReturnType<typeof captureStdout>;
 
 beforeEach(async () => {
-  stdout = captureStdout();
-  fake = await FakeGitHub.start();
-  model = await ModelServer.start();
-  workspace = await createRepo({ 'src/a.ts': 'a\n', 'src/b.ts': 'b\n' });
+  ({ stdout, fake, model, workspace } = await startReviewRig({ 'src/a.ts': 'a\n', 'src/b.ts': 'b\n' }));
   serveContents(fake, { owner: OWNER, repo: REPO, sha: BASE, files: { 'AGENTS.md': 'Errors must be typed.\n' } });
   fake.addPullRequest({
     owner: OWNER,
@@ -44,10 +51,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  stdout.restore();
-  await fake.close();
-  await model.close();
-  await workspace.cleanup();
+  await closeReviewRig({ stdout, fake, model, workspace });
 });
 
 const target: ReviewTarget = { prNumbers: [31], explicit: false };

@@ -9,9 +9,21 @@ import { runReview } from '../src/review/run-review.js';
 import { VERDICTS_JSON_SCHEMA } from '../src/review/verify.js';
 import { testContext } from './support/context.js';
 import { FakeGitHub, type FakePullRequest } from './support/fake-github.js';
-import { createRepo, type TestRepo } from './support/git-repo.js';
+import type { TestRepo } from './support/git-repo.js';
 import { assistantText, ModelServer, userText } from './support/model-server.js';
-import { captureStdout, finding, findingsReply, findingsToVerify, modifyPatch, scriptReviewModel, serveContents, turnKind, verdictsReply } from './support/review-fixtures.js';
+import {
+  captureStdout,
+  closeReviewRig,
+  finding,
+  findingsReply,
+  findingsToVerify,
+  modifyPatch,
+  scriptReviewModel,
+  serveContents,
+  startReviewRig,
+  turnKind,
+  verdictsReply,
+} from './support/review-fixtures.js';
 
 const OWNER = 'octo';
 const REPO = 'demo';
@@ -35,10 +47,10 @@ let stdout: ReturnType<typeof captureStdout>;
 let pr: FakePullRequest;
 
 beforeEach(async () => {
-  stdout = captureStdout();
-  fake = await FakeGitHub.start();
-  model = await ModelServer.start();
-  workspace = await createRepo({ 'src/app.ts': `${APP_LINES.join('\n')}\n`, 'src/other.ts': 'export const other = 1;\n' });
+  ({ stdout, fake, model, workspace } = await startReviewRig({
+    'src/app.ts': `${APP_LINES.join('\n')}\n`,
+    'src/other.ts': 'export const other = 1;\n',
+  }));
   serveContents(fake, { owner: OWNER, repo: REPO, sha: BASE, files: { 'AGENTS.md': 'Errors must be typed.\n' } });
   pr = fake.addPullRequest({
     owner: OWNER,
@@ -54,10 +66,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  stdout.restore();
-  await fake.close();
-  await model.close();
-  await workspace.cleanup();
+  await closeReviewRig({ stdout, fake, model, workspace });
 });
 
 function context(inputs: Record<string, string> = {}): Promise<RunContext> {

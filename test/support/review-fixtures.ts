@@ -3,8 +3,9 @@ import { jest } from '@jest/globals';
 import type { Finding } from '../../src/review/findings.js';
 import { CHUNK_HEADING, RETRY_HEADING, SETUP_HEADING } from '../../src/review/prompts.js';
 import { VERIFY_HEADING, VERIFY_RETRY_HEADING } from '../../src/review/verify.js';
-import { BOT_USER, type FakeGitHub, type FakeRequest, type ReviewCommentInput } from './fake-github.js';
-import { lastUserText, type ModelReply, type ModelRequest, type ModelServer } from './model-server.js';
+import { BOT_USER, FakeGitHub, type FakeRequest, type ReviewCommentInput } from './fake-github.js';
+import { createRepo, type TestRepo } from './git-repo.js';
+import { lastUserText, ModelServer, type ModelReply, type ModelRequest } from './model-server.js';
 
 /**
  * Serves GET /repos/:owner/:repo/contents/… for files at commit `sha` (or each of several; other refs answer 404, as a missing file
@@ -147,6 +148,28 @@ export function captureStdout(): { text(): string; restore(): void } {
     return true;
   });
   return { text: () => chunks.join(''), restore: () => spy.mockRestore() };
+}
+
+/** What a review or conversation test runs against: captured stdout, the fake GitHub, the scripted model, a checkout. */
+export interface ReviewRig {
+  stdout: ReturnType<typeof captureStdout>;
+  fake: FakeGitHub;
+  model: ModelServer;
+  /** The pull request's head, checked out. */
+  workspace: TestRepo;
+}
+
+/** Starts a ReviewRig whose workspace holds `files` (createRepo's `options`); close it with closeReviewRig. */
+export async function startReviewRig(files: Record<string, string>, options?: Parameters<typeof createRepo>[1]): Promise<ReviewRig> {
+  const stdout = captureStdout();
+  return { stdout, fake: await FakeGitHub.start(), model: await ModelServer.start(), workspace: await createRepo(files, options) };
+}
+
+export async function closeReviewRig(rig: ReviewRig): Promise<void> {
+  rig.stdout.restore();
+  await rig.fake.close();
+  await rig.model.close();
+  await rig.workspace.cleanup();
 }
 
 /**
