@@ -232,15 +232,15 @@ async function reviewPrepared(
     usage = agent.usage;
     baseThreadId = agent.threadId;
     if (!agent.ok) {
-      const posted = await Promise.all([...reports.values()]);
+      const deliveredReports = await Promise.all([...reports.values()]);
       const failedRuns = runs.filter((r) => !delivered.has(r.g.pr.number));
       await Promise.all(failedRuns.map((r) => r.fail(agent.error)));
       const unposted = agent.outcomes.filter((o) => !delivered.has(o.task.pr.number));
       const unpostedTasks = tasks.filter((t) => !delivered.has(t.pr.number)).length;
       const partly = delivered.size > 0 ? failedRuns.map((r) => r.g.pr.number) : undefined;
       const lost = unposted.length > 0 ? [unpostedNote(unposted, unpostedTasks, inputs.minSeverity, partly)] : [];
-      const summary = jobSummary({ conclusion: 'failure', reports: posted, skipped, usage, durationMs: Date.now() - started, notes: [agent.error, ...lost, ...notes], secrets });
-      return { conclusion: 'failure', outputs: outputs('failure', posted, baseThreadId, secrets), summary, failure: agent.error, usage };
+      const summary = jobSummary({ conclusion: 'failure', reports: deliveredReports, skipped, usage, durationMs: Date.now() - started, notes: [agent.error, ...lost, ...notes], secrets });
+      return { conclusion: 'failure', outputs: outputs('failure', deliveredReports, baseThreadId, secrets), summary, failure: agent.error, usage };
     }
   }
   // Pull requests without chunks (nothing changed since the last review) are delivered now.
