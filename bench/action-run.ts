@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { execa } from 'execa';
-import { CODEX_VERSION } from '../src/codex/install.js';
+import { CODEX_VERSION } from '../src/base/codex/install.js';
 import { CODEX_BINARY } from '../test/support/codex.js';
 import type { FakeGitHub } from '../test/support/fake-github.js';
 import type { ModelServer } from '../test/support/model-server.js';
@@ -25,10 +25,10 @@ export interface ActionBundle {
  * Bundles src/ (or BENCH_SRC) with ncc into a temporary folder (so the benchmark measures the source as it is, not a
  * stale dist/), links the test codex into a tool cache the way @actions/tool-cache lays it out, and writes the RSS preload.
  */
-export async function prepareBundle(source = process.env.BENCH_SRC ?? 'src/index.ts'): Promise<ActionBundle> {
+export async function prepareBundle(source = process.env.BENCH_SRC ?? 'src/action/index.ts'): Promise<ActionBundle> {
   const dir = await mkdtemp(join(tmpdir(), 'bench-action-'));
   const out = join(dir, 'bundle');
-  // BENCH_SRC=other/checkout/src/index.ts measures another version of the action.
+  // BENCH_SRC=other/checkout/src/action/index.ts measures another version of the action.
   await execa(resolve('node_modules/.bin/ncc'), ['build', resolve(source), '-o', out, '--quiet'], { stdin: 'ignore' });
   const toolCache = join(dir, 'tool-cache');
   const versionDir = join(toolCache, 'codex', CODEX_VERSION, process.arch);

@@ -22,7 +22,7 @@ const LIMIT_KB = 250 * 1024;
 async function bundle(): Promise<{ path: string; cleanup: () => Promise<void> }> {
   if (process.env.BENCH_ACTION) return { path: resolve(process.env.BENCH_ACTION), cleanup: async () => {} };
   const out = await mkdtemp(join(tmpdir(), 'bench-bundle-'));
-  await execa('node', ['node_modules/@vercel/ncc/dist/ncc/cli.js', 'build', 'src/index.ts', '-o', out, '--quiet']);
+  await execa('node', ['node_modules/@vercel/ncc/dist/ncc/cli.js', 'build', 'src/action/index.ts', '-o', out, '--quiet']);
   return { path: join(out, 'index.js'), cleanup: () => rm(out, { recursive: true, force: true }) };
 }
 

@@ -5,8 +5,8 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chunkFiles, DEFAULT_CHUNK_TOKENS } from '../src/review/chunks.js';
-import { parsePatch } from '../src/review/diff.js';
+import { chunkFiles, DEFAULT_CHUNK_TOKENS } from '../src/modes/review/gather/chunks.js';
+import { parsePatch } from '../src/modes/review/gather/diff.js';
 import { TEST_API_KEY } from '../test/support/codex.js';
 import { TEST_GITHUB_TOKEN } from '../test/support/context.js';
 import { FakeGitHub } from '../test/support/fake-github.js';
@@ -23,7 +23,7 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const ONLY = process.env.BENCH_CASES?.split(',').map((s) => s.trim());
 // BENCH_TRACE=1 prints each case's median run as a timeline of requests.
 const TRACE = process.env.BENCH_TRACE === '1';
-// BENCH_BEFORE=other/checkout/src/index.ts runs that version too, each of its runs right before this version's (so both
+// BENCH_BEFORE=other/checkout/src/action/index.ts runs that version too, each of its runs right before this version's (so both
 // see the same load on a shared machine); the table then has a "before" and an "after" row per case.
 const BEFORE = process.env.BENCH_BEFORE;
 

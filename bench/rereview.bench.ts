@@ -3,10 +3,10 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { jest } from '@jest/globals';
-import type { ReviewTarget } from '../src/plan.js';
-import { SUMMARY_MARKER } from '../src/review/compose.js';
-import { runReview } from '../src/review/run-review.js';
-import { reviewedMarker } from '../src/review/status.js';
+import type { ReviewTarget } from '../src/action/plan.js';
+import { SUMMARY_MARKER } from '../src/modes/review/deliver/compose.js';
+import { runReview } from '../src/modes/review/run-review.js';
+import { reviewedMarker } from '../src/modes/review/deliver/status.js';
 import { testContext } from '../test/support/context.js';
 import { diffFiles, FakeGitHub } from '../test/support/fake-github.js';
 import { createRepo } from '../test/support/git-repo.js';

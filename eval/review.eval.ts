@@ -2,9 +2,9 @@
 // app-server, the fake GitHub, a real git checkout of the head), scored for precision, recall and cost.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { ReviewTarget } from '../src/plan.js';
-import type { PullReport } from '../src/review/report.js';
-import { runReview } from '../src/review/run-review.js';
+import type { ReviewTarget } from '../src/action/plan.js';
+import type { PullReport } from '../src/modes/review/report/report.js';
+import { runReview } from '../src/modes/review/run-review.js';
 import { testContext } from '../test/support/context.js';
 import { FakeGitHub } from '../test/support/fake-github.js';
 import { createRepo } from '../test/support/git-repo.js';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 
 const fresh = mkdtempSync(join(tmpdir(), 'dist-'));
 try {
-  execFileSync('npx', ['ncc', 'build', 'src/index.ts', '-o', fresh, '--license', 'licenses.txt', '--quiet'], { stdio: 'inherit' });
+  execFileSync('npx', ['ncc', 'build', 'src/action/index.ts', '-o', fresh, '--license', 'licenses.txt', '--quiet'], { stdio: 'inherit' });
   const names = new Set([...readdirSync('dist'), ...readdirSync(fresh)]);
   const stale = [...names].filter((name) => {
     try {

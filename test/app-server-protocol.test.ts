@@ -1,7 +1,7 @@
 // Protocol edge cases of the client, driven by a real fixture process speaking the wire format.
 import { resolve } from 'node:path';
-import { AppServer, AppServerExitedError, TurnTimeoutError } from '../src/codex/app-server.js';
-import { RpcError } from '../src/codex/rpc.js';
+import { AppServer, AppServerExitedError, TurnTimeoutError } from '../src/base/codex/app-server.js';
+import { RpcError } from '../src/base/codex/rpc.js';
 
 const FAKE = resolve('test/fixtures/fake-app-server.mjs');
 

@@ -1,5 +1,5 @@
 // The app-server client against the real codex binary and a scripted Responses API.
-import { AppServerExitedError, type ApprovalRequest } from '../src/codex/app-server.js';
+import { AppServerExitedError, type ApprovalRequest } from '../src/base/codex/app-server.js';
 import { assistantText, functionCallOutputs, isAfterToolCall, userText } from './support/model-server.js';
 import { startCodexRig, type CodexRig } from './support/codex.js';
 

@@ -2,11 +2,11 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ANNOTATION_MESSAGE_MAX_CHARS, bound, boundBytes, FINDINGS_OUTPUT_MAX_CHARS, GITHUB_BODY_MAX_CHARS } from '../src/bounds.js';
-import { report as writeReport } from '../src/report.js';
-import { commentBody, reviewBody, stickyBody, type Keyed } from '../src/review/compose.js';
-import { fingerprint, fingerprintsIn } from '../src/review/findings.js';
-import { annotate, findingsOutput, type PullReport } from '../src/review/report.js';
+import { ANNOTATION_MESSAGE_MAX_CHARS, bound, boundBytes, FINDINGS_OUTPUT_MAX_CHARS, GITHUB_BODY_MAX_CHARS } from '../src/base/text/bounds.js';
+import { report as writeReport } from '../src/action/report.js';
+import { commentBody, reviewBody, stickyBody, type Keyed } from '../src/modes/review/deliver/compose.js';
+import { fingerprint, fingerprintsIn } from '../src/modes/review/agent/findings.js';
+import { annotate, findingsOutput, type PullReport } from '../src/modes/review/report/report.js';
 import { captureStdout, finding } from './support/review-fixtures.js';
 
 const keyed = (f: Parameters<typeof finding>[0]): Keyed => {

@@ -1,7 +1,7 @@
 // Budgets (max-tokens, max-turns) across every thread of a run, against the real app-server and the scripted model.
-import { BudgetExhaustedError, budgetSummary, estimateCost, RunBudget } from '../src/codex/budget.js';
-import { runFix } from '../src/fix/run-fix.js';
-import { runReview } from '../src/review/run-review.js';
+import { BudgetExhaustedError, budgetSummary, estimateCost, RunBudget } from '../src/base/codex/budget.js';
+import { runFix } from '../src/modes/fix/run-fix.js';
+import { runReview } from '../src/modes/review/run-review.js';
 import { startCodexRig, type CodexRig } from './support/codex.js';
 import { testContext } from './support/context.js';
 import { FakeGitHub } from './support/fake-github.js';

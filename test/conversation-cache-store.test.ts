@@ -3,7 +3,7 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ActionsCacheStore } from '../src/conversation/thread-store.js';
+import { ActionsCacheStore } from '../src/base/threads/thread-store.js';
 import { captureStdout } from './support/review-fixtures.js';
 import { clearCacheEnv, enterJob, READ, startFakeCacheService, WRITE, type FakeCacheService } from './support/fake-cache-service.js';
 

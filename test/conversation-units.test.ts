@@ -2,12 +2,12 @@
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fixRequest, planReviewComment } from '../src/conversation/event.js';
-import { REPLY_MARKER, storedThreadIn, threadIdIn, threadMarker } from '../src/conversation/markers.js';
-import { singleHunkSuggestion } from '../src/conversation/suggestion.js';
-import { DirectoryStore } from '../src/conversation/thread-store.js';
-import { lineageFiles, MAX_THREAD_VERSIONS, nextVersion, stageThreads, threadKey } from '../src/conversation/threads.js';
-import { readInputs } from '../src/inputs.js';
+import { fixRequest, planReviewComment } from '../src/modes/conversation/event.js';
+import { REPLY_MARKER, storedThreadIn, threadIdIn, threadMarker } from '../src/base/text/markers.js';
+import { singleHunkSuggestion } from '../src/modes/conversation/suggestion.js';
+import { DirectoryStore } from '../src/base/threads/thread-store.js';
+import { lineageFiles, MAX_THREAD_VERSIONS, nextVersion, stageThreads, threadKey } from '../src/base/threads/threads.js';
+import { readInputs } from '../src/action/inputs.js';
 
 let dir: string;
 beforeEach(async () => {

@@ -10,8 +10,8 @@ import { ModelServer } from './support/model-server.js';
 import { diagnosisJson, FIX_COMMAND, startFixScenario, TEST_COMMAND } from './support/fix-scenario.js';
 import { isAfterToolCall } from './support/model-server.js';
 import { TEST_GITHUB_TOKEN } from './support/context.js';
-import { secretForms } from '../src/redact.js';
-import { CODEX_VERSION } from '../src/codex/install.js';
+import { secretForms } from '../src/base/text/redact.js';
+import { CODEX_VERSION } from '../src/base/codex/install.js';
 import { addedPatch, finding, findingsReply, scriptReviewModel, serveContents } from './support/review-fixtures.js';
 
 const DIST = resolve('dist/index.js');

@@ -3,8 +3,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { jest } from '@jest/globals';
-import { runFix } from '../src/fix/run-fix.js';
-import { secretForms } from '../src/redact.js';
+import { runFix } from '../src/modes/fix/run-fix.js';
+import { secretForms } from '../src/base/text/redact.js';
 import { BIG_LOG_ASSERTION, bigJobLog } from './support/big-log.js';
 import { TEST_API_KEY } from './support/codex.js';
 import { TEST_GITHUB_TOKEN } from './support/context.js';

@@ -1,12 +1,12 @@
 // The parts delivery is built from: create-or-update of the pull request, the test command runner, the diagnosis.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { agentEnvironment } from '../src/codex/environment.js';
-import { parseDiagnosis } from '../src/fix/prompts.js';
-import { gitWords, pushHint } from '../src/fix/remote-words.js';
-import { patchPreview } from '../src/fix/saved-patch.js';
-import { runTestCommand } from '../src/fix/test-command.js';
-import { createOrUpdatePullRequest, ERROR_DRAFTS_NOT_SUPPORTED } from '../src/github/pull-requests.js';
+import { agentEnvironment } from '../src/base/codex/environment.js';
+import { parseDiagnosis } from '../src/modes/fix/prompts.js';
+import { gitWords, pushHint } from '../src/modes/fix/remote-words.js';
+import { patchPreview } from '../src/modes/fix/saved-patch.js';
+import { runTestCommand } from '../src/base/command/test-command.js';
+import { createOrUpdatePullRequest, ERROR_DRAFTS_NOT_SUPPORTED } from '../src/base/github/pull-requests.js';
 import { useFakeGitHub } from './support/fake-github.js';
 import { createRepo, type TestRepo } from './support/git-repo.js';
 

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jest } from '@jest/globals';
 import { execa } from 'execa';
-import type { JobOutcome } from '../src/context.js';
-import { runFix } from '../src/fix/run-fix.js';
+import type { JobOutcome } from '../src/base/context.js';
+import { runFix } from '../src/modes/fix/run-fix.js';
 import {
   diagnosisJson,
   FAILING_BRANCH,

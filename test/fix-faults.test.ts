@@ -3,8 +3,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { jest } from '@jest/globals';
-import type { RunContext } from '../src/context.js';
-import { runFix } from '../src/fix/run-fix.js';
+import type { RunContext } from '../src/base/context.js';
+import { runFix } from '../src/modes/fix/run-fix.js';
 import { TEST_API_KEY } from './support/codex.js';
 import { trackAppServerPid } from './support/context.js';
 import { FAILING_BRANCH, RUN_ID, startFixScenario, TEST_COMMAND, type FixScenario } from './support/fix-scenario.js';

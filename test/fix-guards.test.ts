@@ -1,7 +1,7 @@
 // Loop and trust guards of fix mode: pure checks, and the actor check against a fake GitHub.
-import type { FailingRun } from '../src/fix/failing-run.js';
-import { actorSkipReason, staticSkipReason, type GuardInputs } from '../src/fix/guards.js';
-import { ACTIONS_BOT } from '../src/git.js';
+import type { FailingRun } from '../src/modes/fix/failing-run.js';
+import { actorSkipReason, staticSkipReason, type GuardInputs } from '../src/modes/fix/guards.js';
+import { ACTIONS_BOT } from '../src/base/git.js';
 import { useFakeGitHub } from './support/fake-github.js';
 
 const repo = { owner: 'octo', repo: 'demo' };

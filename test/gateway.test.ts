@@ -1,6 +1,6 @@
 // Azure OpenAI and other gateways: the key in the header the upstream expects, api-version in the query, through the real binary.
-import { authHeaders, gatewayFor, upstreamUrl } from '../src/codex/gateway.js';
-import { startModelProxy } from '../src/codex/model-proxy.js';
+import { authHeaders, gatewayFor, upstreamUrl } from '../src/base/codex/gateway.js';
+import { startModelProxy } from '../src/base/codex/model-proxy.js';
 import { TEST_API_KEY } from './support/codex.js';
 import { testContext } from './support/context.js';
 import { createRepo } from './support/git-repo.js';

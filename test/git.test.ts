@@ -1,7 +1,7 @@
 // src/git.ts against real repositories, and a push through a token-checking smart-HTTP server.
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ACTIONS_BOT, Git, GitError, gitAuthEnv } from '../src/git.js';
+import { ACTIONS_BOT, Git, GitError, gitAuthEnv } from '../src/base/git.js';
 import { startGitHttpServer, type GitHttpServer } from './support/fix-git-http.js';
 import { createRepo, type TestRepo } from './support/git-repo.js';
 

@@ -1,6 +1,6 @@
 // Where a GitHub failure used to turn into a softer outcome or a guess: GitHub's own words now reach the user.
-import { streamJobLog, getWorkflowRun, listFailedJobs, RunDataUnavailableError } from '../src/github/runs.js';
-import { tokenLogin } from '../src/github/reviews.js';
+import { streamJobLog, getWorkflowRun, listFailedJobs, RunDataUnavailableError } from '../src/base/github/runs.js';
+import { tokenLogin } from '../src/base/github/reviews.js';
 import { useFakeGitHub } from './support/fake-github.js';
 import { captureStdout } from './support/review-fixtures.js';
 

@@ -2,8 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { jest } from '@jest/globals';
-import { CODEX_VERSION } from '../src/codex/install.js';
-import { INPUT_NAMES, InputError, readInputs, secretsOf, type Inputs } from '../src/inputs.js';
+import { CODEX_VERSION } from '../src/base/codex/install.js';
+import { INPUT_NAMES, InputError, readInputs, secretsOf, type Inputs } from '../src/action/inputs.js';
 
 const KEY = 'sk-test-abcdefghijklmnop';
 

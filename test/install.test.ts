@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startFakeRegistry, type FakeRegistry } from './support/fake-registry.js';
 
-type InstallModule = typeof import('../src/codex/install.js');
+type InstallModule = typeof import('../src/base/codex/install.js');
 type ToolCache = typeof import('@actions/tool-cache');
 
 // Shell-script stand-ins for codex cannot run on Windows.
@@ -37,7 +37,7 @@ beforeAll(async () => {
   process.env.RUNNER_TOOL_CACHE = toolCache;
   process.env.RUNNER_TEMP = runnerTemp;
   // Imported only now: some @actions/tool-cache versions read RUNNER_TOOL_CACHE / RUNNER_TEMP at load time.
-  install = await import('../src/codex/install.js');
+  install = await import('../src/base/codex/install.js');
   tc = await import('@actions/tool-cache');
   registry = await startFakeRegistry();
 });

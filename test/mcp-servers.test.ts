@@ -1,9 +1,9 @@
 // MCP servers from the `mcp-servers` input: a real stdio server in test/fixtures called by the agent through the
 // real app-server, its secret handed to that server only.
 import { resolve } from 'node:path';
-import { mcpConfigOverrides, type McpServer } from '../src/codex/mcp-servers.js';
-import { InputError, readInputs, secretsOf } from '../src/inputs.js';
-import { secretForms } from '../src/redact.js';
+import { mcpConfigOverrides, type McpServer } from '../src/base/codex/mcp-servers.js';
+import { InputError, readInputs, secretsOf } from '../src/action/inputs.js';
+import { secretForms } from '../src/base/text/redact.js';
 import { startCodexRig, TEST_API_KEY } from './support/codex.js';
 import { testContext } from './support/context.js';
 import { createRepo } from './support/git-repo.js';

@@ -3,10 +3,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ModelEndpointError } from '../src/codex/agent-failure.js';
-import { openSession, type CodexSession } from '../src/codex/session.js';
+import { ModelEndpointError } from '../src/base/codex/agent-failure.js';
+import { openSession, type CodexSession } from '../src/base/codex/session.js';
 import { CODEX_BINARY, TEST_API_KEY } from './support/codex.js';
-import { MODEL_TIME_UNIT_ENV } from '../src/codex/model-proxy.js';
+import { MODEL_TIME_UNIT_ENV } from '../src/base/codex/model-proxy.js';
 import { errorReply, ModelServer } from './support/model-server.js';
 import { captureStdout } from './support/review-fixtures.js';
 

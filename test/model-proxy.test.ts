@@ -1,8 +1,8 @@
 // The loopback proxy adds the key, streams answers through, and never trusts a caller's own header.
-import { describeModelAnswer } from '../src/codex/agent-failure.js';
-import { displayEndpoint, ERROR_MESSAGE_MAX_CHARS, retryAfterSeconds, startModelProxy } from '../src/codex/model-proxy.js';
-import { createCodexHome } from '../src/codex/codex-home.js';
-import { agentEnvironment } from '../src/codex/environment.js';
+import { describeModelAnswer } from '../src/base/codex/agent-failure.js';
+import { displayEndpoint, ERROR_MESSAGE_MAX_CHARS, retryAfterSeconds, startModelProxy } from '../src/base/codex/model-proxy.js';
+import { createCodexHome } from '../src/base/codex/codex-home.js';
+import { agentEnvironment } from '../src/base/codex/environment.js';
 import { errorReply, ModelServer } from './support/model-server.js';
 import { mkdtemp, readFile, stat, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

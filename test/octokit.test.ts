@@ -2,8 +2,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { jest } from '@jest/globals';
-import { GitHubRequestError, githubErrorInfo } from '../src/github/errors.js';
-import { createOctokit, TIME_UNIT_ENV } from '../src/github/octokit.js';
+import { GitHubRequestError, githubErrorInfo } from '../src/base/github/errors.js';
+import { createOctokit, TIME_UNIT_ENV } from '../src/base/github/octokit.js';
 import { BODY_LIMIT, FakeGitHub } from './support/fake-github.js';
 
 const TOKEN = 'ghs_fakeTokenValue1234567890';

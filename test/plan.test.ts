@@ -1,6 +1,6 @@
 // Which job a run does, from the event and the inputs.
-import { MalformedEventError, planRun, PlanError } from '../src/plan.js';
-import { readInputs } from '../src/inputs.js';
+import { MalformedEventError, planRun, PlanError } from '../src/action/plan.js';
+import { readInputs } from '../src/action/inputs.js';
 
 const inputs = (extra: Record<string, string> = {}) =>
   readInputs({

@@ -16,9 +16,9 @@ import {
   turnNotifications,
   turnStartResult,
   threadResult,
-} from '../src/codex/protocol.js';
-import type { ApprovalDecision } from '../src/codex/app-server.js';
-import { accountRead, deviceCodeStarted, LOGIN_METHODS, loginCompleted } from '../src/codex/login.js';
+} from '../src/base/codex/protocol.js';
+import type { ApprovalDecision } from '../src/base/codex/app-server.js';
+import { accountRead, deviceCodeStarted, LOGIN_METHODS, loginCompleted } from '../src/base/codex/login.js';
 import { isAfterToolCall } from './support/model-server.js';
 import { CODEX_BINARY, startCodexRig } from './support/codex.js';
 

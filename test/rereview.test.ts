@@ -3,10 +3,10 @@
 // GitHub (REST + GraphQL) and a real git repository behind its compare endpoint.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { RunContext } from '../src/context.js';
-import type { ReviewTarget } from '../src/plan.js';
-import { fingerprint } from '../src/review/findings.js';
-import { runReview, type ReviewOptions } from '../src/review/run-review.js';
+import type { RunContext } from '../src/base/context.js';
+import type { ReviewTarget } from '../src/action/plan.js';
+import { fingerprint } from '../src/modes/review/agent/findings.js';
+import { runReview, type ReviewOptions } from '../src/modes/review/run-review.js';
 import { testContext } from './support/context.js';
 import { diffFiles, FakeGitHub, type FakeIssueComment } from './support/fake-github.js';
 import { createRepo, type TestRepo } from './support/git-repo.js';

@@ -1,8 +1,8 @@
 // Review mode under faults (real app-server, scripted model, fake GitHub): a refused key or a dead app-server is a
 // failed step that names its cause, and nothing is posted that could pass for a review of unreviewed code.
-import type { RunContext } from '../src/context.js';
-import type { ReviewTarget } from '../src/plan.js';
-import { runReview } from '../src/review/run-review.js';
+import type { RunContext } from '../src/base/context.js';
+import type { ReviewTarget } from '../src/action/plan.js';
+import { runReview } from '../src/modes/review/run-review.js';
 import { TEST_API_KEY } from './support/codex.js';
 import { testContext, trackAppServerPid } from './support/context.js';
 import { eventually } from './support/eventually.js';

@@ -1,11 +1,11 @@
 // Review mode's GitHub side against the fake GitHub through the real Octokit: gathering, conventions, posting, sticky.
-import { upsertStickyComment } from '../src/github/comments.js';
-import { createOctokit, type GitHub } from '../src/github/octokit.js';
-import { placeFindings, REVIEW_MARKER, selectFindings, SUMMARY_MARKER, type ReviewContext } from '../src/review/compose.js';
-import { readConventions } from '../src/review/conventions.js';
-import { parsePatch } from '../src/review/diff.js';
-import { gatherPull } from '../src/review/gather.js';
-import { postReview } from '../src/review/post.js';
+import { upsertStickyComment } from '../src/base/github/comments.js';
+import { createOctokit, type GitHub } from '../src/base/github/octokit.js';
+import { placeFindings, REVIEW_MARKER, selectFindings, SUMMARY_MARKER, type ReviewContext } from '../src/modes/review/deliver/compose.js';
+import { readConventions } from '../src/modes/review/gather/conventions.js';
+import { parsePatch } from '../src/modes/review/gather/diff.js';
+import { gatherPull } from '../src/modes/review/gather/gather.js';
+import { postReview } from '../src/modes/review/deliver/post.js';
 import { BOT_USER, FakeGitHub, paginate, type FakeReview } from './support/fake-github.js';
 import { captureStdout, createReviewThen502Once, finding, serveContents } from './support/review-fixtures.js';
 

@@ -1,8 +1,8 @@
 // Review mode's pure parts: patch parsing, line rendering, anchoring, chunking, findings, selection, rendering.
-import { refusedCommentIndexes } from '../src/github/reviews.js';
-import { chunkFiles, estimateTokens, renderFile } from '../src/review/chunks.js';
-import { commentBody, lineKey, placeFindings, planPost, reviewBody, selectFindings, stickyBody, SUMMARY_MARKER, type Keyed } from '../src/review/compose.js';
-import { anchor, fileHeading, parsePatch, renderLines, type FileDiff } from '../src/review/diff.js';
+import { refusedCommentIndexes } from '../src/base/github/reviews.js';
+import { chunkFiles, estimateTokens, renderFile } from '../src/modes/review/gather/chunks.js';
+import { commentBody, lineKey, placeFindings, planPost, reviewBody, selectFindings, stickyBody, SUMMARY_MARKER, type Keyed } from '../src/modes/review/deliver/compose.js';
+import { anchor, fileHeading, parsePatch, renderLines, type FileDiff } from '../src/modes/review/gather/diff.js';
 import {
   CHUNK_REVIEW_JSON_SCHEMA,
   chunkReviewSchema,
@@ -11,11 +11,11 @@ import {
   fingerprintMarker,
   fingerprintsIn,
   parseChunkReview,
-} from '../src/review/findings.js';
-import { selectFiles } from '../src/review/gather.js';
-import { mapLimit } from '../src/review/limit.js';
-import { chunkPrompt, fence } from '../src/review/prompts.js';
-import type { PullRequest } from '../src/github/pulls.js';
+} from '../src/modes/review/agent/findings.js';
+import { selectFiles } from '../src/modes/review/gather/gather.js';
+import { mapLimit } from '../src/modes/review/agent/limit.js';
+import { chunkPrompt, fence } from '../src/modes/review/agent/prompts.js';
+import type { PullRequest } from '../src/base/github/pulls.js';
 import { finding } from './support/review-fixtures.js';
 
 const PATCH = [

@@ -1,6 +1,6 @@
 // Units of the verification pass and the suggestion checks: verdict parsing, applying, batching test runs.
-import { checkApplies, findBreaking, layers } from '../src/review/prove-suggestions.js';
-import { applyVerdicts, parseVerdicts } from '../src/review/verify.js';
+import { checkApplies, findBreaking, layers } from '../src/modes/review/check/prove-suggestions.js';
+import { applyVerdicts, parseVerdicts } from '../src/modes/review/check/verify.js';
 import { finding } from './support/review-fixtures.js';
 
 describe('parseVerdicts', () => {

@@ -2,11 +2,11 @@
 // GitHub and a real git checkout of the pull request's head.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { RunContext } from '../src/context.js';
-import type { ReviewTarget } from '../src/plan.js';
-import { CHUNK_HEADING } from '../src/review/prompts.js';
-import { runReview } from '../src/review/run-review.js';
-import { VERDICTS_JSON_SCHEMA } from '../src/review/verify.js';
+import type { RunContext } from '../src/base/context.js';
+import type { ReviewTarget } from '../src/action/plan.js';
+import { CHUNK_HEADING } from '../src/modes/review/agent/prompts.js';
+import { runReview } from '../src/modes/review/run-review.js';
+import { VERDICTS_JSON_SCHEMA } from '../src/modes/review/check/verify.js';
 import { testContext } from './support/context.js';
 import { FakeGitHub, type FakePullRequest } from './support/fake-github.js';
 import type { TestRepo } from './support/git-repo.js';

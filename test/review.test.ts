@@ -1,9 +1,9 @@
 // Review mode end to end: the real codex app-server, a scripted model and the fake GitHub.
-import type { RunContext } from '../src/context.js';
-import { CHUNK_REVIEW_JSON_SCHEMA, fingerprint, fingerprintMarker } from '../src/review/findings.js';
-import { REVIEW_INSTRUCTIONS } from '../src/review/prompts.js';
-import type { ReviewTarget } from '../src/plan.js';
-import { runReview } from '../src/review/run-review.js';
+import type { RunContext } from '../src/base/context.js';
+import { CHUNK_REVIEW_JSON_SCHEMA, fingerprint, fingerprintMarker } from '../src/modes/review/agent/findings.js';
+import { REVIEW_INSTRUCTIONS } from '../src/modes/review/agent/prompts.js';
+import type { ReviewTarget } from '../src/action/plan.js';
+import { runReview } from '../src/modes/review/run-review.js';
 import { TEST_API_KEY } from './support/codex.js';
 import { testContext, watchSessionOpening } from './support/context.js';
 import { FakeGitHub, paginate, type AddPullRequestInput } from './support/fake-github.js';

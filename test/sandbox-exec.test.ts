@@ -6,10 +6,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { agentEnvironment } from '../src/codex/environment.js';
-import { SandboxUnavailableError } from '../src/codex/sandbox.js';
-import { commandSandbox, probeSandbox, sandboxedArgv, withoutSandboxNotices, type CommandSandbox } from '../src/codex/sandbox-exec.js';
-import { runTestCommand, type TestRunOptions } from '../src/fix/test-command.js';
+import { agentEnvironment } from '../src/base/codex/environment.js';
+import { SandboxUnavailableError } from '../src/base/codex/sandbox.js';
+import { commandSandbox, probeSandbox, sandboxedArgv, withoutSandboxNotices, type CommandSandbox } from '../src/base/codex/sandbox-exec.js';
+import { runTestCommand, type TestRunOptions } from '../src/base/command/test-command.js';
 import { CODEX_BINARY } from './support/codex.js';
 import { createRepo, type TestRepo } from './support/git-repo.js';
 

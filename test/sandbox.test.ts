@@ -1,5 +1,5 @@
 // Recognising a sandbox that cannot start, and the advice the user gets.
-import { SandboxUnavailableError, sandboxFailureIn } from '../src/codex/sandbox.js';
+import { SandboxUnavailableError, sandboxFailureIn } from '../src/base/codex/sandbox.js';
 
 test('bubblewrap namespace errors are recognised in a failed command; mentions and ordinary failures are not', () => {
   expect(sandboxFailureIn('bwrap: loopback: Failed RTM_NEWADDR: Operation not permitted\n', 1)).toContain('Failed RTM_NEWADDR');

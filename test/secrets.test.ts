@@ -2,8 +2,8 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { removePersistedCredentials } from '../src/git-credentials.js';
-import { secretForms } from '../src/redact.js';
+import { removePersistedCredentials } from '../src/action/git-credentials.js';
+import { secretForms } from '../src/base/text/redact.js';
 import { TEST_API_KEY } from './support/codex.js';
 import { TEST_GITHUB_TOKEN, testContext } from './support/context.js';
 import { FakeGitHub } from './support/fake-github.js';

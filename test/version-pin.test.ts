@@ -1,10 +1,10 @@
 // The Codex pin lives in one place: a bump touches CODEX_VERSION and the @openai/codex devDependency only.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { CODEX_VERSION } from '../src/codex/install.js';
+import { CODEX_VERSION } from '../src/base/codex/install.js';
 
 // Where the pinned version may be written out: the constant itself and npm's own files.
-const ALLOWED = new Set(['src/codex/install.ts', 'package.json', 'package-lock.json']);
+const ALLOWED = new Set(['src/base/codex/install.ts', 'package.json', 'package-lock.json']);
 // Built, installed or generated trees are not written by hand.
 const SKIPPED = new Set(['node_modules', 'dist', '.git', 'coverage']);
 

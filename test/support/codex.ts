@@ -2,11 +2,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { AppServer, type AppServerOptions } from '../../src/codex/app-server.js';
-import { createCodexHome } from '../../src/codex/codex-home.js';
-import { agentEnvironment } from '../../src/codex/environment.js';
-import { platformPackage } from '../../src/codex/install.js';
-import { startModelProxy, type ModelProxy } from '../../src/codex/model-proxy.js';
+import { AppServer, type AppServerOptions } from '../../src/base/codex/app-server.js';
+import { createCodexHome } from '../../src/base/codex/codex-home.js';
+import { agentEnvironment } from '../../src/base/codex/environment.js';
+import { platformPackage } from '../../src/base/codex/install.js';
+import { startModelProxy, type ModelProxy } from '../../src/base/codex/model-proxy.js';
 import { ModelServer } from './model-server.js';
 
 /** The real codex binary installed by `npm ci` from the registry (devDependency @openai/codex). */

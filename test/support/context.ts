@@ -2,13 +2,13 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CODEX_VERSION } from '../../src/codex/install.js';
-import type { RunContext, WorkflowEvent } from '../../src/context.js';
-import type { ThreadStore } from '../../src/conversation/thread-store.js';
-import { MODEL_TIME_UNIT_ENV } from '../../src/codex/model-proxy.js';
-import { TIME_UNIT_ENV } from '../../src/github/octokit.js';
-import { readInputs, secretsOf, type Inputs } from '../../src/inputs.js';
-import { createRunContext } from '../../src/run-context.js';
+import { CODEX_VERSION } from '../../src/base/codex/install.js';
+import type { RunContext, WorkflowEvent } from '../../src/base/context.js';
+import type { ThreadStore } from '../../src/base/threads/thread-store.js';
+import { MODEL_TIME_UNIT_ENV } from '../../src/base/codex/model-proxy.js';
+import { TIME_UNIT_ENV } from '../../src/base/github/octokit.js';
+import { readInputs, secretsOf, type Inputs } from '../../src/action/inputs.js';
+import { createRunContext } from '../../src/base/run-context.js';
 import { CODEX_BINARY, TEST_API_KEY } from './codex.js';
 
 // GitHub's prescribed waits (retry-after, write spacing) take no time against the fake server.

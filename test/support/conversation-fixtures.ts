@@ -1,6 +1,6 @@
 // Helpers for conversation tests: GitHub's pull_request_review_comment and issue_comment event payloads, and the
 // pull request and scripted reviewer they share.
-import type { WorkflowEvent } from '../../src/context.js';
+import type { WorkflowEvent } from '../../src/base/context.js';
 import type { FakeGitHub, FakePullRequest, FakeReviewComment } from './fake-github.js';
 import type { ModelReply, ModelRequest, ModelServer } from './model-server.js';
 import { finding, findingsReply, serveContents, SETUP_ACK, turnKind } from './review-fixtures.js';

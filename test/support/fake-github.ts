@@ -4,7 +4,7 @@ import { execa } from 'execa';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, jest } from '@jest/globals';
-import { createOctokit, type GitHub } from '../../src/github/octokit.js';
+import { createOctokit, type GitHub } from '../../src/base/github/octokit.js';
 
 /** One request as the server saw it. */
 export interface RecordedRequest {

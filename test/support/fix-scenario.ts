@@ -1,7 +1,7 @@
 // A failing repository, its failed workflow run on a fake GitHub, a token-checking git remote and a scripted model.
 import { rm } from 'node:fs/promises';
 import { execa } from 'execa';
-import type { RunContext, WorkflowEvent } from '../../src/context.js';
+import type { RunContext, WorkflowEvent } from '../../src/base/context.js';
 import { testContext, TEST_GITHUB_TOKEN } from './context.js';
 import { FakeGitHub, type FakeGitHubOptions } from './fake-github.js';
 import { startGitHttpServer, type GitHttpServer } from './fix-git-http.js';

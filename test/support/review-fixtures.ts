@@ -1,8 +1,8 @@
 // Helpers for review-mode tests: repository contents on the fake GitHub, scripted model replies, findings, patches.
 import { jest } from '@jest/globals';
-import type { Finding } from '../../src/review/findings.js';
-import { CHUNK_HEADING, RETRY_HEADING, SETUP_HEADING } from '../../src/review/prompts.js';
-import { VERIFY_HEADING, VERIFY_RETRY_HEADING } from '../../src/review/verify.js';
+import type { Finding } from '../../src/modes/review/agent/findings.js';
+import { CHUNK_HEADING, RETRY_HEADING, SETUP_HEADING } from '../../src/modes/review/agent/prompts.js';
+import { VERIFY_HEADING, VERIFY_RETRY_HEADING } from '../../src/modes/review/check/verify.js';
 import { BOT_USER, FakeGitHub, type FakeRequest, type ReviewCommentInput } from './fake-github.js';
 import { createRepo, type TestRepo } from './git-repo.js';
 import { lastUserText, ModelServer, type ModelReply, type ModelRequest } from './model-server.js';

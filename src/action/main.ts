@@ -1,0 +1,149 @@
+// run(): inputs → plan → job (codex installed when the job first needs it) → report. The one place errors fail the step.
+import { readFile } from 'node:fs/promises';
+import * as core from '@actions/core';
+import { approvalsSummary } from '../base/codex/approvals.js';
+import { budgetSummary } from '../base/codex/budget.js';
+import { installCodex, type InstalledCodex } from '../base/codex/install.js';
+import { runLogin } from '../base/codex/login.js';
+import { agentEnvironment } from '../base/codex/environment.js';
+import { prepareSandbox, SandboxUnavailableError } from '../base/codex/sandbox.js';
+import { commandSandbox, probeSandbox } from '../base/codex/sandbox-exec.js';
+import type { CodexSession } from '../base/codex/session.js';
+import type { JobOutcome, WorkflowEvent } from '../base/context.js';
+import { runConversation } from '../modes/conversation/run-conversation.js';
+import { runFix } from '../modes/fix/run-fix.js';
+import { removePersistedCredentials } from './git-credentials.js';
+import { readInputs, secretsOf, type Inputs } from './inputs.js';
+import { planRun } from './plan.js';
+import { redact } from '../base/text/redact.js';
+import { report } from './report.js';
+import { createRunContext, tempDirOf } from '../base/run-context.js';
+import { runReview } from '../modes/review/run-review.js';
+
+/** The action's entry: never throws; failures end as `core.setFailed` with what to do. */
+export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  let secrets: string[] = [];
+  try {
+    const inputs = readInputs(env);
+    secrets = secretsOf(inputs);
+    const event = await readEvent(env);
+    const currentRunId = env.GITHUB_RUN_ID ? Number(env.GITHUB_RUN_ID) : undefined;
+    const plan = planRun(inputs, event, currentRunId);
+    if (plan.job === 'skip') {
+      core.info(`Skipped: ${plan.reason}`);
+      await report({ conclusion: 'skipped', outputs: {}, summary: `### Codex: skipped\n\n${plan.reason}\n` }, secrets);
+      return;
+    }
+    if (plan.job === 'login') {
+      // No pull request, no GitHub call, no sandbox: only Codex and the sign-in server.
+      let version: string | undefined;
+      const codexPath = async () => {
+        const codex = await core.group('Install Codex', () => installCodex({ version: inputs.codexVersion, codexPath: inputs.codexPath }));
+        version = codex.version;
+        return codex.path;
+      };
+      const outcome = await runLogin(inputs, env, secrets, codexPath);
+      await report(outcome, secrets, version);
+      return;
+    }
+    if (!inputs.githubToken) {
+      throw new Error(`Input 'github-token' is empty: the ${plan.job} job needs a token to talk to GitHub (the default is \${{ github.token }}).`);
+    }
+
+    const sessions: CodexSession[] = [];
+    // An answer is read-only like a review; a fix request writes like fix mode.
+    const sandboxJob = plan.job === 'converse' ? (plan.target.kind === 'fix' ? 'fix' : 'review') : plan.job;
+    const codex = installOnce(inputs, sandboxJob, env, secrets);
+    const ctx = createRunContext({ inputs, event, env, secrets, codex: codex.get, codexInstalled: codex.installed, currentRunId, sessions });
+    const restoreCredentials = await removePersistedCredentials(inputs.workingDirectory, secrets, ctx.tempDir);
+    let outcome: JobOutcome;
+    try {
+      if (plan.job === 'review') outcome = await runReview(ctx, plan.target);
+      else if (plan.job === 'converse') outcome = await runConversation(ctx, plan.target);
+      else outcome = await runFix(ctx, plan.target);
+    } finally {
+      await Promise.all(sessions.map((s) => s.close().catch(() => {})));
+      await restoreCredentials();
+    }
+    // Review and fix alike: what the agent asked to do and who decided, next to the job's own summary.
+    outcome = { ...outcome, summary: outcome.summary + approvalsSummary(sessions.flatMap((s) => s.approvals)) + budgetSummary(ctx.budget, inputs.pricePerMillion) };
+    const sandboxFailure = sessions.map((s) => s.server.sandboxFailure).find(Boolean);
+    if (sandboxFailure && inputs.sandbox !== 'danger-full-access') {
+      outcome = { ...outcome, conclusion: 'failure', failure: new SandboxUnavailableError(sandboxFailure).message };
+    }
+    await report(outcome, secrets, codex.version());
+  } catch (error) {
+    const message = redact(error instanceof Error ? error.message : String(error), secrets);
+    core.debug(error instanceof Error && error.stack ? redact(error.stack, secrets) : '');
+    await writeFailureSummary(message);
+    core.setOutput('conclusion', 'failure');
+    core.setFailed(message);
+  }
+}
+
+/** A failed step also says in the job summary what failed, where people look first. */
+async function writeFailureSummary(message: string): Promise<void> {
+  if (!process.env.GITHUB_STEP_SUMMARY) return;
+  await core.summary
+    .addHeading('Codex: failed', 3)
+    // addCodeBlock does not escape: the message may quote untrusted text.
+    .addCodeBlock(message.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'))
+    .write()
+    .catch(() => {});
+}
+
+/**
+ * Installs codex the first time a job asks for it: a run that ends up skipped (a draft PR, a loop guard)
+ * downloads nothing.
+ */
+function installOnce(
+  inputs: Inputs,
+  job: 'review' | 'fix',
+  env: NodeJS.ProcessEnv,
+  secrets: readonly string[],
+): { get: () => Promise<InstalledCodex>; installed: () => Promise<InstalledCodex>; version: () => string | undefined } {
+  let installing: Promise<InstalledCodex> | undefined;
+  let checking: Promise<InstalledCodex> | undefined;
+  let version: string | undefined;
+  const installed = () =>
+    (installing ??= core.group('Install Codex', async () => {
+      const codex = await installCodex({ version: inputs.codexVersion, codexPath: inputs.codexPath });
+      version = codex.version;
+      core.setOutput('codex-version', codex.version);
+      return codex;
+    }));
+  const get = () =>
+    (checking ??= installed().then(async (codex) => {
+      await prepareSandbox(inputs.sandbox);
+      // The job's sandbox must start here before the agent (or fix mode's test runs) rely on it.
+      const sandbox = commandSandbox(codex.path, inputs.sandbox ?? (job === 'review' ? 'read-only' : 'workspace-write'), tempDirOf(env));
+      if (sandbox) await probeSandbox(sandbox, inputs.workingDirectory, agentEnvironment(env, secrets));
+      return codex;
+    }));
+  return { get, installed, version: () => version };
+}
+
+/**
+ * The event name and payload the runner wrote; no GITHUB_EVENT_PATH is an empty payload (local runs). A file that is
+ * named but cannot be read, or is not a JSON object, fails the run: an empty payload would read as "nothing to do".
+ */
+async function readEvent(env: NodeJS.ProcessEnv): Promise<WorkflowEvent> {
+  const name = env.GITHUB_EVENT_NAME ?? 'workflow_dispatch';
+  if (!env.GITHUB_EVENT_PATH) return { name, payload: {} };
+  let text: string;
+  try {
+    text = await readFile(env.GITHUB_EVENT_PATH, 'utf8');
+  } catch (error) {
+    throw new Error(`Could not read the '${name}' event's payload at GITHUB_EVENT_PATH (${env.GITHUB_EVENT_PATH}): ${(error as Error).message}.`, { cause: error });
+  }
+  let payload: unknown;
+  try {
+    payload = JSON.parse(text) as unknown;
+  } catch {
+    throw new Error(`GITHUB_EVENT_PATH (${env.GITHUB_EVENT_PATH}) is not valid JSON.`);
+  }
+  if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
+    throw new Error(`The '${name}' event's payload at GITHUB_EVENT_PATH (${env.GITHUB_EVENT_PATH}) is not a JSON object.`);
+  }
+  return { name, payload: payload as Record<string, unknown> };
+}

@@ -1,0 +1,67 @@
+// What every job gets from main.ts: inputs, the event, GitHub, codex, and a way to open the app-server.
+import type { RunBudget } from './codex/budget.js';
+import type { CodexSession } from './codex/session.js';
+import type { GitHub } from './github/octokit.js';
+import type { ThreadStore } from './threads/thread-store.js';
+import type { Inputs } from '../action/inputs.js';
+
+/** The repository the workflow runs in. */
+export interface Repo {
+  owner: string;
+  repo: string;
+}
+
+/** The triggering event: GITHUB_EVENT_NAME and the parsed GITHUB_EVENT_PATH payload (untrusted). */
+export interface WorkflowEvent {
+  name: string;
+  payload: Record<string, unknown>;
+}
+
+/** Extra settings a job needs from its app-server. */
+export interface SessionRequest {
+  /** Top-level config.toml lines, e.g. `project_doc_max_bytes = 0`. */
+  extraToml?: string[];
+}
+
+/** Everything a job (review or fix) receives. */
+export interface RunContext {
+  inputs: Inputs;
+  repo: Repo;
+  event: WorkflowEvent;
+  /** Octokit built with github-token against GITHUB_API_URL. */
+  github: GitHub;
+  /** The GitHub token (to push a fix); never put it in the agent's env or .git/config. */
+  githubToken: string | undefined;
+  /** Installs codex on first call (later calls share it): call it only when the agent is needed. */
+  codex(): Promise<{ path: string; version: string }>;
+  /** Every secret of the run (API key, token, auth json) for redaction and leak checks. */
+  secrets: readonly string[];
+  /** RUNNER_TEMP (or an OS temp dir outside Actions). */
+  tempDir: string;
+  /** The action's environment (process.env); jobs must filter it through agentEnvironment before any child gets it. */
+  env: NodeJS.ProcessEnv;
+  /** The server URL for links, e.g. https://github.com. */
+  serverUrl: string;
+  /** The current workflow run (GITHUB_RUN_ID), when there is one. */
+  currentRunId: number | undefined;
+  /** Where threads are kept between runs (the Actions cache); undefined when the runner has no cache service. */
+  threadStore: ThreadStore | undefined;
+  /** The run's token and turn budget (max-tokens, max-turns), shared by every app-server of the run. */
+  budget: RunBudget;
+  /** Opens the run's one app-server (in inputs.workingDirectory). The caller closes it. */
+  openSession(request?: SessionRequest): Promise<CodexSession>;
+}
+
+/** What a job hands back to main.ts to report. */
+export interface JobOutcome {
+  /** e.g. success, failure, skipped, no-changes, unverified, findings. */
+  conclusion: string;
+  /** Action outputs (names as in action.yml) → values. */
+  outputs: Record<string, string>;
+  /** Markdown for the job summary. */
+  summary: string;
+  /** When set, the step fails with this message after outputs and summary are written. */
+  failure?: string;
+  /** Token usage summed over every turn of the job. */
+  usage?: { inputTokens: number; cachedInputTokens: number; outputTokens: number };
+}

@@ -1,0 +1,88 @@
+// The project's conventions (AGENTS.md, CONTRIBUTING.md, lint configs) read from the BASE commit, so a pull
+// request cannot rewrite the rules it is reviewed by.
+import type { Repo } from '../../../base/context.js';
+import { listDirectory, readFileAt } from '../../../base/github/pulls.js';
+import type { GitHub } from '../../../base/github/octokit.js';
+
+/** A conventions file as read from the base commit. */
+export interface ConventionFile {
+  path: string;
+  text: string;
+  truncated: boolean;
+}
+
+// Codex's own default limit for AGENTS.md; the other files matter less and get less room.
+const AGENTS_MAX_BYTES = 32 * 1024;
+const OTHER_MAX_BYTES = 16 * 1024;
+const TOTAL_MAX_BYTES = 96 * 1024;
+
+const ROOT_FILES = [
+  'AGENTS.md',
+  'CONTRIBUTING.md',
+  '.editorconfig',
+  // Lint and format configs people commonly keep at the root.
+  'eslint.config.js',
+  'eslint.config.mjs',
+  'eslint.config.cjs',
+  'eslint.config.ts',
+  '.eslintrc',
+  '.eslintrc.json',
+  '.eslintrc.js',
+  '.eslintrc.cjs',
+  '.eslintrc.yml',
+  '.eslintrc.yaml',
+  'biome.json',
+  'biome.jsonc',
+  '.prettierrc',
+  '.prettierrc.json',
+  '.prettierrc.yml',
+  '.prettierrc.yaml',
+  'ruff.toml',
+  '.ruff.toml',
+  '.flake8',
+  '.pylintrc',
+  '.golangci.yml',
+  '.golangci.yaml',
+  '.rubocop.yml',
+  'rustfmt.toml',
+  '.rustfmt.toml',
+  'clippy.toml',
+  '.clang-format',
+  '.clang-tidy',
+  '.stylelintrc.json',
+  '.markdownlint.json',
+];
+const GITHUB_DIR_FILES = ['CONTRIBUTING.md'];
+
+/**
+ * Reads the conventions files that exist at `ref` (two directory listings, then one request per file that
+ * exists, all at once), each cut to a bounded size. Missing files are simply absent.
+ */
+export async function readConventions(github: GitHub, repo: Repo, ref: string): Promise<ConventionFile[]> {
+  const root = (await listDirectory(github, repo, '', ref)) ?? [];
+  const wanted = ROOT_FILES.filter((name) => root.some((e) => e.type === 'file' && e.path === name));
+  if (root.some((e) => e.type === 'dir' && e.path === '.github')) {
+    const dotGithub = (await listDirectory(github, repo, '.github', ref)) ?? [];
+    for (const name of GITHUB_DIR_FILES) {
+      if (dotGithub.some((e) => e.type === 'file' && e.name === name)) wanted.push(`.github/${name}`);
+    }
+  }
+  // Read at once; the total budget is then applied in the list's order (AGENTS.md first), as a sequential read would.
+  const files = await Promise.all(
+    wanted.map((path) => readFileAt(github, repo, path, ref, path === 'AGENTS.md' ? AGENTS_MAX_BYTES : OTHER_MAX_BYTES)),
+  );
+  const out: ConventionFile[] = [];
+  let total = 0;
+  for (const [i, path] of wanted.entries()) {
+    const file = files[i];
+    if (!file) continue;
+    const room = TOTAL_MAX_BYTES - total;
+    if (room <= 0) break;
+    const bytes = Buffer.from(file.text);
+    const cut = bytes.length > room;
+    const text = cut ? bytes.subarray(0, room).toString('utf8') : file.text;
+    out.push({ path, text, truncated: file.truncated || cut });
+    total += Buffer.byteLength(text);
+  }
+  return out;
+}

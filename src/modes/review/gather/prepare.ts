@@ -1,0 +1,109 @@
+// Before the model runs, per pull request: the status comment (created or reused, showing what will be reviewed),
+// the scope (incremental or full), the earlier findings the model must see, and the chunks.
+import * as core from '@actions/core';
+import type { RunContext } from '../../../base/context.js';
+import { githubErrorInfo } from '../../../base/github/reviews.js';
+import { chunkFiles } from './chunks.js';
+import type { FileDiff } from './diff.js';
+import { openOn, type EarlierFinding } from './earlier.js';
+import type { ChunkOutcome, ChunkTask } from '../agent/forks.js';
+import type { GatheredPull } from './gather.js';
+import { readEarlier } from '../deliver/resolve.js';
+import { decideScope } from './scope.js';
+import { StatusComment } from '../deliver/status-comment.js';
+import { failedBody, lastReviewedIn, progressBody, type ChunkProgress, type Scope } from '../deliver/status.js';
+
+/** One pull request's review in this run: what is reviewed, against what, and where its status is shown. */
+export interface PullRun {
+  g: GatheredPull;
+  scope: Scope;
+  /** Files the model is shown (the whole diff's, or the push's). */
+  reviewFiles: FileDiff[];
+  /** The push's files (incremental only). */
+  changed: FileDiff[];
+  /** This action's earlier findings on the pull request (incremental only; empty otherwise). */
+  earlier: EarlierFinding[];
+  tasks: ChunkTask[];
+  status: StatusComment;
+  /**
+   * Settles once the status comment shows what is reviewed (created or edited; never rejects). The model reviews none
+   * of this pull request's code before: the run does not wait for it otherwise.
+   */
+  shown: Promise<void>;
+  /** The last fully reviewed head, from the status comment. */
+  lastReviewed: string | undefined;
+  runUrl: string | undefined;
+  /** Marks a chunk done or failed and schedules a (coalesced) status edit. */
+  chunkDone(outcome: ChunkOutcome): void;
+  /** Puts the status comment in its failed state (what failed, in plain words). */
+  fail(message: string): Promise<void>;
+}
+
+export interface PrepareOptions {
+  self: string | undefined;
+  chunkTokens: number;
+  /** The trigger comment asked for a full review. */
+  full: boolean;
+  statusIntervalMs?: number | undefined;
+}
+
+/**
+ * Prepares one pull request: reads its status comment and decides the scope and the chunks. The status comment's
+ * write starts here and is `shown` later: GitHub spaces comment-creating POSTs seconds apart, and a batch's model
+ * work must not queue behind them.
+ */
+export async function preparePull(ctx: RunContext, g: GatheredPull, opts: PrepareOptions): Promise<PullRun> {
+  const { github, repo, inputs, secrets } = ctx;
+  const number = g.pr.number;
+  const status = await StatusComment.open(github, repo, number, { self: opts.self, secrets, intervalMs: opts.statusIntervalMs });
+  const lastReviewed = lastReviewedIn(status.previousBody);
+  const { scope, reviewFiles, changed } = await decideScope(github, repo, g, {
+    incremental: inputs.incremental,
+    full: opts.full,
+    lastReviewed,
+    paths: inputs.paths,
+    pathsIgnore: inputs.pathsIgnore,
+  });
+  if (scope.kind === 'incremental') core.info(`#${number}: incremental review of ${reviewFiles.length} file(s) changed since ${scope.from.slice(0, 12)}.`);
+  else if (scope.reason) core.info(`#${number}: full review (${scope.reason}).`);
+
+  let earlier: EarlierFinding[] = [];
+  if (scope.kind === 'incremental' && reviewFiles.length > 0) {
+    try {
+      earlier = await readEarlier(github, repo, number, opts.self);
+    } catch (error) {
+      core.warning(`Could not read the earlier review comments of #${number} (${githubErrorInfo(error).message}); the model reviews the push without them.`);
+    }
+  }
+  const chunks = chunkFiles(reviewFiles, opts.chunkTokens);
+  const runUrl = ctx.currentRunId !== undefined ? `${ctx.serverUrl}/${repo.owner}/${repo.repo}/actions/runs/${ctx.currentRunId}` : undefined;
+  const progress: ChunkProgress[] = chunks.map((c) => ({ index: c.index, paths: c.paths, state: 'pending' }));
+  const view = () => progressBody({ headSha: g.pr.headSha, scope, files: reviewFiles.length, chunks: progress, runUrl, reviewed: lastReviewed });
+  const shown = status.show(view());
+  const tasks: ChunkTask[] = chunks.map((chunk) => ({
+    pr: g.pr,
+    allPaths: g.allPaths,
+    chunk,
+    chunkCount: chunks.length,
+    ready: shown,
+    ...(scope.kind === 'incremental' ? { incremental: { from: scope.from, earlier: openOn(earlier, chunk.paths) } } : {}),
+  }));
+  return {
+    g,
+    shown,
+    scope,
+    reviewFiles,
+    changed,
+    earlier,
+    tasks,
+    status,
+    lastReviewed,
+    runUrl,
+    chunkDone(outcome) {
+      const entry = progress.find((p) => p.index === outcome.task.chunk.index);
+      if (entry) entry.state = outcome.ok ? 'done' : 'failed';
+      status.update(view());
+    },
+    fail: (message) => status.finish(failedBody({ headSha: g.pr.headSha, message, runUrl, reviewed: lastReviewed })),
+  };
+}

@@ -1,0 +1,556 @@
+// Review mode: gather each pull request, build one base thread, review chunks in forks, post one review per PR.
+import { readFile, realpath } from 'node:fs/promises';
+import { isAbsolute, relative, sep } from 'node:path';
+import * as core from '@actions/core';
+import { execa } from 'execa';
+import type { JobOutcome, RunContext } from '../../base/context.js';
+import { readFileAt } from '../../base/github/pulls.js';
+import { reactToIssueComment } from '../../base/github/comments.js';
+import { githubErrorInfo, tokenLogin } from '../../base/github/reviews.js';
+import { atLeast } from './agent/findings.js';
+import { DEFAULT_CHUNK_TOKENS } from './gather/chunks.js';
+import { leftOutLine, location, placeFindings, planPost, selectFindings, type Placement } from './deliver/compose.js';
+import { readConventions, type ConventionFile } from './gather/conventions.js';
+import { planThreadActions } from './gather/earlier.js';
+import { addUsage, ZERO_USAGE, type ChunkOutcome, type ChunkTask, type TokenUsage } from './agent/forks.js';
+import { readPull, readPullFiles, TRUNCATED_NOTE, type GatheredPull } from './gather/gather.js';
+import { startReviewAgent, type ReviewAgent } from './agent/agent.js';
+import { postReview, readPosted, reviewMarkdown, type PostResult } from './deliver/post.js';
+import { preparePull, type PullRun } from './gather/prepare.js';
+import { applyThreadActions } from './deliver/resolve.js';
+import { doneBody } from './deliver/status.js';
+import { setupPrompt } from './agent/prompts.js';
+import type { ReviewTarget } from '../../action/plan.js';
+import { saveThreads, type StagedThread } from '../../base/threads/threads.js';
+import { annotate, findingsOutput, jobSummary, type PullReport, type SkippedReport } from './report/report.js';
+import { proveSuggestions, withProofs } from './check/prove-suggestions.js';
+import { verifiedFindings } from './check/verified-findings.js';
+
+/** Knobs tests turn; production uses the defaults. */
+export interface ReviewOptions {
+  /** Token budget of one chunk (default DEFAULT_CHUNK_TOKENS). */
+  chunkTokens?: number;
+  /** Sees each pull request's report (kept and dropped findings) before the outcome is returned: `npm run eval`. */
+  observe?: (reports: readonly PullReport[]) => void;
+  /** Least time between two progress edits of the status comment (default STATUS_INTERVAL_MS). */
+  statusIntervalMs?: number;
+}
+
+/**
+ * Conclusions of a review run (the `conclusion` output):
+ * - `skipped`: nothing was reviewed (draft or closed pull requests, or no reviewable files);
+ * - `success`: reviewed, no finding at or above min-severity;
+ * - `findings`: reviewed, at least one finding at or above min-severity;
+ * - `incomplete`: some part of a diff could not be reviewed (the model could not answer for a chunk); findings may
+ *   exist too; fails the step only with fail-on-severity;
+ * - `failure`: the machinery broke (the base turn failed, the app-server died, the model endpoint refused the key):
+ *   always fails the step, and nothing is posted, so no comment can suggest that unreviewed code was reviewed.
+ */
+export type ReviewConclusion = 'skipped' | 'success' | 'findings' | 'incomplete' | 'failure';
+
+/** A prompt-file that cannot be read. */
+export class PromptFileError extends Error {
+  override name = 'PromptFileError';
+}
+
+const PROMPT_FILE_MAX_BYTES = 64 * 1024;
+// Skipped files are listed by name up to this many, so a huge pull request's review body stays readable.
+const MAX_LISTED_SKIPPED = 50;
+
+/** Reviews the target pull requests with one app-server and one base thread; returns what main.ts reports. */
+export async function runReview(ctx: RunContext, target: ReviewTarget, options: ReviewOptions = {}): Promise<JobOutcome> {
+  const started = Date.now();
+  const { inputs, github, repo, secrets } = ctx;
+
+  const notes: string[] = [];
+  // The gate looks only at reported findings (at or above min-severity), so that a failed step always points at
+  // findings the review shows. A threshold below min-severity can then only fire at min-severity: say so.
+  if (inputs.failOnSeverity && !atLeast(inputs.failOnSeverity, inputs.minSeverity)) {
+    const note =
+      `fail-on-severity '${inputs.failOnSeverity}' is below min-severity '${inputs.minSeverity}': findings under ` +
+      `'${inputs.minSeverity}' are not reported, so the gate fails only on findings at or above '${inputs.minSeverity}'. ` +
+      `Lower min-severity to gate on '${inputs.failOnSeverity}'.`;
+    core.warning(note);
+    notes.push(note);
+  }
+
+  // A review always builds a new base thread from the base branch's conventions and the current diff (earlier
+  // findings are handled by the incremental re-review): resume-thread is for answers and fixes. A warning, not an
+  // error: the same inputs serve every event of a workflow.
+  if (inputs.resumeThread) {
+    const note = `resume-thread '${inputs.resumeThread}' is ignored: a review starts a new base thread (its id is the thread-id output). resume-thread continues a thread in answers to review comments, "@codex fix" and fix runs.`;
+    core.warning(note);
+    notes.push(note);
+  }
+
+  // The person who asked in a comment learns at once that it was heard.
+  if (target.triggerCommentId !== undefined) {
+    await reactToIssueComment(github, repo, target.triggerCommentId, 'eyes').catch((error: unknown) =>
+      core.warning(`Could not react to the triggering comment: ${githubErrorInfo(error).message}`),
+    );
+  }
+
+  const gathered: GatheredPull[] = [];
+  const skipped: SkippedReport[] = [];
+  const gatherOptions = { explicit: target.explicit, paths: inputs.paths, pathsIgnore: inputs.pathsIgnore };
+  let agent: ReviewAgent | undefined;
+  // Reads that need only the pull request (not its files) start as soon as it is known to be reviewed; each is made
+  // once and awaited where it is needed.
+  let early: { self: Promise<string | undefined>; conventions: { baseSha: string; files: Promise<ConventionFile[]> } } | undefined;
+  await core.group('Gather pull requests', async () => {
+    // All pull requests at once (each one's pulls.get and listFiles once); the log keeps the input order.
+    const heads = await Promise.all(target.prNumbers.map((number) => readPull(github, repo, number, gatherOptions)));
+    const firstOpen = heads.find((h) => h.kind === 'open');
+    if (firstOpen) {
+      // The app-server and base thread need nothing from the files: they start now, while the files are read.
+      agent = startReviewAgent(ctx);
+      early = { self: settledLater(tokenLogin(github)), conventions: { baseSha: firstOpen.pr.baseSha, files: settledLater(readConventions(github, repo, firstOpen.pr.baseSha)) } };
+    }
+    const pulls = await Promise.all(heads.map((h) => (h.kind === 'open' ? readPullFiles(github, repo, h.pr, gatherOptions) : h)));
+    for (const [i, pull] of pulls.entries()) {
+      const number = target.prNumbers[i]!;
+      if (pull.kind === 'skipped') {
+        core.info(`#${number}: skipped, ${pull.reason}.`);
+        skipped.push({ number, title: pull.pr?.title, reason: pull.reason });
+      } else if (pull.files.length === 0) {
+        const why = pull.skipped.length > 0 ? `no reviewable files (${pull.skipped.length} skipped)` : 'no changed files';
+        core.info(`#${number}: ${why}.`);
+        skipped.push({ number, title: pull.pr.title, reason: why });
+      } else {
+        core.info(`#${number}: ${pull.files.length} file(s) to review, ${pull.skipped.length} skipped.`);
+        gathered.push(pull);
+      }
+    }
+  }).catch(async (error: unknown) => {
+    await agent?.close().catch(() => {});
+    throw error;
+  });
+
+  if (gathered.length === 0 || !agent || !early) {
+    await agent?.close();
+    const summary = jobSummary({ conclusion: 'skipped', reports: [], skipped, usage: ZERO_USAGE, durationMs: Date.now() - started, notes, secrets });
+    return { conclusion: 'skipped', outputs: outputs('skipped', [], undefined, secrets), summary };
+  }
+
+  try {
+    // Each pull request's status comment shows what is reviewed before the model sees any of its code; the writes go
+    // on in the background (GitHub spaces comment-creating POSTs seconds apart), so a batch's model work does not
+    // queue behind them.
+    const self = await early.self;
+    const runs = await core.group('Status comments and scope', () =>
+      Promise.all(
+        gathered.map((g) =>
+          preparePull(ctx, g, {
+            self,
+            chunkTokens: options.chunkTokens ?? DEFAULT_CHUNK_TOKENS,
+            full: target.full === true,
+            statusIntervalMs: options.statusIntervalMs,
+          }),
+        ),
+      ),
+    );
+    // Conventions come from the first pull request's base commit: one base thread serves the whole batch.
+    const first = gathered[0]!.pr;
+    const conventions = first.baseSha === early.conventions.baseSha ? early.conventions.files : settledLater(readConventions(github, repo, first.baseSha));
+    const delivered = new Set<number>();
+    try {
+      return await reviewPrepared(ctx, runs, { started, notes, skipped, self, agent, conventions, delivered, observe: options.observe });
+    } catch (error) {
+      // Whatever ended the run (an app-server that died, GitHub down), no status comment is left "in progress".
+      const message = error instanceof Error ? error.message : String(error);
+      await Promise.all(runs.filter((r) => !delivered.has(r.g.pr.number)).map((r) => r.fail(message)));
+      throw error;
+    }
+  } finally {
+    await agent.close();
+  }
+}
+
+/** `promise`, with its failure left for whoever awaits it later (meanwhile it must not count as unhandled). */
+function settledLater<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => {});
+  return promise;
+}
+
+/** The model part of a review and the delivery of each pull request as soon as its chunks are done. */
+async function reviewPrepared(
+  ctx: RunContext,
+  runs: readonly PullRun[],
+  run: {
+    started: number;
+    notes: string[];
+    skipped: SkippedReport[];
+    self: string | undefined;
+    agent: ReviewAgent;
+    conventions: Promise<ConventionFile[]>;
+    /** Pull requests whose delivery has started (their status comment is the delivery's to finish). */
+    delivered: Set<number>;
+    observe?: ReviewOptions['observe'];
+  },
+): Promise<JobOutcome> {
+  const { inputs, github, repo, secrets } = ctx;
+  const { started, notes, skipped, self, delivered } = run;
+  const gathered = runs.map((r) => r.g);
+  const first = gathered[0]!.pr;
+  if (gathered.some((g) => g.pr.baseSha !== first.baseSha)) {
+    notes.push(`The pull requests have different base commits; conventions were read from \`${first.baseRef}\` at ${first.baseSha.slice(0, 12)}.`);
+  }
+  const tasks: ChunkTask[] = runs.flatMap((r) => r.tasks);
+  // What earlier runs posted is read while the model works, not after it (once per pull request).
+  const posted = new Map(runs.map((r) => [r.g.pr.number, settledLater(readPosted(github, repo, r.g.pr.number, self))]));
+  const reports = new Map<number, Promise<PullReport>>();
+  // Deliveries go one after another, in the order the pull requests' chunks finish: two at once would prove their
+  // suggestions in scratch worktrees of the same repository at the same time.
+  let previous: Promise<unknown> = Promise.resolve();
+  const deliverNow = (r: PullRun, outcomes: ChunkOutcome[], staged: StagedThread[] = []) => {
+    delivered.add(r.g.pr.number);
+    const report = previous.then(async () => {
+      // Stored before the comments that name them are posted: a thread id becomes public only once its key is taken,
+      // so nobody who reads the id can store a forged thread under it first (cache entries are immutable).
+      await saveThreads(ctx.threadStore, staged);
+      return deliver(ctx, r, outcomes, self, started, posted.get(r.g.pr.number)!);
+    });
+    previous = report.catch(() => {});
+    reports.set(r.g.pr.number, report);
+  };
+
+  let usage = ZERO_USAGE;
+  let baseThreadId: string | undefined;
+  // An incremental review of a push that changed no reviewable file needs no model at all.
+  if (tasks.length > 0) {
+    const conventions = await run.conventions;
+    const userPrompt = await readUserPrompt(ctx, gathered, notes);
+    const agent = await run.agent.run({
+      tasks,
+      setup: setupPrompt({ repo, baseRef: first.baseRef, baseSha: first.baseSha, conventions, userPrompt }),
+      conventions: conventions.map((c) => c.path),
+      setupAfter: runs[0]!.shown,
+      onChunkDone: (o) => runs.find((r) => r.g.pr.number === o.task.pr.number)?.chunkDone(o),
+      // Each pull request is posted as soon as its own chunks are done, while the others' still run.
+      onPullDone: (number, outcomes, staged) => deliverNow(runs.find((r) => r.g.pr.number === number)!, outcomes, staged),
+    });
+    usage = agent.usage;
+    baseThreadId = agent.threadId;
+    if (!agent.ok) {
+      const deliveredReports = await Promise.all([...reports.values()]);
+      const failedRuns = runs.filter((r) => !delivered.has(r.g.pr.number));
+      await Promise.all(failedRuns.map((r) => r.fail(agent.error)));
+      const unposted = agent.outcomes.filter((o) => !delivered.has(o.task.pr.number));
+      const unpostedTasks = tasks.filter((t) => !delivered.has(t.pr.number)).length;
+      const partly = delivered.size > 0 ? failedRuns.map((r) => r.g.pr.number) : undefined;
+      const lost = unposted.length > 0 ? [unpostedNote(unposted, unpostedTasks, inputs.minSeverity, partly)] : [];
+      const summary = jobSummary({ conclusion: 'failure', reports: deliveredReports, skipped, usage, durationMs: Date.now() - started, notes: [agent.error, ...lost, ...notes], secrets });
+      return { conclusion: 'failure', outputs: outputs('failure', deliveredReports, baseThreadId, secrets), summary, failure: agent.error, usage };
+    }
+  }
+  // Pull requests without chunks (nothing changed since the last review) are delivered now.
+  for (const r of runs) if (!reports.has(r.g.pr.number)) deliverNow(r, []);
+  const reportList = await core.group('Post reviews', () => Promise.all(runs.map((r) => reports.get(r.g.pr.number)!)));
+
+  run.observe?.(reportList);
+  return conclude(ctx, reportList, { started, notes, skipped, usage, baseThreadId });
+}
+
+/** The run's conclusion, gate, outputs and summary from every pull request's report. */
+function conclude(
+  ctx: RunContext,
+  reports: PullReport[],
+  run: { started: number; notes: string[]; skipped: SkippedReport[]; usage: TokenUsage; baseThreadId: string | undefined },
+): JobOutcome {
+  const { inputs, secrets } = ctx;
+  const { started, notes, skipped, usage, baseThreadId } = run;
+  const anyFailed = reports.some((r) => r.chunksOk < r.chunksTotal);
+  // Earlier findings an incremental review leaves open count as findings: a push that fixes nothing is not a success.
+  const openEarlier = reports.flatMap((r) => (r.stillOpen ?? []).filter((o) => o.severity !== undefined && atLeast(o.severity, inputs.minSeverity)));
+  const kept = reports.reduce((n, r) => n + r.kept.length, 0) + openEarlier.length;
+  const conclusion: ReviewConclusion = anyFailed ? 'incomplete' : kept > 0 ? 'findings' : 'success';
+  annotate(reports, secrets);
+
+  const failures: string[] = [];
+  for (const r of reports) {
+    if (r.post && !r.post.posted && !r.post.forbidden) failures.push(`GitHub did not take the review of #${r.pr.number} (${r.post.message}); it is in the job summary.`);
+  }
+  // The gate looks at every reported finding (max-comments limits only what is posted in full), and it does not
+  // pass code it has not seen: a chunk that could not be reviewed fails it too.
+  const threshold = inputs.failOnSeverity;
+  if (threshold) {
+    const severe = reports.flatMap((r) => r.kept.filter((f) => atLeast(f.severity, threshold)));
+    if (severe.length > 0) failures.push(`${severe.length} finding(s) at or above '${threshold}' (fail-on-severity).`);
+    const severeOpen = openEarlier.filter((o) => atLeast(o.severity!, threshold));
+    if (severeOpen.length > 0) {
+      failures.push(`${severeOpen.length} finding(s) of earlier reviews at or above '${threshold}' are still open (fail-on-severity).`);
+    }
+    const unreviewed = reports.flatMap((r) => r.failedChunks.map((c) => `#${r.pr.number} ${c}`));
+    if (unreviewed.length > 0) {
+      failures.push(
+        `fail-on-severity is set, but ${unreviewed.length} chunk(s) could not be reviewed: ${unreviewed.join('; ')}. ` +
+          'The gate cannot pass code it has not seen. Re-run the job; if a chunk keeps failing, see its warning ' +
+          '(a turn past timeout-minutes, a model error or an unusable reply) and raise timeout-minutes or leave those files out with paths-ignore.',
+      );
+    }
+  }
+  const failure = failures.length > 0 ? failures.join(' ') : undefined;
+  const summary = jobSummary({ conclusion, reports, skipped, usage, durationMs: Date.now() - started, notes, secrets });
+  return { conclusion, outputs: outputs(conclusion, reports, baseThreadId, secrets), summary, usage, ...(failure ? { failure } : {}) };
+}
+
+type FailedOutcome = Extract<ChunkOutcome, { ok: false }>;
+
+/**
+ * Merges a pull request's chunk results, skips what earlier runs posted, posts the review, answers the threads of
+ * earlier findings the push addressed, and writes the final status comment.
+ * Never throws: a GitHub failure becomes this pull request's post failure, so the rest of a batch still goes out.
+ */
+async function deliver(
+  ctx: RunContext,
+  run: PullRun,
+  outcomes: ChunkOutcome[],
+  self: string | undefined,
+  started: number,
+  earlierPosts: ReturnType<typeof readPosted>,
+): Promise<PullReport> {
+  const { inputs, github, repo, secrets } = ctx;
+  const g = run.g;
+  const pr = g.pr;
+  const checked = verifiedFindings(outcomes, inputs.minConfidence, inputs.minSeverity);
+  let kept = selectFindings(checked.kept, inputs.minSeverity);
+  const failed = outcomes.filter((o): o is FailedOutcome => !o.ok);
+  const chunkName = (o: FailedOutcome) => `chunk ${o.task.chunk.index} of ${o.task.chunkCount} (${o.task.chunk.paths.map((p) => `\`${p}\``).join(', ')})`;
+  const notReviewed = [
+    ...failed.map((o) => `${capitalise(chunkName(o))}: ${o.error}`),
+    ...g.skipped.slice(0, MAX_LISTED_SKIPPED).map((s) => `\`${s.path}\`: ${s.reason}`),
+    ...(g.skipped.length > MAX_LISTED_SKIPPED ? [`… and ${g.skipped.length - MAX_LISTED_SKIPPED} more skipped files`] : []),
+    ...(g.truncated ? [TRUNCATED_NOTE] : []),
+  ];
+  const leftOut = outcomes.flatMap((o) => (o.ok ? o.review.dropped.map(leftOutLine) : []));
+  const summaries = outcomes.flatMap((o) => (o.ok && o.review.summary.trim() ? [o.review.summary.trim()] : []));
+  const summary = summaries.join('\n\n');
+  const usage = outcomes.reduce((u, o) => addUsage(u, o.usage), ZERO_USAGE);
+  const report: PullReport = {
+    pr,
+    kept,
+    newCount: 0,
+    chunksTotal: outcomes.length,
+    chunksOk: outcomes.length - failed.length,
+    chunksRetried: outcomes.filter((o) => o.attempts > 1).length,
+    failedChunks: failed.map(chunkName),
+    notReviewed,
+    leftOut,
+    post: null,
+    verification: checked.report,
+    scope: run.scope,
+    filesReviewed: run.reviewFiles.length,
+  };
+
+  let post: PostResult | null = null;
+  let newCount = 0;
+  try {
+    // Inline comments and review bodies of earlier runs both say what was reported; the cap applies after.
+    const posted = await earlierPosts;
+    const plan = planPost(kept, posted, inputs.maxComments);
+    // Suggestions about to be posted in full are checked against the head first (a scratch worktree, never the workspace).
+    const proved = await proveSuggestions(ctx, { number: pr.number, headSha: pr.headSha, files: g.files }, plan.fresh);
+    plan.fresh = withProofs(plan.fresh, proved.proofs);
+    kept = withProofs(kept, proved.proofs);
+    report.kept = kept;
+    checked.report.notes.push(...proved.notes);
+    newCount = plan.fresh.length + plan.overCap.length;
+    if (newCount > 0) {
+      post = await postReview(github, repo, {
+        pullNumber: pr.number,
+        event: inputs.reviewEvent,
+        placement: placeFor(run, plan.fresh),
+        context: { headSha: pr.headSha, summary, alreadyPosted: plan.alreadyPosted, overCap: plan.overCap, maxComments: inputs.maxComments, notReviewed, leftOut },
+        secrets,
+        knownReviewIds: posted.reviewIds,
+        self,
+      });
+      if (post.posted) core.info(`#${pr.number}: posted ${post.htmlUrl} (${post.inline} inline, ${newCount - post.inline} in the body).`);
+      else if (post.forbidden) core.warning(forbiddenReview(pr.number, post.message));
+      else core.warning(`#${pr.number}: the review could not be posted (${post.message}); it is in the job summary instead.`);
+    } else {
+      core.info(`#${pr.number}: no new findings to post${plan.alreadyPosted > 0 ? ` (${plan.alreadyPosted} already reported)` : ''}.`);
+    }
+
+    const threads = await answerAddressed(ctx, run, outcomes);
+    const complete = failed.length === 0 && (post === null || post.posted);
+    await run.status.finish(
+      doneBody({
+        headSha: pr.headSha,
+        summary,
+        kept,
+        minSeverity: inputs.minSeverity,
+        reviewUrl: post?.posted ? post.htmlUrl : undefined,
+        newCount,
+        notReviewed,
+        scope: run.scope,
+        files: run.reviewFiles.length,
+        chunksOk: report.chunksOk,
+        chunksTotal: report.chunksTotal,
+        usage,
+        durationMs: Date.now() - started,
+        runUrl: run.runUrl,
+        addressed: threads.addressed,
+        stillOpen: threads.stillOpen,
+        // Only a complete review moves the mark: the next run then reviews from the last commit really reviewed.
+        reviewed: complete ? pr.headSha : run.lastReviewed,
+        leftOut: leftOut.length,
+      }),
+    );
+    return { ...report, newCount, post, addressed: threads.addressed, stillOpen: threads.stillOpen };
+  } catch (error) {
+    const message = githubErrorInfo(error).summary;
+    if (post?.posted) {
+      core.warning(`#${pr.number}: the review was posted, but then GitHub failed: ${message}`);
+      await run.fail(`the review was posted (${post.htmlUrl}), but then GitHub failed: ${message}`);
+      return { ...report, newCount, post };
+    }
+    core.warning(`#${pr.number}: GitHub failed while posting the review (${message}); it is in the job summary instead.`);
+    await run.fail(`GitHub failed while posting the review (${message}); the review is in the job summary of the workflow run.`);
+    // What was not posted is every finding, placed as it would have been (earlier runs could not be checked).
+    const context = { headSha: pr.headSha, summary, alreadyPosted: 0, overCap: [], maxComments: inputs.maxComments, notReviewed, leftOut };
+    const markdown = reviewMarkdown(context, placeFor(run, kept), secrets);
+    return { ...report, post: { posted: false, forbidden: false, message, markdown } };
+  }
+}
+
+/** Says what a failed run did not post: findings of the chunks reviewed before the failure, and what was never seen. */
+function unpostedNote(
+  outcomes: readonly ChunkOutcome[],
+  total: number,
+  minSeverity: Parameters<typeof selectFindings>[1],
+  /** Pull requests not posted, when others of the batch were (each as soon as its own chunks were done). */
+  unposted?: readonly number[],
+): string {
+  const done = outcomes.filter((o) => o.ok);
+  const findings = selectFindings(done.flatMap((o) => o.review.findings), minSeverity).length;
+  const unseen = [...new Set(outcomes.filter((o) => !o.ok).flatMap((o) => o.task.chunk.paths))];
+  const notStarted = total - outcomes.length;
+  const files = unseen.slice(0, MAX_LISTED_SKIPPED).map((p) => `\`${p}\``).join(', ');
+  return (
+    `${unposted ? `No review was posted for ${unposted.map((n) => `#${n}`).join(', ')}.` : 'No review was posted.'} ${done.length} of ${total} chunk(s) were reviewed before the failure (${findings} finding(s) at or ` +
+    `above min-severity, not posted); not reviewed: ${files || 'none'}${unseen.length > MAX_LISTED_SKIPPED ? ', …' : ''}` +
+    `${notStarted > 0 ? ` and ${notStarted} chunk(s) never started` : ''}. Re-run the job once the cause is fixed.`
+  );
+}
+
+/**
+ * The log line for a review GitHub refused with 403: besides GitHub's words, why a fork's pull request gets that
+ * answer and what to do, so the cause is in the log and not only in the job summary.
+ */
+export function forbiddenReview(number: number, said: string): string {
+  return (
+    `#${number}: GitHub refused to post the review. ${said} The whole review is in the job summary instead. ` +
+    'On pull_request events GitHub gives pull requests from forks a read-only GITHUB_TOKEN, which cannot post reviews, ' +
+    "whatever the workflow's permissions say. To review them, run the review on pull_request_target (it reads the diff " +
+    "through the API; never check out and run the pull request's code there) or from a workflow_run workflow; for " +
+    "pull requests from branches of this repository, grant 'pull-requests: write' in the workflow's permissions."
+  );
+}
+
+/**
+ * Inline where the pull request's diff shows the line. In an incremental review, LEFT lines are lines of the last
+ * reviewed commit, not of the base the pull request's diff shows: those findings go in the body.
+ */
+function placeFor(run: PullRun, findings: Parameters<typeof placeFindings>[0]): Placement {
+  if (run.scope.kind !== 'incremental') return placeFindings(findings, run.g.files);
+  const placed = placeFindings(findings.filter((f) => f.side === 'RIGHT'), run.g.files);
+  return { inline: placed.inline, outside: [...placed.outside, ...findings.filter((f) => f.side === 'LEFT')] };
+}
+
+/**
+ * Replies to (and resolves, where allowed) the threads of earlier findings the model says the push addressed and
+ * whose code the push changed; returns them, and the earlier findings still open, for the status and the summary.
+ */
+async function answerAddressed(
+  ctx: RunContext,
+  run: PullRun,
+  outcomes: readonly ChunkOutcome[],
+): Promise<{ addressed: NonNullable<PullReport['addressed']>; stillOpen: NonNullable<PullReport['stillOpen']> }> {
+  if (run.scope.kind !== 'incremental') return { addressed: [], stillOpen: [] };
+  // Only ids the chunk was shown count: a reply cannot name a finding it was never given.
+  const said = new Set<string>();
+  for (const o of outcomes) {
+    if (!o.ok) continue;
+    const shown = new Set(o.task.incremental?.earlier.map((e) => e.fp) ?? []);
+    for (const fp of o.review.addressed ?? []) if (shown.has(fp)) said.add(fp);
+  }
+  const actions = planThreadActions(run.earlier, said, run.changed, run.g.pr.headSha, ctx.inputs.resolveThreads);
+  const results = await applyThreadActions(ctx.github, ctx.repo, run.g.pr.number, actions);
+  const done = new Set(actions.map((a) => a.finding.fp));
+  const where = (e: { path: string; line: number | null }) => (e.line === null ? e.path : location({ path: e.path, line: e.line, start_line: null, side: 'RIGHT' }));
+  return {
+    addressed: results.map((r) => ({ location: where(r.action.finding), title: r.action.finding.title, resolved: r.resolved || (r.action.finding.resolved ?? false) })),
+    stillOpen: run.earlier
+      .filter((e) => !e.resolved && !done.has(e.fp) && !(said.has(e.fp) && e.answered))
+      .map((e) => ({ location: where(e), title: e.title, severity: e.severity })),
+  };
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/**
+ * The workflow author's prompt, or the prompt-file's text. A prompt-file this batch's pull requests change is read
+ * from the base commit instead, so a pull request cannot rewrite its own review instructions.
+ */
+async function readUserPrompt(ctx: RunContext, gathered: readonly GatheredPull[], notes: string[]): Promise<string | undefined> {
+  const { inputs } = ctx;
+  if (inputs.prompt !== undefined) return inputs.prompt;
+  if (inputs.promptFile === undefined) return undefined;
+  // listFiles names files from the repository's root, which is not working-directory in a monorepo.
+  const root = await repositoryRoot(ctx);
+  const promptFile = inputs.promptFile;
+  const relToRoot = relative(root, await realpath(promptFile).catch(() => promptFile));
+  const rel = relToRoot.split(sep).join('/');
+  const inside = relToRoot !== '' && relToRoot !== '..' && !relToRoot.startsWith(`..${sep}`) && !isAbsolute(relToRoot);
+  const changing = inside ? gathered.find((g) => g.allPaths.includes(rel)) : undefined;
+  if (changing) {
+    const base = await readFileAt(ctx.github, ctx.repo, rel, changing.pr.baseSha, PROMPT_FILE_MAX_BYTES);
+    const note = base
+      ? `prompt-file \`${rel}\` is changed by pull request #${changing.pr.number}; its version from the base branch was used.`
+      : `prompt-file \`${rel}\` is added by pull request #${changing.pr.number}; it was not used.`;
+    core.warning(note);
+    notes.push(note);
+    return base?.text;
+  }
+  try {
+    return await readFile(inputs.promptFile, 'utf8');
+  } catch (error) {
+    throw new PromptFileError(`Could not read prompt-file ${inputs.promptFile}: ${(error as Error).message}. Check the path (it is relative to working-directory).`, { cause: error });
+  }
+}
+
+/**
+ * The checkout's top directory: `git rev-parse --show-toplevel` in working-directory, else GITHUB_WORKSPACE, else
+ * working-directory itself (symbolic links resolved, as git resolves them).
+ */
+async function repositoryRoot(ctx: RunContext): Promise<string> {
+  const cwd = ctx.inputs.workingDirectory;
+  try {
+    const { stdout } = await execa('git', ['rev-parse', '--show-toplevel'], { cwd, stdin: 'ignore' });
+    if (stdout.trim() !== '') return await realpath(stdout.trim());
+  } catch {
+    // Not a git checkout, or git refuses it (e.g. "dubious ownership"): fall back below.
+  }
+  const fallback = ctx.env.GITHUB_WORKSPACE ?? cwd;
+  return realpath(fallback).catch(() => fallback);
+}
+
+/** The action outputs of a review run (token outputs are main's, from `usage`). */
+function outputs(
+  conclusion: ReviewConclusion,
+  reports: readonly PullReport[],
+  threadId: string | undefined,
+  secrets: readonly string[],
+): Record<string, string> {
+  const urls = reports.flatMap((r) => (r.post?.posted ? [r.post.htmlUrl] : []));
+  return {
+    conclusion,
+    findings: findingsOutput(reports, secrets),
+    'findings-count': String(reports.reduce((n, r) => n + r.kept.length, 0)),
+    'review-url': urls.join('\n'),
+    'thread-id': threadId ?? '',
+  };
+}
