@@ -3,7 +3,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { jest } from '@jest/globals';
-import type { ReviewTarget } from '../src/action/plan.js';
 import { SUMMARY_MARKER } from '../src/modes/review/deliver/compose.js';
 import { runReview } from '../src/modes/review/run-review.js';
 import { reviewedMarker } from '../src/modes/review/deliver/status.js';
@@ -12,6 +11,7 @@ import { diffFiles, FakeGitHub } from '../test/support/fake-github.js';
 import { createRepo } from '../test/support/git-repo.js';
 import { ModelServer, type ModelRequest } from '../test/support/model-server.js';
 import { findingsReply, scriptReviewModel, serveContents, turnKind } from '../test/support/review-fixtures.js';
+import { type ReviewTarget } from '../src/modes/review/target.js';
 
 const FILES = 200;
 const LINES = 30;

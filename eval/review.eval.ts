@@ -2,8 +2,6 @@
 // app-server, the fake GitHub, a real git checkout of the head), scored for precision, recall and cost.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { ReviewTarget } from '../src/action/plan.js';
-import type { PullReport } from '../src/modes/review/report/report.js';
 import { runReview } from '../src/modes/review/run-review.js';
 import { testContext } from '../test/support/context.js';
 import { FakeGitHub } from '../test/support/fake-github.js';
@@ -12,6 +10,8 @@ import { ModelServer } from '../test/support/model-server.js';
 import { captureStdout, finding, findingsReply, scriptReviewModel, serveContents, verdictsReply } from '../test/support/review-fixtures.js';
 import { CASES, type EvalCase } from './cases.js';
 import { defectLine, renderTable, type CaseResult, type Reported } from './score.js';
+import { type PullReport } from '../src/modes/review/report/pull-report.js';
+import { type ReviewTarget } from '../src/modes/review/target.js';
 
 const OWNER = 'eval';
 const REPO = 'cases';

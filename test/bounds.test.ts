@@ -4,10 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ANNOTATION_MESSAGE_MAX_CHARS, bound, boundBytes, FINDINGS_OUTPUT_MAX_CHARS, GITHUB_BODY_MAX_CHARS } from '../src/base/text/bounds.js';
 import { report as writeReport } from '../src/action/report.js';
-import { commentBody, reviewBody, stickyBody, type Keyed } from '../src/modes/review/deliver/compose.js';
-import { fingerprint, fingerprintsIn } from '../src/modes/review/agent/findings.js';
-import { annotate, findingsOutput, type PullReport } from '../src/modes/review/report/report.js';
+import { commentBody, reviewBody, stickyBody } from '../src/modes/review/deliver/compose.js';
+import { fingerprint } from '../src/modes/review/agent/findings.js';
+import { annotate, findingsOutput } from '../src/modes/review/report/report.js';
 import { captureStdout, finding } from './support/review-fixtures.js';
+import { fingerprintsIn } from '../src/base/text/markers.js';
+import { type Keyed } from '../src/modes/review/keyed.js';
+import { type PullReport } from '../src/modes/review/report/pull-report.js';
 
 const keyed = (f: Parameters<typeof finding>[0]): Keyed => {
   const full = finding(f);

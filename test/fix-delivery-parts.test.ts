@@ -2,13 +2,13 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { agentEnvironment } from '../src/base/codex/environment.js';
-import { parseDiagnosis } from '../src/modes/fix/prompts.js';
 import { gitWords, pushHint } from '../src/modes/fix/remote-words.js';
 import { patchPreview } from '../src/modes/fix/saved-patch.js';
 import { runTestCommand } from '../src/base/command/test-command.js';
 import { createOrUpdatePullRequest, ERROR_DRAFTS_NOT_SUPPORTED } from '../src/base/github/pull-requests.js';
 import { useFakeGitHub } from './support/fake-github.js';
 import { createRepo, type TestRepo } from './support/git-repo.js';
+import { parseDiagnosis } from '../src/base/repair/diagnosis.js';
 
 const repo = { owner: 'octo', repo: 'demo' };
 const spec = { head: 'codex/fix/main-1', base: 'main', title: 'fix: a', body: 'b', draft: true };

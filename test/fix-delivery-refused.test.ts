@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jest } from '@jest/globals';
 import { execa } from 'execa';
-import type { JobOutcome } from '../src/base/context.js';
 import { runFix } from '../src/modes/fix/run-fix.js';
 import {
   diagnosisJson,
@@ -19,6 +18,7 @@ import {
 } from './support/fix-scenario.js';
 import { startFakeArtifactService, type FakeArtifactService } from './support/fake-artifact-service.js';
 import { isAfterToolCall } from './support/model-server.js';
+import { type JobOutcome } from '../src/base/outcome.js';
 
 const FIX_BRANCH = `codex/fix/${FAILING_BRANCH}-${RUN_ID}`;
 const FIXED_LINE = '+exports.add = (a, b) => a + b;';

@@ -1,7 +1,8 @@
 // Log excerpting: what a reader needs from a failed job's log, within a size bound.
-import { buildLogExcerpt, cleanLogLine, excerptJobLog, LineSplitter, tailText } from '../src/modes/fix/log-excerpt.js';
+import { buildLogExcerpt, cleanLogLine, excerptJobLog, LineSplitter } from '../src/modes/fix/log-excerpt.js';
 import { containsSecret, redact, secretForms, StreamRedactor } from '../src/base/text/redact.js';
 import { BIG_LOG_ASSERTION, bigJobLog } from './support/big-log.js';
+import { tailText } from '../src/base/text/bounds.js';
 
 const ts = (i: number) => `2024-05-01T10:${String(Math.floor(i / 60) % 60).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}.1234567Z `;
 const log = (lines: string[]) => lines.map((l, i) => `${ts(i)}${l}`).join('\n');

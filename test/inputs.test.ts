@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { jest } from '@jest/globals';
 import { CODEX_VERSION } from '../src/base/codex/install.js';
-import { INPUT_NAMES, InputError, readInputs, secretsOf, type Inputs } from '../src/action/inputs.js';
+import { INPUT_NAMES, InputError, readInputs, secretsOf } from '../src/action/inputs.js';
+import { type RunOptions } from '../src/base/options.js';
 
 const KEY = 'sk-test-abcdefghijklmnop';
 
@@ -40,7 +41,7 @@ const masked = () => stdout.filter((l) => l.startsWith('::add-mask::')).map((l) 
 const warnings = () => stdout.filter((l) => l.startsWith('::warning'));
 
 test('a minimal env (only an API key) gets the documented defaults', () => {
-  const expected: Inputs = {
+  const expected: RunOptions = {
     mode: 'auto',
     openaiApiKey: KEY,
     openaiBaseUrl: 'https://api.openai.com/v1',

@@ -58,7 +58,7 @@ async function runLogin(inputs: Record<string, string>, env: Record<string, stri
   };
 }
 
-/** Inputs and environment that point the login at `fake`. */
+/** RunOptions and environment that point the login at `fake`. */
 function pointedAt(fake: FakeAuthIssuer, home: string, extra: Record<string, string> = {}) {
   return {
     inputs: { 'codex-home': home, 'codex-config': `chatgpt_base_url="${fake.backendUrl}"`, ...extra },

@@ -4,7 +4,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunContext } from '../src/base/context.js';
-import type { ReviewTarget } from '../src/action/plan.js';
 import { fingerprint } from '../src/modes/review/agent/findings.js';
 import { runReview, type ReviewOptions } from '../src/modes/review/run-review.js';
 import { testContext } from './support/context.js';
@@ -12,6 +11,7 @@ import { diffFiles, FakeGitHub, type FakeIssueComment } from './support/fake-git
 import { createRepo, type TestRepo } from './support/git-repo.js';
 import { lastUserText, ModelServer, type ModelRequest } from './support/model-server.js';
 import { captureStdout, finding, findingsReply, scriptReviewModel, serveContents, turnKind } from './support/review-fixtures.js';
+import { type ReviewTarget } from '../src/modes/review/target.js';
 
 const OWNER = 'octo';
 const REPO = 'demo';

@@ -1,7 +1,6 @@
 // Review mode under faults (real app-server, scripted model, fake GitHub): a refused key or a dead app-server is a
 // failed step that names its cause, and nothing is posted that could pass for a review of unreviewed code.
 import type { RunContext } from '../src/base/context.js';
-import type { ReviewTarget } from '../src/action/plan.js';
 import { runReview } from '../src/modes/review/run-review.js';
 import { TEST_API_KEY } from './support/codex.js';
 import { testContext, trackAppServerPid } from './support/context.js';
@@ -20,6 +19,7 @@ import {
   startReviewRig,
   turnKind,
 } from './support/review-fixtures.js';
+import { type ReviewTarget } from '../src/modes/review/target.js';
 
 const OWNER = 'octo';
 const REPO = 'demo';

@@ -1,22 +1,17 @@
 // Review mode's pure parts: patch parsing, line rendering, anchoring, chunking, findings, selection, rendering.
 import { refusedCommentIndexes } from '../src/base/github/reviews.js';
 import { chunkFiles, estimateTokens, renderFile } from '../src/modes/review/gather/chunks.js';
-import { commentBody, lineKey, placeFindings, planPost, reviewBody, selectFindings, stickyBody, SUMMARY_MARKER, type Keyed } from '../src/modes/review/deliver/compose.js';
+import { commentBody, lineKey, placeFindings, planPost, reviewBody, selectFindings, stickyBody, SUMMARY_MARKER } from '../src/modes/review/deliver/compose.js';
 import { anchor, fileHeading, parsePatch, renderLines, type FileDiff } from '../src/modes/review/gather/diff.js';
-import {
-  CHUNK_REVIEW_JSON_SCHEMA,
-  chunkReviewSchema,
-  findingSchema,
-  fingerprint,
-  fingerprintMarker,
-  fingerprintsIn,
-  parseChunkReview,
-} from '../src/modes/review/agent/findings.js';
+import { CHUNK_REVIEW_JSON_SCHEMA, chunkReviewSchema, findingSchema, fingerprint, parseChunkReview } from '../src/modes/review/agent/findings.js';
 import { selectFiles } from '../src/modes/review/gather/gather.js';
 import { mapLimit } from '../src/modes/review/agent/limit.js';
-import { chunkPrompt, fence } from '../src/modes/review/agent/prompts.js';
+import { chunkPrompt } from '../src/modes/review/agent/prompts.js';
 import type { PullRequest } from '../src/base/github/pulls.js';
 import { finding } from './support/review-fixtures.js';
+import { fingerprintMarker, fingerprintsIn } from '../src/base/text/markers.js';
+import { fence } from '../src/base/text/fence.js';
+import { type Keyed } from '../src/modes/review/keyed.js';
 
 const PATCH = [
   '@@ -10,4 +10,5 @@ function run() {',

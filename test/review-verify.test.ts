@@ -3,7 +3,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunContext } from '../src/base/context.js';
-import type { ReviewTarget } from '../src/action/plan.js';
 import { CHUNK_HEADING } from '../src/modes/review/agent/prompts.js';
 import { runReview } from '../src/modes/review/run-review.js';
 import { VERDICTS_JSON_SCHEMA } from '../src/modes/review/check/verify.js';
@@ -24,6 +23,7 @@ import {
   turnKind,
   verdictsReply,
 } from './support/review-fixtures.js';
+import { type ReviewTarget } from '../src/modes/review/target.js';
 
 const OWNER = 'octo';
 const REPO = 'demo';

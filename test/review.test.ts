@@ -1,8 +1,7 @@
 // Review mode end to end: the real codex app-server, a scripted model and the fake GitHub.
 import type { RunContext } from '../src/base/context.js';
-import { CHUNK_REVIEW_JSON_SCHEMA, fingerprint, fingerprintMarker } from '../src/modes/review/agent/findings.js';
+import { CHUNK_REVIEW_JSON_SCHEMA, fingerprint } from '../src/modes/review/agent/findings.js';
 import { REVIEW_INSTRUCTIONS } from '../src/modes/review/agent/prompts.js';
-import type { ReviewTarget } from '../src/action/plan.js';
 import { runReview } from '../src/modes/review/run-review.js';
 import { TEST_API_KEY } from './support/codex.js';
 import { testContext, watchSessionOpening } from './support/context.js';
@@ -22,6 +21,8 @@ import {
   startReviewRig,
   turnKind,
 } from './support/review-fixtures.js';
+import { fingerprintMarker } from '../src/base/text/markers.js';
+import { type ReviewTarget } from '../src/modes/review/target.js';
 
 const OWNER = 'octo';
 const REPO = 'demo';

@@ -3,104 +3,14 @@ import { isAbsolute, relative, resolve } from 'node:path';
 import * as core from '@actions/core';
 import { z } from 'zod';
 import { CODEX_VERSION } from '../base/codex/install.js';
-import { API_STYLES, gatewayFor, type Gateway } from '../base/codex/gateway.js';
+import { API_STYLES, gatewayFor } from '../base/codex/gateway.js';
 import type { Prices } from '../base/codex/budget.js';
-import { mcpEnvNames, mcpSecrets, mcpServersSpec, resolveMcpServers, type McpServer } from '../base/codex/mcp-servers.js';
+import { mcpEnvNames, mcpSecrets, mcpServersSpec, resolveMcpServers } from '../base/codex/mcp-servers.js';
+import { APPROVAL_POLICY_VALUES, APPROVALS_REVIEWER_VALUES, EFFORTS, FIX_DELIVERIES, MODES, REVIEW_EVENTS, SANDBOX_MODES, SEVERITIES, VERIFY_MODES, VERIFY_SUGGESTIONS, type ApprovalPolicy, type RunOptions } from '../base/options.js';
 
-export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
-export type Severity = (typeof SEVERITIES)[number];
-export type Mode = 'auto' | 'review' | 'fix' | 'login';
-export type SandboxMode = 'read-only' | 'workspace-write' | 'danger-full-access';
-export type ApprovalPolicy = 'never' | 'on-request' | 'untrusted';
-
-// `login` is the one-time device-code login into `codex-home` on a self-hosted runner (src/codex/login.ts).
-const MODES = ['auto', 'review', 'fix', 'login'] as const;
-const EFFORTS = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh'] as const;
-const SANDBOX_MODES = ['read-only', 'workspace-write', 'danger-full-access'] as const;
-// 'on-failure' is still accepted so older workflows keep working; it is mapped below.
-const APPROVAL_POLICIES = ['never', 'on-request', 'untrusted', 'on-failure'] as const;
-// `guardian_subagent` is the legacy name of `auto_review` that codex still accepts; it is read as auto_review.
-const APPROVALS_REVIEWERS = ['user', 'auto_review', 'guardian_subagent'] as const;
-const REVIEW_EVENTS = ['COMMENT', 'REQUEST_CHANGES'] as const;
-const FIX_DELIVERIES = ['pull-request', 'push', 'patch'] as const;
-export const VERIFY_MODES = ['findings', 'off'] as const;
-export const VERIFY_SUGGESTIONS = ['apply', 'tests', 'off'] as const;
-
-export interface Inputs {
-  mode: Mode;
-  /** From the input, else OPENAI_API_KEY, else CODEX_API_KEY in the environment. */
-  openaiApiKey: string | undefined;
-  /** An http(s) URL without a trailing slash. */
-  openaiBaseUrl: string;
-  /** How the model proxy authenticates upstream (`openai-api-style`, `openai-api-version`). */
-  openaiGateway: Gateway;
-  /** Tokens (input + output) the whole run may use (`max-tokens`); undefined: no limit. */
-  maxTokens: number | undefined;
-  /** Turns the whole run may start (`max-turns`); undefined: no limit. */
-  maxTurns: number | undefined;
-  /** USD per million tokens (`price-per-million`), for the estimated cost in the job summary. */
-  pricePerMillion: Prices | undefined;
-  /** MCP servers for the agent (`mcp-servers`), their secrets resolved from the step's environment. */
-  mcpServers: McpServer[];
-  /** The contents of a ChatGPT-login auth.json; a JSON object when given. */
-  codexAuthJson: string | undefined;
-  /** A Codex access token (ChatGPT Business/Enterprise), logged in to the run's private CODEX_HOME. */
-  codexAccessToken: string | undefined;
-  /** A persistent CODEX_HOME on a self-hosted runner (`codex-home`): absolute, outside the workspace. */
-  codexHome: string | undefined;
-  model: string | undefined;
-  effort: (typeof EFFORTS)[number] | undefined;
-  /** undefined = the version this action pins. */
-  codexVersion: string | undefined;
-  codexPath: string | undefined;
-  /** `key=value` TOML overrides, one per element, for the app-server's `-c`. */
-  codexConfig: string[];
-  /** undefined = the default for the job (read-only for review, workspace-write for fix). */
-  sandbox: SandboxMode | undefined;
-  approvalPolicy: ApprovalPolicy;
-  approvalsReviewer: 'user' | 'auto_review';
-  githubToken: string | undefined;
-  /** Absolute. */
-  workingDirectory: string;
-  prompt: string | undefined;
-  /** Absolute (resolved against workingDirectory). */
-  promptFile: string | undefined;
-  /** Per turn. */
-  timeoutMinutes: number;
-  prNumbers: number[];
-  maxParallel: number;
-  minSeverity: Severity;
-  /** undefined = never fail the job because of findings. */
-  failOnSeverity: Severity | undefined;
-  maxComments: number;
-  /** `findings`: a second turn per chunk tries to refute each finding before it is posted; `off`: post them as found. */
-  verify: (typeof VERIFY_MODES)[number];
-  /** Kept findings below this verifier confidence (0–1) are not posted. */
-  minConfidence: number;
-  /** How suggestions are checked before they are posted as committable: `apply`, `tests` (also test-command), `off`. */
-  verifySuggestions: (typeof VERIFY_SUGGESTIONS)[number];
-  reviewEvent: (typeof REVIEW_EVENTS)[number];
-  paths: string[];
-  pathsIgnore: string[];
-  testCommand: string | undefined;
-  runId: number | undefined;
-  fixBranchPrefix: string;
-  fixDelivery: (typeof FIX_DELIVERIES)[number];
-  baseBranch: string | undefined;
-  draft: boolean;
-  maxAttempts: number;
-  openUnverified: boolean;
-  allowForks: boolean;
-  triggerPhrase: string;
-  /** Review only what changed since the last fully reviewed commit (when GitHub can tell). */
-  incremental: boolean;
-  /** Resolve review threads of earlier findings the new commits address. */
-  resolveThreads: boolean;
-  allowUsers: string[];
-  allowBots: string[];
-  /** A thread id of an earlier run to continue (its stored rollout is restored from the runner's cache). */
-  resumeThread: string | undefined;
-}
+// `on-failure` and `guardian_subagent` are older spellings the parser still accepts and maps (see below).
+const APPROVAL_POLICIES = [...APPROVAL_POLICY_VALUES, 'on-failure'] as const;
+const APPROVALS_REVIEWERS = [...APPROVALS_REVIEWER_VALUES, 'guardian_subagent'] as const;
 
 /** Bad action inputs; the message is meant for the workflow author, one line per problem. */
 export class InputError extends Error {
@@ -458,7 +368,7 @@ const inputsSchema = z
     },
     { when: () => true },
   )
-  .transform((raw): Inputs => {
+  .transform((raw): RunOptions => {
     const workingDirectory = resolve(raw.env.GITHUB_WORKSPACE ?? process.cwd(), raw['working-directory']);
     const promptFile = raw['prompt-file'];
     return {
@@ -602,7 +512,7 @@ function maskSecrets(raw: Record<string, string | undefined>, envKeys: (string |
  * Every secret of the run, for redacting what the action posts and keeping it out of the agent's environment:
  * the API key, the token, the auth.json text and each token inside it (a reply may quote one alone).
  */
-export function secretsOf(inputs: Inputs): string[] {
+export function secretsOf(inputs: RunOptions): string[] {
   const all = [inputs.openaiApiKey, inputs.githubToken, inputs.codexAuthJson, inputs.codexAccessToken, ...authJsonSecrets(inputs.codexAuthJson), ...mcpSecrets(inputs.mcpServers)];
   return [...new Set(all.filter((s): s is string => !!s))];
 }
@@ -636,7 +546,7 @@ function describeIssues(issues: readonly z.core.$ZodIssue[], raw: Record<string,
  * Reads the action's inputs from `env` (INPUT_<NAME> with hyphens kept, as the runner sets them).
  * Masks every secret first, then validates; throws one InputError listing every problem.
  */
-export function readInputs(env: NodeJS.ProcessEnv = process.env): Inputs {
+export function readInputs(env: NodeJS.ProcessEnv = process.env): RunOptions {
   const raw: Record<string, string | undefined> = {};
   for (const name of INPUT_NAMES) raw[name] = readValue(env, `INPUT_${name.replace(/ /g, '_').toUpperCase()}`);
   const envPart = {

@@ -9,16 +9,18 @@ import { agentEnvironment } from '../base/codex/environment.js';
 import { prepareSandbox, SandboxUnavailableError } from '../base/codex/sandbox.js';
 import { commandSandbox, probeSandbox } from '../base/codex/sandbox-exec.js';
 import type { CodexSession } from '../base/codex/session.js';
-import type { JobOutcome, WorkflowEvent } from '../base/context.js';
+import type { WorkflowEvent } from '../base/context.js';
 import { runConversation } from '../modes/conversation/run-conversation.js';
 import { runFix } from '../modes/fix/run-fix.js';
 import { removePersistedCredentials } from './git-credentials.js';
-import { readInputs, secretsOf, type Inputs } from './inputs.js';
+import { readInputs, secretsOf } from './inputs.js';
 import { planRun } from './plan.js';
 import { redact } from '../base/text/redact.js';
 import { report } from './report.js';
 import { createRunContext, tempDirOf } from '../base/run-context.js';
 import { runReview } from '../modes/review/run-review.js';
+import { type JobOutcome } from '../base/outcome.js';
+import { type RunOptions } from '../base/options.js';
 
 /** The action's entry: never throws; failures end as `core.setFailed` with what to do. */
 export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
@@ -97,7 +99,7 @@ async function writeFailureSummary(message: string): Promise<void> {
  * downloads nothing.
  */
 function installOnce(
-  inputs: Inputs,
+  inputs: RunOptions,
   job: 'review' | 'fix',
   env: NodeJS.ProcessEnv,
   secrets: readonly string[],

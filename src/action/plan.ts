@@ -2,23 +2,9 @@
 import { z } from 'zod';
 import type { WorkflowEvent } from '../base/context.js';
 import { commenterRefusal, fixFromIssueComment, planReviewComment, type ConversationTarget } from '../modes/conversation/event.js';
-import type { Inputs } from './inputs.js';
-
-/** Which PRs to review; `explicit` when the user named them (then drafts are reviewed too). */
-export interface ReviewTarget {
-  prNumbers: number[];
-  explicit: boolean;
-  /** The trigger comment asked for a full review (`@codex full`), whatever `incremental` says. */
-  full?: boolean;
-  /** The comment that asked for this review, acknowledged with a 👀 reaction. */
-  triggerCommentId?: number;
-}
-
-/** Which failing run to fix, and where the action runs relative to it. */
-export interface FixTarget {
-  runId: number | undefined;
-  source: 'workflow_run' | 'in-job' | 'input';
-}
+import { type RunOptions } from '../base/options.js';
+import { type ReviewTarget } from '../modes/review/target.js';
+import { type FixTarget } from '../modes/fix/target.js';
 
 export type Plan =
   | { job: 'review'; target: ReviewTarget }
@@ -86,7 +72,7 @@ function problem(payload: unknown, issue: z.core.$ZodIssue): string {
 }
 
 /** The plan for this run. */
-export function planRun(inputs: Inputs, event: WorkflowEvent, currentRunId: number | undefined): Plan {
+export function planRun(inputs: RunOptions, event: WorkflowEvent, currentRunId: number | undefined): Plan {
   switch (inputs.mode) {
     case 'review':
       if (event.name === 'pull_request_review_comment') return planReviewComment(inputs, event);
@@ -101,7 +87,7 @@ export function planRun(inputs: Inputs, event: WorkflowEvent, currentRunId: numb
   }
 }
 
-function autoPlan(inputs: Inputs, event: WorkflowEvent, currentRunId: number | undefined): Plan {
+function autoPlan(inputs: RunOptions, event: WorkflowEvent, currentRunId: number | undefined): Plan {
   if (event.name === 'workflow_run') {
     const run = readPayload(event, runPayload);
     const conclusion = run.workflow_run.conclusion ?? 'unknown';
@@ -121,7 +107,7 @@ function autoPlan(inputs: Inputs, event: WorkflowEvent, currentRunId: number | u
   };
 }
 
-function reviewTarget(inputs: Inputs, event: WorkflowEvent): ReviewTarget | undefined {
+function reviewTarget(inputs: RunOptions, event: WorkflowEvent): ReviewTarget | undefined {
   if (inputs.prNumbers.length > 0) return { prNumbers: inputs.prNumbers, explicit: true };
   if (PR_EVENTS.has(event.name)) return { prNumbers: [readPayload(event, prPayload).pull_request.number], explicit: false };
   return undefined;
@@ -134,7 +120,7 @@ function missingPr(event: WorkflowEvent): never {
   );
 }
 
-function fixTarget(inputs: Inputs, event: WorkflowEvent, currentRunId: number | undefined): FixTarget {
+function fixTarget(inputs: RunOptions, event: WorkflowEvent, currentRunId: number | undefined): FixTarget {
   if (inputs.runId !== undefined) return { runId: inputs.runId, source: 'input' };
   // A workflow_run event names the run to fix; without its id, falling back to the current run would fix the wrong one.
   if (event.name === 'workflow_run') return { runId: readPayload(event, runPayload).workflow_run.id, source: 'workflow_run' };
@@ -142,7 +128,7 @@ function fixTarget(inputs: Inputs, event: WorkflowEvent, currentRunId: number | 
 }
 
 // A comment that mentions the trigger phrase on a PR, by someone trusted, asks for a review.
-function commentPlan(inputs: Inputs, event: WorkflowEvent): Plan {
+function commentPlan(inputs: RunOptions, event: WorkflowEvent): Plan {
   const { action, comment, issue } = readPayload(event, commentPayload);
   if (issue.pull_request === undefined) return { job: 'skip', reason: 'The comment is not on a pull request.' };
   // Editing or deleting an old comment must not start a new review.

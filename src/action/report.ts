@@ -1,8 +1,8 @@
 // Writes what a job produced where the user sees it: step outputs, the job summary, the step's status.
 import * as core from '@actions/core';
-import type { JobOutcome } from '../base/context.js';
 import { boundBytes, JOB_SUMMARY_MAX_BYTES } from '../base/text/bounds.js';
 import { redact } from '../base/text/redact.js';
+import { type JobOutcome } from '../base/outcome.js';
 
 /** Sets outputs (always every token count), appends the summary, and fails the step when asked to. */
 export async function report(outcome: JobOutcome, secrets: readonly string[], codexVersion?: string): Promise<void> {

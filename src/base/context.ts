@@ -1,9 +1,9 @@
-// What every job gets from main.ts: inputs, the event, GitHub, codex, and a way to open the app-server.
+// What every job gets from its shell: options, the event, GitHub, codex, and a way to open the app-server.
 import type { RunBudget } from './codex/budget.js';
 import type { CodexSession } from './codex/session.js';
 import type { GitHub } from './github/octokit.js';
 import type { ThreadStore } from './threads/thread-store.js';
-import type { Inputs } from '../action/inputs.js';
+import { type RunOptions } from './options.js';
 
 /** The repository the workflow runs in. */
 export interface Repo {
@@ -25,7 +25,7 @@ export interface SessionRequest {
 
 /** Everything a job (review or fix) receives. */
 export interface RunContext {
-  inputs: Inputs;
+  inputs: RunOptions;
   repo: Repo;
   event: WorkflowEvent;
   /** Octokit built with github-token against GITHUB_API_URL. */
@@ -52,16 +52,3 @@ export interface RunContext {
   openSession(request?: SessionRequest): Promise<CodexSession>;
 }
 
-/** What a job hands back to main.ts to report. */
-export interface JobOutcome {
-  /** e.g. success, failure, skipped, no-changes, unverified, findings. */
-  conclusion: string;
-  /** Action outputs (names as in action.yml) → values. */
-  outputs: Record<string, string>;
-  /** Markdown for the job summary. */
-  summary: string;
-  /** When set, the step fails with this message after outputs and summary are written. */
-  failure?: string;
-  /** Token usage summed over every turn of the job. */
-  usage?: { inputTokens: number; cachedInputTokens: number; outputTokens: number };
-}

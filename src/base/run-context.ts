@@ -10,10 +10,10 @@ import { openSession, type CodexSession } from './codex/session.js';
 import type { RunContext, WorkflowEvent } from './context.js';
 import { ActionsCacheStore, type ThreadStore } from './threads/thread-store.js';
 import { createOctokit } from './github/octokit.js';
-import type { Inputs } from '../action/inputs.js';
+import { type RunOptions } from './options.js';
 
 export interface RunContextParts {
-  inputs: Inputs;
+  inputs: RunOptions;
   event: WorkflowEvent;
   /** The runner's environment (GITHUB_REPOSITORY, GITHUB_API_URL, RUNNER_TEMP, …); filtered before any child gets it. */
   env: NodeJS.ProcessEnv;
@@ -94,7 +94,7 @@ export function createRunContext(parts: RunContextParts): RunContext {
  * Checks `codex-home` once per run: its warnings are logged, and without an API key it must hold the login that
  * `mode: login` stored there.
  */
-async function checkPersistentHome(inputs: Inputs, env: NodeJS.ProcessEnv): Promise<string> {
+async function checkPersistentHome(inputs: RunOptions, env: NodeJS.ProcessEnv): Promise<string> {
   const home = await openPersistentHome(inputs.codexHome!);
   for (const warning of home.warnings) core.warning(warning);
   if (env.RUNNER_ENVIRONMENT === 'github-hosted') {

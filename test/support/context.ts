@@ -7,9 +7,10 @@ import type { RunContext, WorkflowEvent } from '../../src/base/context.js';
 import type { ThreadStore } from '../../src/base/threads/thread-store.js';
 import { MODEL_TIME_UNIT_ENV } from '../../src/base/codex/model-proxy.js';
 import { TIME_UNIT_ENV } from '../../src/base/github/octokit.js';
-import { readInputs, secretsOf, type Inputs } from '../../src/action/inputs.js';
+import { readInputs, secretsOf } from '../../src/action/inputs.js';
 import { createRunContext } from '../../src/base/run-context.js';
 import { CODEX_BINARY, TEST_API_KEY } from './codex.js';
+import { type RunOptions } from '../../src/base/options.js';
 
 // GitHub's prescribed waits (retry-after, write spacing) take no time against the fake server.
 process.env[TIME_UNIT_ENV] = '0';
@@ -39,7 +40,7 @@ export interface TestContextOptions {
 }
 
 /** A RunContext wired to the fake servers, built by the action's own createRunContext; codex is the pinned binary. */
-export async function testContext(options: TestContextOptions): Promise<RunContext & { inputs: Inputs }> {
+export async function testContext(options: TestContextOptions): Promise<RunContext & { inputs: RunOptions }> {
   const tempDir = options.tempDir ?? (await mkdtemp(join(tmpdir(), 'job-')));
   const repo = options.repo ?? { owner: 'octo', repo: 'demo' };
   const env: NodeJS.ProcessEnv = {
@@ -70,7 +71,7 @@ export async function testContext(options: TestContextOptions): Promise<RunConte
     currentRunId: 9000,
     sessions: [],
     threadStore: options.threadStore,
-  }) as RunContext & { inputs: Inputs };
+  }) as RunContext & { inputs: RunOptions };
 }
 
 /** Keeps the pid of the app-server `ctx` opens, for tests that kill it mid-run. */

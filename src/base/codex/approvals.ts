@@ -1,6 +1,6 @@
 // Approval decisions of a run, whoever made them (Codex's auto-reviewer or the action), as data and as job-summary text.
-import type { ApprovalPolicy } from '../../action/inputs.js';
 import type { AutoApprovalReview } from './protocol.js';
+import { type ApprovalPolicy } from '../options.js';
 
 /** One decision on something the agent asked to do. */
 export interface ApprovalRecord {

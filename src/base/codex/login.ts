@@ -5,12 +5,12 @@ import { execa } from 'execa';
 import { join } from 'node:path';
 import * as core from '@actions/core';
 import { z } from 'zod';
-import type { JobOutcome } from '../context.js';
-import type { Inputs } from '../../action/inputs.js';
 import { AppServer, type Logger } from './app-server.js';
 import { openPersistentHome } from './codex-home.js';
 import { agentEnvironment } from './environment.js';
 import { RpcError } from './rpc.js';
+import { type JobOutcome } from '../outcome.js';
+import { type RunOptions } from '../options.js';
 
 /** The app-server methods of the login; the contract test checks each against the pinned binary's schema. */
 export const LOGIN_METHODS = {
@@ -240,7 +240,7 @@ export function loginSummary(args: { code?: DeviceCode; account?: Account | null
 
 /** `mode: login`: the device-code login into `codex-home`, reported like any job (conclusion success or failure). */
 export async function runLogin(
-  inputs: Inputs,
+  inputs: RunOptions,
   env: NodeJS.ProcessEnv,
   secrets: readonly string[],
   codexPath: () => Promise<string>,

@@ -4,8 +4,8 @@
 import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import type { SandboxMode } from '../../action/inputs.js';
 import { sandboxFailureIn, SandboxUnavailableError } from './sandbox.js';
+import { type SandboxMode } from '../options.js';
 
 /** Sandbox modes a command can be confined to; `danger-full-access` means "run it directly". */
 export type ConfinedMode = Exclude<SandboxMode, 'danger-full-access'>;

@@ -179,3 +179,9 @@ export function refusedCommentIndexes(info: Pick<GitHubErrorInfo, 'status' | 'me
   const indexes = [...text.matchAll(/comments\[(\d+)\]/g)].map((m) => Number(m[1])).filter((i) => i < commentCount);
   return indexes.length > 0 ? [...new Set(indexes)] : undefined;
 }
+
+/** True when a comment or review was written by this action's token: a Bot account (GITHUB_TOKEN, an app) or `self`. */
+export function isOurs(user: Author, self: string | undefined): boolean {
+  if (!user) return false;
+  return user.type === 'Bot' || (self !== undefined && user.login.toLowerCase() === self.toLowerCase());
+}

@@ -4,8 +4,8 @@ import * as core from '@actions/core';
 import { AgentFailure } from '../codex/agent-failure.js';
 import type { Thread, TurnOptions, TurnResult } from '../codex/app-server.js';
 import { redact } from '../text/redact.js';
-import { parseDiagnosis, retryPrompt, DIAGNOSIS_SCHEMA, type Diagnosis } from '../../modes/fix/prompts.js';
 import { describeTestRun, type TestRun } from '../command/test-command.js';
+import { parseDiagnosis, retryPrompt, DIAGNOSIS_SCHEMA, type Diagnosis } from './diagnosis.js';
 
 /** One turn and the verification after it. */
 export interface Attempt {

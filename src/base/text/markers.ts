@@ -48,3 +48,26 @@ export function isOwnReply(body: string): boolean {
 export function defuseMarkers(text: string): string {
   return text.replace(/<!--/g, '&lt;!--');
 }
+
+/** The hidden marker each posted finding carries, so a re-run can tell what was already said. */
+export const FINGERPRINT_PREFIX = 'codex-ci-action:fp:';
+
+/**
+ * The HTML comment that carries the fingerprints of what a posted body reports: one for an inline comment, every
+ * finding of a review body. It is always the body's last line, the only place a re-run reads it from.
+ */
+export function fingerprintMarker(fps: string | readonly string[]): string {
+  return `<!-- ${FINGERPRINT_PREFIX}${(typeof fps === 'string' ? [fps] : fps).join(' ')} -->`;
+}
+
+const MARKER_LINE = /^<!-- codex-ci-action:fp:([0-9a-f]{16}(?: [0-9a-f]{16})*) -->$/;
+
+/**
+ * The fingerprints of a body this action posted, read from its final line only: markers anywhere else (quoted by
+ * someone, or smuggled in through model or pull request text) do not count. Undefined when there is no marker line.
+ */
+export function fingerprintsIn(text: string): string[] | undefined {
+  const last = text.trimEnd().split('\n').at(-1)?.trim() ?? '';
+  const match = MARKER_LINE.exec(last);
+  return match ? match[1]!.split(' ') : undefined;
+}

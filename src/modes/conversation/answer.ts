@@ -2,17 +2,16 @@
 // continuing the review fork that reported the finding when it is stored. Read-only: it never changes code.
 import * as core from '@actions/core';
 import type { Thread } from '../../base/codex/app-server.js';
-import type { JobOutcome, RunContext } from '../../base/context.js';
+import type { RunContext } from '../../base/context.js';
 import { readFileAt } from '../../base/github/pulls.js';
 import { getPullHead, getThreadComment, listThread, replyInThread, type ThreadComment } from '../../base/github/review-threads.js';
-import { githubErrorInfo, tokenLogin } from '../../base/github/reviews.js';
+import { githubErrorInfo, tokenLogin, isOurs } from '../../base/github/reviews.js';
 import { redact } from '../../base/text/redact.js';
-import { fingerprintsIn } from '../review/agent/findings.js';
-import { isOurs } from '../review/deliver/post.js';
 import type { ConversationTarget } from './event.js';
-import { defuseMarkers, REPLY_MARKER, storedThreadIn, threadMarker, type StoredThreadRef } from '../../base/text/markers.js';
+import { defuseMarkers, REPLY_MARKER, storedThreadIn, threadMarker, type StoredThreadRef, fingerprintsIn } from '../../base/text/markers.js';
 import { ANSWER_INSTRUCTIONS, answerPrompt, numberLines, type ThreadContext } from './prompts.js';
 import { MAX_THREAD_VERSIONS, nextVersion, resumeOrStart, saveThreads, stageThreads, threadKey, type StagedThread } from '../../base/threads/threads.js';
+import { type JobOutcome } from '../../base/outcome.js';
 
 // Codex would load the head's AGENTS.md by itself; the pull request must not set the rules it is discussed by.
 export const CONVERSATION_TOML = ['project_doc_max_bytes = 0'];

@@ -1,8 +1,8 @@
 // Which conversation a comment starts: an answer in a review thread, or a fix on the pull request (with who may ask).
 import { z } from 'zod';
 import type { WorkflowEvent } from '../../base/context.js';
-import type { Inputs } from '../../action/inputs.js';
 import { isOwnReply } from '../../base/text/markers.js';
+import { type RunOptions } from '../../base/options.js';
 
 /** The comment that asks, as the event payload gave it (untrusted). */
 export interface AskingComment {
@@ -52,7 +52,7 @@ const reviewCommentPayload = z.object({
  * when listed in allow-bots. The same rule for every comment trigger.
  */
 export function commenterRefusal(
-  inputs: Pick<Inputs, 'allowUsers' | 'allowBots'>,
+  inputs: Pick<RunOptions, 'allowUsers' | 'allowBots'>,
   commenter: { login: string; type: string; association: string },
   what = 'trigger the action',
 ): string | undefined {
@@ -73,7 +73,7 @@ export function fixRequest(body: string, triggerPhrase: string): string | undefi
 }
 
 /** A new comment in a review thread: answer it, or fix what it asks for. Edits and the action's own replies are skipped. */
-export function planReviewComment(inputs: Inputs, event: WorkflowEvent): ConversationPlan {
+export function planReviewComment(inputs: RunOptions, event: WorkflowEvent): ConversationPlan {
   const parsed = reviewCommentPayload.safeParse(event.payload);
   if (!parsed.success) return { job: 'skip', reason: 'The pull_request_review_comment event has no comment or pull request.' };
   const { action, comment, pull_request } = parsed.data;
@@ -97,7 +97,7 @@ export function planReviewComment(inputs: Inputs, event: WorkflowEvent): Convers
 
 /** A PR comment that asks "<trigger> fix …" (already checked: created, on a PR, by someone allowed). */
 export function fixFromIssueComment(
-  inputs: Inputs,
+  inputs: RunOptions,
   comment: { id: number; body: string; login: string; htmlUrl: string },
   prNumber: number,
 ): ConversationTarget | undefined {
@@ -106,15 +106,3 @@ export function fixFromIssueComment(
   return { kind: 'fix', prNumber, comment, threadRootId: undefined, mentioned: true, instructions };
 }
 
-/** The pull request an event is about (pull_request*, issue_comment on a PR), if any: where its threads are stored. */
-export function eventPullNumber(event: WorkflowEvent): number | undefined {
-  const parsed = z
-    .object({
-      pull_request: z.object({ number: z.number().int().positive() }).loose().optional(),
-      issue: z.object({ number: z.number().int().positive(), pull_request: z.unknown().optional() }).loose().optional(),
-    })
-    .loose()
-    .safeParse(event.payload);
-  if (!parsed.success) return undefined;
-  return parsed.data.pull_request?.number ?? (parsed.data.issue?.pull_request !== undefined ? parsed.data.issue.number : undefined);
-}

@@ -8,22 +8,22 @@ import type { Thread } from '../../base/codex/app-server.js';
 import { agentEnvironment } from '../../base/codex/environment.js';
 import { commandSandbox } from '../../base/codex/sandbox-exec.js';
 import { sandboxFailureIn, SandboxUnavailableError } from '../../base/codex/sandbox.js';
-import type { JobOutcome, RunContext } from '../../base/context.js';
+import type { RunContext } from '../../base/context.js';
 import { runAttempts, type AttemptsResult } from '../../base/repair/attempts.js';
-import { DIAGNOSIS_SCHEMA, parseDiagnosis, PROTECTED_PATHS } from '../fix/prompts.js';
-import { revertProtectedPaths } from '../fix/run-fix.js';
 import { describeTestRun, runTestCommand, type TestRun } from '../../base/command/test-command.js';
 import { ACTIONS_BOT, Git, gitAuthEnv, GitError } from '../../base/git.js';
 import { commentOnPull, getPullHead, replyInThread } from '../../base/github/review-threads.js';
 import { githubErrorInfo, tokenLogin } from '../../base/github/reviews.js';
 import { containsSecret, redact } from '../../base/text/redact.js';
-import { fence } from '../review/agent/prompts.js';
 import { CONVERSATION_TOML, readThreadContext, skipped } from './answer.js';
 import type { ConversationTarget } from './event.js';
 import { defuseMarkers, REPLY_MARKER, type StoredThreadRef } from '../../base/text/markers.js';
 import { fixPrompt, prFixInstructions, type ThreadContext } from './prompts.js';
 import { resumeOrStart } from '../../base/threads/threads.js';
 import { singleHunkSuggestion } from './suggestion.js';
+import { fence } from '../../base/text/fence.js';
+import { DIAGNOSIS_SCHEMA, parseDiagnosis, PROTECTED_PATHS, revertProtectedPaths } from '../../base/repair/diagnosis.js';
+import { type JobOutcome } from '../../base/outcome.js';
 
 const REMOTE = 'origin';
 // A patch longer than this is not put in a comment (GitHub's limit is 65,536 characters).

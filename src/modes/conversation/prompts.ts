@@ -1,6 +1,6 @@
 // The texts a conversation sends to the model: the answer's instructions and the turn with the thread's context.
-import { fence } from '../review/agent/prompts.js';
 import type { ThreadComment } from '../../base/github/review-threads.js';
+import { fence } from '../../base/text/fence.js';
 
 /** First line of an answer turn's prompt. */
 export const ANSWER_HEADING = '# Question in a review thread';

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { RunContext } from '../../base/context.js';
 import type { Git, GitIdentity } from '../../base/git.js';
 import { getWorkflowRun, RunDataUnavailableError, workflowRunSchema, type WorkflowRun } from '../../base/github/runs.js';
-import type { FixTarget } from '../../action/plan.js';
+import { type FixTarget } from './target.js';
 
 /** The failing run, as fix mode needs it. */
 export interface FailingRun {

@@ -6,19 +6,11 @@ import * as core from '@actions/core';
 import type { RunContext } from '../../base/context.js';
 import { listFailedJobs, RunDataUnavailableError, streamJobLog } from '../../base/github/runs.js';
 import { redact, StreamRedactor } from '../../base/text/redact.js';
-import type { FixTarget } from '../../action/plan.js';
 import { runKey, type FailingRun } from './failing-run.js';
-import {
-  buildLogExcerptFrom,
-  DEFAULT_EXCERPT_BYTES,
-  excerptLine,
-  ExcerptRenderer,
-  LineSplitter,
-  LogIndex,
-  tailText,
-  type JobExcerptSource,
-} from './log-excerpt.js';
+import { buildLogExcerptFrom, DEFAULT_EXCERPT_BYTES, excerptLine, ExcerptRenderer, LineSplitter, LogIndex, type JobExcerptSource } from './log-excerpt.js';
 import type { TestRun } from '../../base/command/test-command.js';
+import { tailText } from '../../base/text/bounds.js';
+import { type FixTarget } from './target.js';
 
 /** What the agent is told about the failure. */
 export interface FailureContext {

@@ -4,11 +4,11 @@ import type { Repo } from '../../base/context.js';
 import { ACTIONS_BOT, type GitIdentity } from '../../base/git.js';
 import { githubErrorInfo } from '../../base/github/errors.js';
 import type { GitHub } from '../../base/github/octokit.js';
-import type { Inputs } from '../../action/inputs.js';
 import type { FailingRun } from './failing-run.js';
+import { type RunOptions } from '../../base/options.js';
 
 /** The inputs the guards read. */
-export type GuardInputs = Pick<Inputs, 'fixBranchPrefix' | 'allowForks' | 'allowUsers' | 'allowBots'>;
+export type GuardInputs = Pick<RunOptions, 'fixBranchPrefix' | 'allowForks' | 'allowUsers' | 'allowBots'>;
 
 // A run that did not fail has nothing to fix; `null` is an in-job run that has not concluded yet. Only 'failure', as
 // in plan.ts (mode auto skips every other conclusion of a workflow_run, timed_out included): both paths agree.

@@ -282,21 +282,6 @@ function joinExcerpts(jobs: ReadonlyArray<{ name: string; failedStep?: string }>
   return truncateBytes(parts.join('\n\n'), maxBytes);
 }
 
-/** The end of `text`, starting at a line boundary and marked when cut: at most `maxBytes` with the mark. */
-export function tailText(text: string, maxBytes: number): string {
-  const trimmed = text.replace(/\s+$/, '');
-  if (Buffer.byteLength(trimmed) <= maxBytes) return trimmed;
-  // Byte lengths throughout: `…` is three bytes in UTF-8.
-  const marker = '… (earlier output omitted)\n';
-  const buf = Buffer.from(trimmed);
-  const room = Math.max(0, maxBytes - Buffer.byteLength(marker));
-  // A character cut in two at the start decodes as U+FFFD (three bytes for at most three): drop it.
-  let tail = buf.subarray(buf.length - room).toString('utf8').replace(/^\uFFFD+/, '');
-  const newline = tail.indexOf('\n');
-  if (newline >= 0 && newline < tail.length - 1) tail = tail.slice(newline + 1);
-  return `${marker}${tail}`;
-}
-
 function omitted(count: number): string {
   return `… (${count} line${count === 1 ? '' : 's'} omitted)`;
 }

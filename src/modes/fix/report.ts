@@ -2,11 +2,11 @@
 import type { DiffStatEntry } from '../../base/git.js';
 import type { Attempt } from '../../base/repair/attempts.js';
 import type { FailingRun } from './failing-run.js';
-import { tailText } from './log-excerpt.js';
-import type { Diagnosis } from './prompts.js';
-import { fence } from '../review/agent/prompts.js';
 import { patchPreview, type SavedPatch } from './saved-patch.js';
 import { describeTestRun, type TestRun } from '../../base/command/test-command.js';
+import { fence } from '../../base/text/fence.js';
+import { tailText } from '../../base/text/bounds.js';
+import { type Diagnosis } from '../../base/repair/diagnosis.js';
 
 // GitHub rejects bodies over 65,536 characters; the output tail is what gives way.
 const OUTPUT_TAIL_BYTES = 6_000;

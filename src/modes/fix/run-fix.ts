@@ -7,16 +7,15 @@ import { startEarlyThread } from '../../base/codex/early-thread.js';
 import { commandSandbox } from '../../base/codex/sandbox-exec.js';
 import { sandboxFailureIn, SandboxUnavailableError } from '../../base/codex/sandbox.js';
 import type { CodexSession } from '../../base/codex/session.js';
-import type { JobOutcome, RunContext } from '../../base/context.js';
+import type { RunContext } from '../../base/context.js';
 import { Git } from '../../base/git.js';
-import type { Inputs } from '../../action/inputs.js';
 import { containsSecret, redact, SecretLeakError } from '../../base/text/redact.js';
 import { runAttempts, type AttemptsResult } from '../../base/repair/attempts.js';
 import { deliver, DeliveryError, pushRefusal } from './deliver.js';
 import { resolveFailingRun, runKey, type FailingRun } from './failing-run.js';
 import { gatherFailure } from './failure-context.js';
 import { actorSkipReason, staticSkipReason } from './guards.js';
-import { firstPrompt, fixInstructions, PROTECTED_PATHS } from './prompts.js';
+import { firstPrompt, fixInstructions } from './prompts.js';
 import {
   commitMessage,
   finalMessageText,
@@ -30,9 +29,12 @@ import {
 import { patchArtifactName, uploadPatchArtifact } from './patch-artifact.js';
 import { writePatch, type SavedPatch } from './saved-patch.js';
 import { runTestCommand, type TestRun } from '../../base/command/test-command.js';
-import type { FixTarget } from '../../action/plan.js';
-import { eventPullNumber } from '../conversation/event.js';
 import { resumeOrStart, saveThreads, stageThreads, threadKey, type StagedThread } from '../../base/threads/threads.js';
+import { PROTECTED_PATHS, revertProtectedPaths } from '../../base/repair/diagnosis.js';
+import { eventPullNumber } from '../../base/event.js';
+import { type JobOutcome } from '../../base/outcome.js';
+import { type RunOptions } from '../../base/options.js';
+import { type FixTarget } from './target.js';
 
 const PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_target']);
 
@@ -340,14 +342,6 @@ async function finish(ctx: RunContext, git: Git, input: FinishInput): Promise<Jo
   }
 }
 
-/** Puts back whatever the agent changed under the protected paths as it is in `baseSha`; returns the paths it touched. */
-export async function revertProtectedPaths(git: Git, baseSha: string): Promise<string[]> {
-  const changed = await git.status(PROTECTED_PATHS);
-  const paths = [...new Set(changed.flatMap((e) => (e.from ? [e.from, e.path] : [e.path])))];
-  if (paths.length > 0) await git.restoreFrom(baseSha, paths);
-  return paths;
-}
-
 /** How to get the failing commit into the workspace, for the event fix mode runs on. */
 function checkoutAdvice(ctx: RunContext, source: FixTarget['source'], run: FailingRun): string {
   if (source === 'workflow_run') return 'actions/checkout with `ref: ${{ github.event.workflow_run.head_sha }}`';
@@ -364,7 +358,7 @@ function pathList(paths: readonly string[]): string {
   return `${paths.slice(0, 5).map((p) => `\`${p}\``).join(', ')}${paths.length > 5 ? ', …' : ''}`;
 }
 
-async function readUserPrompt(inputs: Inputs): Promise<string | undefined> {
+async function readUserPrompt(inputs: RunOptions): Promise<string | undefined> {
   if (inputs.prompt !== undefined) return inputs.prompt;
   if (inputs.promptFile === undefined) return undefined;
   try {

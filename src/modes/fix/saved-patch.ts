@@ -2,8 +2,8 @@
 // delivered survives; plus the bounded view of it the job summary shows.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fence } from '../review/agent/prompts.js';
 import { runKey, type FailingRun } from './failing-run.js';
+import { fence } from '../../base/text/fence.js';
 
 /** A patch written to disk, and (when uploaded) the workflow artifact holding it. */
 export interface SavedPatch {

@@ -3,7 +3,7 @@ import { readFile, realpath } from 'node:fs/promises';
 import { isAbsolute, relative, sep } from 'node:path';
 import * as core from '@actions/core';
 import { execa } from 'execa';
-import type { JobOutcome, RunContext } from '../../base/context.js';
+import type { RunContext } from '../../base/context.js';
 import { readFileAt } from '../../base/github/pulls.js';
 import { reactToIssueComment } from '../../base/github/comments.js';
 import { githubErrorInfo, tokenLogin } from '../../base/github/reviews.js';
@@ -20,11 +20,13 @@ import { preparePull, type PullRun } from './gather/prepare.js';
 import { applyThreadActions } from './deliver/resolve.js';
 import { doneBody } from './deliver/status.js';
 import { setupPrompt } from './agent/prompts.js';
-import type { ReviewTarget } from '../../action/plan.js';
 import { saveThreads, type StagedThread } from '../../base/threads/threads.js';
-import { annotate, findingsOutput, jobSummary, type PullReport, type SkippedReport } from './report/report.js';
+import { annotate, findingsOutput, jobSummary, type SkippedReport } from './report/report.js';
 import { proveSuggestions, withProofs } from './check/prove-suggestions.js';
 import { verifiedFindings } from './check/verified-findings.js';
+import { type PullReport } from './report/pull-report.js';
+import { type JobOutcome } from '../../base/outcome.js';
+import { type ReviewTarget } from './target.js';
 
 /** Knobs tests turn; production uses the defaults. */
 export interface ReviewOptions {

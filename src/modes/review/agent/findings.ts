@@ -1,8 +1,8 @@
 // The findings schema: one shape from the model's outputSchema, through zod, to the `findings` output.
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { SEVERITIES, type Severity } from '../../../action/inputs.js';
 import { readJsonReply } from '../../../base/codex/json-reply.js';
+import { SEVERITIES, type Severity } from '../../../base/options.js';
 
 /** A finding's severity, most severe first (the order of SEVERITIES). */
 export const severity = z.enum(SEVERITIES);
@@ -120,9 +120,6 @@ export function atLeast(s: Severity, threshold: Severity): boolean {
   return severityRank(s) <= severityRank(threshold);
 }
 
-/** The hidden marker each posted finding carries, so a re-run can tell what was already said. */
-export const FINGERPRINT_PREFIX = 'codex-ci-action:fp:';
-
 /** A title as the fingerprint sees it: case and runs of whitespace do not make a finding new. */
 export function normaliseTitle(title: string): string {
   return title.toLowerCase().replace(/\s+/g, ' ').trim();
@@ -131,26 +128,6 @@ export function normaliseTitle(title: string): string {
 /** A stable id of a finding from its path, line and (normalised) title. */
 export function fingerprint(f: Pick<Finding, 'path' | 'line' | 'title'>): string {
   return createHash('sha256').update(`${f.path}\n${f.line}\n${normaliseTitle(f.title)}`).digest('hex').slice(0, 16);
-}
-
-/**
- * The HTML comment that carries the fingerprints of what a posted body reports: one for an inline comment, every
- * finding of a review body. It is always the body's last line, the only place a re-run reads it from.
- */
-export function fingerprintMarker(fps: string | readonly string[]): string {
-  return `<!-- ${FINGERPRINT_PREFIX}${(typeof fps === 'string' ? [fps] : fps).join(' ')} -->`;
-}
-
-const MARKER_LINE = /^<!-- codex-ci-action:fp:([0-9a-f]{16}(?: [0-9a-f]{16})*) -->$/;
-
-/**
- * The fingerprints of a body this action posted, read from its final line only: markers anywhere else (quoted by
- * someone, or smuggled in through model or pull request text) do not count. Undefined when there is no marker line.
- */
-export function fingerprintsIn(text: string): string[] | undefined {
-  const last = text.trimEnd().split('\n').at(-1)?.trim() ?? '';
-  const match = MARKER_LINE.exec(last);
-  return match ? match[1]!.split(' ') : undefined;
 }
 
 /**

@@ -5,6 +5,7 @@ import type { Chunk } from '../gather/chunks.js';
 import { displayPath } from '../gather/diff.js';
 import type { ConventionFile } from '../gather/conventions.js';
 import type { EarlierFinding } from '../gather/earlier.js';
+import { fence } from '../../../base/text/fence.js';
 
 /** First line of the setup turn's prompt. */
 export const SETUP_HEADING = '# Review setup';
@@ -138,9 +139,3 @@ ${fence(error.slice(0, 2000))}
 Reply again for the same chunk with only the JSON object, matching the schema exactly.`;
 }
 
-/** Wraps text in a code fence longer than any run of backticks inside it. */
-export function fence(text: string, lang = ''): string {
-  const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
-  const ticks = '`'.repeat(Math.max(3, longest + 1));
-  return `${ticks}${lang}\n${text}\n${ticks}`;
-}

@@ -10,18 +10,8 @@ import { sandboxFailureIn } from '../../../base/codex/sandbox.js';
 import { commandSandbox } from '../../../base/codex/sandbox-exec.js';
 import { describeTestRun, runTestCommand } from '../../../base/command/test-command.js';
 import { Git } from '../../../base/git.js';
-import type { Keyed } from '../deliver/compose.js';
 import { anchor, type FileDiff } from '../gather/diff.js';
-
-/** How checking one suggestion went; `note` is shown under it. */
-export interface SuggestionProof {
-  /**
-   * proven: applies and test-command passes with it; applies: applies cleanly (tests not run);
-   * does-not-apply / breaks-tests: posted without a committable block.
-   */
-  status: 'proven' | 'applies' | 'does-not-apply' | 'breaks-tests';
-  note: string;
-}
+import { type Keyed, type SuggestionProof } from '../keyed.js';
 
 /** What checking a pull request's suggestions produced. */
 export interface ProveResult {

@@ -1,8 +1,8 @@
 // A pull request's findings after the verification pass: what goes on to be posted, what was dropped and why.
-import type { Severity } from '../../../action/inputs.js';
 import { atLeast } from '../agent/findings.js';
 import { addUsage, ZERO_USAGE, type ChunkOutcome, type TokenUsage } from '../agent/forks.js';
 import { applyVerdicts, type Checked, type Dropped } from './verify.js';
+import { type Severity } from '../../../base/options.js';
 
 /** What the job summary says about the verification of one pull request. */
 export interface VerificationReport {

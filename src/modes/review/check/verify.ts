@@ -1,10 +1,10 @@
 // The verification pass: a fork of a chunk's thread tries to refute each of that chunk's findings before any is posted.
 import { z } from 'zod';
 import type { Thread, ThreadOptions, TurnOptions } from '../../../base/codex/app-server.js';
-import type { Severity } from '../../../action/inputs.js';
 import { atLeast, type Finding } from '../agent/findings.js';
-import { fence } from '../agent/prompts.js';
 import { readJsonReply } from '../../../base/codex/json-reply.js';
+import { fence } from '../../../base/text/fence.js';
+import { type Severity } from '../../../base/options.js';
 
 /** First line of the verification turn's prompt. */
 export const VERIFY_HEADING = '# Verify your findings';

@@ -1,15 +1,14 @@
 // From the chunks' findings to what is posted: merge, filter, cap, place inline or in the body, render Markdown.
-import type { Severity } from '../../../action/inputs.js';
-import { SEVERITIES } from '../../../action/inputs.js';
 import type { ReviewComment } from '../../../base/github/reviews.js';
 import { anchor, type Anchor, type FileDiff } from '../gather/diff.js';
-import { threadMarker } from '../../../base/text/markers.js';
-import { atLeast, fingerprint, fingerprintMarker, severityRank, type DroppedFinding, type Finding } from '../agent/findings.js';
+import { threadMarker, fingerprintMarker } from '../../../base/text/markers.js';
+import { atLeast, fingerprint, severityRank, type DroppedFinding, type Finding } from '../agent/findings.js';
 import { boundBody } from '../../../base/text/bounds.js';
-import { fence } from '../agent/prompts.js';
-import type { SuggestionProof } from '../check/prove-suggestions.js';
-import { confidenceLine, isCommittable, proofLine } from '../report/verdict-text.js';
-import type { Checked, Verdict } from '../check/verify.js';
+import { confidenceLine, isCommittable, proofLine } from './verdict-text.js';
+import type { Checked } from '../check/verify.js';
+import { fence } from '../../../base/text/fence.js';
+import { type Keyed } from '../keyed.js';
+import { type Severity, SEVERITIES } from '../../../base/options.js';
 
 /** Marks the review bodies this action posts. */
 export const REVIEW_MARKER = '<!-- codex-ci-action:review -->';
@@ -23,17 +22,6 @@ export const LABEL: Record<Severity, string> = {
   low: '🔵 Low',
   info: '⚪ Info',
 };
-
-/** A finding with its fingerprint. */
-export interface Keyed extends Finding {
-  fp: string;
-  /** The Codex thread (review fork) that reported it, recorded in its comment so a reply can resume it. */
-  threadId?: string;
-  /** The verification pass's verdict; absent when `verify` is off or the pass failed for its chunk. */
-  verification?: Verdict;
-  /** How checking its suggestion went; absent when not checked. */
-  proof?: SuggestionProof;
-}
 
 /**
  * Merges findings, puts a reversed range in order, drops duplicates (same fingerprint: path, line and normalised

@@ -3,17 +3,7 @@
 import * as core from '@actions/core';
 import type { Repo } from '../../../base/context.js';
 import type { GitHub } from '../../../base/github/octokit.js';
-import {
-  createReview,
-  githubErrorInfo,
-  listReviewComments,
-  listReviews,
-  OWN_PULL_REQUEST_ERROR,
-  probeComments,
-  refusedCommentIndexes,
-  type Author,
-  type ReviewComment,
-} from '../../../base/github/reviews.js';
+import { createReview, githubErrorInfo, listReviewComments, listReviews, OWN_PULL_REQUEST_ERROR, probeComments, refusedCommentIndexes, type ReviewComment, isOurs } from '../../../base/github/reviews.js';
 import { redact } from '../../../base/text/redact.js';
 import {
   lineKey,
@@ -25,7 +15,7 @@ import {
   type Placement,
   type ReviewContext,
 } from './compose.js';
-import { fingerprintsIn } from '../agent/findings.js';
+import { fingerprintsIn } from '../../../base/text/markers.js';
 
 /** How posting a review went. */
 export type PostResult =
@@ -51,12 +41,6 @@ export interface PostReviewArgs {
 
 // Each submission after a 422 moves comments into the body or drops REQUEST_CHANGES; one more after a 5xx.
 const MAX_SUBMISSIONS = 5;
-
-/** True when a comment or review was written by this action's token: a Bot account (GITHUB_TOKEN, an app) or `self`. */
-export function isOurs(user: Author, self: string | undefined): boolean {
-  if (!user) return false;
-  return user.type === 'Bot' || (self !== undefined && user.login.toLowerCase() === self.toLowerCase());
-}
 
 /**
  * What this action already said on a pull request, from the comments and reviews of its token only, with their

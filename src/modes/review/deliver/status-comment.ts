@@ -5,10 +5,9 @@ import type { Repo } from '../../../base/context.js';
 import { createIssueComment, editIssueComment, findMarkedComment, type MarkedComment } from '../../../base/github/comments.js';
 import type { GitHub } from '../../../base/github/octokit.js';
 import { statusOf } from '../../../base/github/pulls.js';
-import { githubErrorInfo } from '../../../base/github/reviews.js';
+import { githubErrorInfo, isOurs } from '../../../base/github/reviews.js';
 import { redact } from '../../../base/text/redact.js';
 import { SUMMARY_MARKER } from './compose.js';
-import { isOurs } from './post.js';
 
 /** Progress edits are at least this far apart by default: a burst of chunk completions is one edit. */
 export const STATUS_INTERVAL_MS = 3000;

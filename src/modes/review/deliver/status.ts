@@ -1,8 +1,8 @@
 // The pull request's one status comment as text: in progress (a checklist of chunks), done, or failed. Pure.
-import type { Severity } from '../../../action/inputs.js';
 import { countBySeverity, limit, oneLine, safe, stickyBody, SUMMARY_MARKER, type StickyContext } from './compose.js';
 import { displayPath } from '../gather/diff.js';
 import type { TokenUsage } from '../agent/forks.js';
+import { type Severity } from '../../../base/options.js';
 
 /** What part of the pull request a run reviews. */
 export type Scope =

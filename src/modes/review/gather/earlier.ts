@@ -1,12 +1,12 @@
 // Findings of earlier reviews on a pull request: which are still open, which a push addressed, and what to do in
 // their threads (reply, resolve). Pure: the I/O is in resolve.ts.
-import type { Severity } from '../../../action/inputs.js';
 import type { ReviewThread } from '../../../base/github/threads.js';
 import type { PostedReviewComment } from '../../../base/github/reviews.js';
 import { parseCommentHeading } from '../deliver/compose.js';
 import { lineOn, type FileDiff } from './diff.js';
-import { fingerprintsIn } from '../agent/findings.js';
-import { isOurs } from '../deliver/post.js';
+import { fingerprintsIn } from '../../../base/text/markers.js';
+import { isOurs } from '../../../base/github/reviews.js';
+import { type Severity } from '../../../base/options.js';
 
 /** Marks this action's "Addressed in …" replies, so a later run does not reply twice. */
 export const ADDRESSED_MARKER = '<!-- codex-ci-action:addressed -->';

@@ -1,8 +1,9 @@
 // The job summary's account of the verification pass: kept and dropped counts per severity, each drop with its reason.
-import { SEVERITIES } from '../../../action/inputs.js';
-import { location, type Keyed } from '../deliver/compose.js';
-import type { PullReport } from './report.js';
+import { location } from '../deliver/compose.js';
 import type { VerificationReport } from '../check/verified-findings.js';
+import { type Keyed } from '../keyed.js';
+import { type PullReport } from './pull-report.js';
+import { SEVERITIES } from '../../../base/options.js';
 
 /** " · Verification: … tokens" for the summary's totals line, or '' when no verification turn ran. */
 export function verificationTotals(reports: readonly PullReport[]): string {

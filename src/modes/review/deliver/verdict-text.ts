@@ -1,7 +1,7 @@
 // The lines a posted finding carries about its checks: severity and verifier confidence, and how its suggestion fared.
-import type { Severity } from '../../../action/inputs.js';
-import type { SuggestionProof } from '../check/prove-suggestions.js';
 import type { Verdict } from '../check/verify.js';
+import type { SuggestionProof } from '../keyed.js';
+import { type Severity } from '../../../base/options.js';
 
 /** e.g. "Severity: high · Confidence: 0.85 (a second pass tried to refute it: the guard is missing in both callers)". */
 export function confidenceLine(severity: Severity, verdict: Verdict): string {
