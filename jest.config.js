@@ -7,7 +7,7 @@ export default {
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }] },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   // A HOME of its own for each test file (see the file).
-  setupFilesAfterEnv: ['<rootDir>/test/support/isolated-home.ts'],
+  setupFilesAfterEnv: ['<rootDir>/test/support/isolated-home.ts', '<rootDir>/test/support/core-logger.ts'],
   testTimeout: 60_000,
   // The integration tests each run a real codex app-server; two cores here.
   maxWorkers: 2,

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { jest } from '@jest/globals';
 import { CODEX_VERSION } from '../src/base/codex/install.js';
 import { INPUT_NAMES, InputError, readInputs, secretsOf } from '../src/action/inputs.js';
-import { type RunOptions } from '../src/base/options.js';
+import { DEFAULTS, type RunOptions } from '../src/base/options.js';
 
 const KEY = 'sk-test-abcdefghijklmnop';
 
@@ -460,4 +460,19 @@ test('the run secrets include each token inside codex-auth-json, so a reply quot
   const inputs = readInputs({ GITHUB_WORKSPACE: '/w', 'INPUT_CODEX-AUTH-JSON': auth, 'INPUT_GITHUB-TOKEN': 'ghs_token_value_1' });
   expect(secretsOf(inputs)).toEqual(expect.arrayContaining([auth, 'ghs_token_value_1', 'eyJaccess-token-abcdef', 'rt_refresh-123456789']));
   expect(secretsOf(inputs)).not.toContain('x');
+});
+
+test("action.yml's defaults are the engine's DEFAULTS, so the Action and the CLI start from the same values", () => {
+  const yml = readFileSync('action.yml', 'utf8');
+  const inputs = yml.split('\ninputs:\n')[1]!.split(/\n\S/)[0]!;
+  const declared = new Map([...inputs.matchAll(/^ {2}([a-z-]+):\n(?:^ {4}.*\n)*?^ {4}default: (.*)$/gm)].map((m) => [m[1]!, m[2]!.replace(/^["']|["']$/g, '')]));
+  const camel = (name: string) => name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+  let compared = 0;
+  for (const [name, value] of Object.entries(DEFAULTS)) {
+    const input = [...declared.keys()].find((n) => camel(n) === name);
+    expect({ name, input: input !== undefined }).toEqual({ name, input: true });
+    expect({ name, value: declared.get(input!) }).toEqual({ name, value: String(value) });
+    compared++;
+  }
+  expect(compared).toBe(Object.keys(DEFAULTS).length);
 });

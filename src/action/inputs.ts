@@ -6,7 +6,7 @@ import { CODEX_VERSION } from '../base/codex/install.js';
 import { API_STYLES, gatewayFor } from '../base/codex/gateway.js';
 import type { Prices } from '../base/codex/budget.js';
 import { mcpEnvNames, mcpSecrets, mcpServersSpec, resolveMcpServers } from '../base/codex/mcp-servers.js';
-import { APPROVAL_POLICY_VALUES, APPROVALS_REVIEWER_VALUES, EFFORTS, FIX_DELIVERIES, MODES, REVIEW_EVENTS, SANDBOX_MODES, SEVERITIES, VERIFY_MODES, VERIFY_SUGGESTIONS, type ApprovalPolicy, type RunOptions } from '../base/options.js';
+import { APPROVAL_POLICY_VALUES, APPROVALS_REVIEWER_VALUES, EFFORTS, FIX_DELIVERIES, MODES, REVIEW_EVENTS, SANDBOX_MODES, SEVERITIES, VERIFY_MODES, VERIFY_SUGGESTIONS, type ApprovalPolicy, type RunOptions, DEFAULTS } from '../base/options.js';
 
 // `on-failure` and `guardian_subagent` are older spellings the parser still accepts and maps (see below).
 const APPROVAL_POLICIES = [...APPROVAL_POLICY_VALUES, 'on-failure'] as const;
@@ -183,13 +183,13 @@ const severity = () => oneOf(SEVERITIES);
 
 // Keys are the input names from action.yml, so every issue's path names the input the user wrote.
 const inputFields = {
-  mode: oneOf(MODES).default('auto'),
+  mode: oneOf(MODES).default(DEFAULTS.mode),
   'openai-api-key': z.string().optional(),
   'openai-base-url': z
     .string()
     .refine(isHttpUrl, { error: 'expected an http:// or https:// URL' })
     .transform((v) => v.replace(/\/+$/, ''))
-    .default('https://api.openai.com/v1'),
+    .default(DEFAULTS.openaiBaseUrl),
   'openai-api-style': oneOf(API_STYLES).default('auto'),
   'openai-api-version': z
     .string()
@@ -233,10 +233,10 @@ const inputFields = {
       );
       return 'on-request';
     })
-    .default('never'),
+    .default(DEFAULTS.approvalPolicy),
   'approvals-reviewer': oneOf(APPROVALS_REVIEWERS)
     .transform((v) => (v === 'guardian_subagent' ? 'auto_review' : v))
-    .default('user'),
+    .default(DEFAULTS.approvalsReviewer),
   'github-token': z.string().optional(),
   'working-directory': z.string().default('.'),
   prompt: z.string().optional(),
@@ -247,19 +247,19 @@ const inputFields = {
       error: 'expected a number of minutes greater than 0 and at most 360',
     })
     .transform(Number)
-    .default(30),
+    .default(DEFAULTS.timeoutMinutes),
   'pr-number': prNumbers,
-  'max-parallel': integer(1, 16).default(4),
-  'min-severity': severity().default('low'),
+  'max-parallel': integer(1, 16).default(DEFAULTS.maxParallel),
+  'min-severity': severity().default(DEFAULTS.minSeverity),
   'fail-on-severity': severity().optional(),
-  'max-comments': integer(0, 100).default(25),
-  verify: oneOf(VERIFY_MODES).default('findings'),
+  'max-comments': integer(0, 100).default(DEFAULTS.maxComments),
+  verify: oneOf(VERIFY_MODES).default(DEFAULTS.verify),
   'min-confidence': z
     .string()
     .refine((v) => /^(0(\.\d+)?|1(\.0*)?|\.\d+)$/.test(v), { error: 'expected a number from 0 to 1' })
     .transform(Number)
-    .default(0.6),
-  'verify-suggestions': oneOf(VERIFY_SUGGESTIONS).default('apply'),
+    .default(DEFAULTS.minConfidence),
+  'verify-suggestions': oneOf(VERIFY_SUGGESTIONS).default(DEFAULTS.verifySuggestions),
   'review-event': z
     .string()
     .transform((v) => v.toUpperCase().replace(/[-\s]/g, '_'))
@@ -267,7 +267,7 @@ const inputFields = {
       error: 'expected COMMENT or REQUEST_CHANGES; this action never approves pull requests',
     })
     .pipe(z.enum(REVIEW_EVENTS, { error: 'expected one of COMMENT, REQUEST_CHANGES' }))
-    .default('COMMENT'),
+    .default(DEFAULTS.reviewEvent),
   paths: globList(),
   'paths-ignore': globList(),
   'test-command': z.string().optional(),
@@ -284,16 +284,16 @@ const inputFields = {
       error:
         "expected the start of a git branch name (no spaces or control characters, none of ~ ^ : ? * [ \\, no '..', '@{', '//' or '/.', and not starting with '/', '-' or '.')",
     })
-    .default('codex/fix/'),
-  'fix-delivery': oneOf(FIX_DELIVERIES).default('pull-request'),
+    .default(DEFAULTS.fixBranchPrefix),
+  'fix-delivery': oneOf(FIX_DELIVERIES).default(DEFAULTS.fixDelivery),
   'base-branch': z.string().optional(),
-  draft: boolean().default(true),
-  'max-attempts': integer(1, 5).default(2),
-  'open-unverified': boolean().default(false),
-  'allow-forks': boolean().default(false),
-  'trigger-phrase': z.string().default('@codex'),
-  incremental: boolean().default(true),
-  'resolve-threads': boolean().default(true),
+  draft: boolean().default(DEFAULTS.draft),
+  'max-attempts': integer(1, 5).default(DEFAULTS.maxAttempts),
+  'open-unverified': boolean().default(DEFAULTS.openUnverified),
+  'allow-forks': boolean().default(DEFAULTS.allowForks),
+  'trigger-phrase': z.string().default(DEFAULTS.triggerPhrase),
+  incremental: boolean().default(DEFAULTS.incremental),
+  'resolve-threads': boolean().default(DEFAULTS.resolveThreads),
   'allow-users': loginList(),
   'allow-bots': loginList(),
   'resume-thread': z

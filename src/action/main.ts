@@ -21,9 +21,12 @@ import { createRunContext, tempDirOf } from '../base/run-context.js';
 import { runReview } from '../modes/review/run-review.js';
 import { type JobOutcome } from '../base/outcome.js';
 import { type RunOptions } from '../base/options.js';
+import { setLogger } from '../base/log.js';
+import { CORE_LOGGER } from './core-logger.js';
 
 /** The action's entry: never throws; failures end as `core.setFailed` with what to do. */
 export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  setLogger(CORE_LOGGER);
   let secrets: string[] = [];
   try {
     const inputs = readInputs(env);

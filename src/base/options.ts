@@ -98,3 +98,69 @@ export interface RunOptions {
   resumeThread: string | undefined;
 }
 
+
+/**
+ * The defaults both shells use: the Action's input parser and the CLI's flags fall back to these. action.yml repeats
+ * them in its `default:` lines for the Actions UI; test/inputs.test.ts holds the two equal.
+ */
+export const DEFAULTS = {
+  mode: 'auto',
+  openaiBaseUrl: 'https://api.openai.com/v1',
+  approvalPolicy: 'never',
+  approvalsReviewer: 'user',
+  timeoutMinutes: 30,
+  maxParallel: 4,
+  minSeverity: 'low',
+  maxComments: 25,
+  verify: 'findings',
+  minConfidence: 0.6,
+  verifySuggestions: 'apply',
+  reviewEvent: 'COMMENT',
+  fixBranchPrefix: 'codex/fix/',
+  fixDelivery: 'pull-request',
+  draft: true,
+  maxAttempts: 2,
+  openUnverified: false,
+  allowForks: false,
+  triggerPhrase: '@codex',
+  incremental: true,
+  resolveThreads: true,
+} as const satisfies Partial<RunOptions>;
+
+type Defaulted = keyof typeof DEFAULTS;
+/** What a shell must give itself; every other option has a default or may be absent. */
+type Required = Pick<RunOptions, 'workingDirectory' | 'openaiGateway'>;
+
+/** A complete RunOptions from what a shell was told: DEFAULTS for the rest, nothing set that was not asked for. */
+export function runOptions(given: Required & Partial<Omit<RunOptions, keyof Required>>): RunOptions {
+  const base: Omit<RunOptions, Defaulted | keyof Required> = {
+    openaiApiKey: undefined,
+    maxTokens: undefined,
+    maxTurns: undefined,
+    pricePerMillion: undefined,
+    mcpServers: [],
+    codexAuthJson: undefined,
+    codexAccessToken: undefined,
+    codexHome: undefined,
+    model: undefined,
+    effort: undefined,
+    codexVersion: undefined,
+    codexPath: undefined,
+    codexConfig: [],
+    sandbox: undefined,
+    githubToken: undefined,
+    prompt: undefined,
+    promptFile: undefined,
+    prNumbers: [],
+    failOnSeverity: undefined,
+    paths: [],
+    pathsIgnore: [],
+    testCommand: undefined,
+    runId: undefined,
+    baseBranch: undefined,
+    allowUsers: [],
+    allowBots: [],
+    resumeThread: undefined,
+  };
+  return { ...DEFAULTS, ...base, ...given };
+}

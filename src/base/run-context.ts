@@ -1,7 +1,6 @@
 // Builds the RunContext every job receives, from the inputs, the event and the runner's environment.
 import { tmpdir } from 'node:os';
 import type { InstalledCodex } from './codex/install.js';
-import * as core from '@actions/core';
 import { RunBudget } from './codex/budget.js';
 import { CodexHomeError, openPersistentHome } from './codex/codex-home.js';
 import { FILE_CREDENTIALS } from './codex/login.js';
@@ -11,6 +10,7 @@ import type { RunContext, WorkflowEvent } from './context.js';
 import { ActionsCacheStore, type ThreadStore } from './threads/thread-store.js';
 import { createOctokit } from './github/octokit.js';
 import { type RunOptions } from './options.js';
+import { log } from './log.js';
 
 export interface RunContextParts {
   inputs: RunOptions;
@@ -96,9 +96,9 @@ export function createRunContext(parts: RunContextParts): RunContext {
  */
 async function checkPersistentHome(inputs: RunOptions, env: NodeJS.ProcessEnv): Promise<string> {
   const home = await openPersistentHome(inputs.codexHome!);
-  for (const warning of home.warnings) core.warning(warning);
+  for (const warning of home.warnings) log.warning(warning);
   if (env.RUNNER_ENVIRONMENT === 'github-hosted') {
-    core.warning(
+    log.warning(
       `'codex-home' (${home.path}) is set on a GitHub-hosted runner, whose disk is discarded when the job ends: nothing kept ` +
         'there lasts to the next run. It is meant for self-hosted runners.',
     );

@@ -1,5 +1,4 @@
 // Puts the pinned Codex CLI on the runner: the user's own binary, the tool cache, or the platform build from npm.
-import * as core from '@actions/core';
 import { HttpClient } from '@actions/http-client';
 import * as tc from '@actions/tool-cache';
 import { execa, ExecaError } from 'execa';
@@ -8,6 +7,7 @@ import { createReadStream, existsSync } from 'node:fs';
 import { chmod, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { log } from '../log.js';
 
 /** The codex version the action is tested against; keep equal to the devDependency @openai/codex. */
 export const CODEX_VERSION = '0.169.0';
@@ -76,12 +76,12 @@ export async function installCodex(opts: {
     // The user chose this binary: a different version is their call, but one that does not run is not usable.
     const got = await codexVersionOf(opts.codexPath, `'codex-path' ${opts.codexPath}`);
     if (got !== version) {
-      core.warning(
+      log.warning(
         `The codex at 'codex-path' (${opts.codexPath}) is ${got}, but this action is tested with ${version}; ` +
           `continuing with it.`,
       );
     }
-    core.info(`Using codex ${got} at ${opts.codexPath} (from 'codex-path')`);
+    log.info(`Using codex ${got} at ${opts.codexPath} (from 'codex-path')`);
     return { path: opts.codexPath, version: got, fromCache: false };
   }
 
@@ -97,20 +97,20 @@ export async function installCodex(opts: {
   const cached = tc.find('codex', version, arch);
   if (cached) {
     const path = join(cached, 'bin', binaryName);
-    core.info(`Using cached codex ${version} at ${path}`);
+    log.info(`Using cached codex ${version} at ${path}`);
     const got = await codexVersionOf(path, `the cached codex at ${path}`);
     expectVersion(version, got, `the cached codex at ${path}`, ` Delete ${cached} so it is downloaded again.`);
     return { path, version: got, fromCache: true };
   }
 
   const registry = registryBase(opts.registry);
-  core.info(`Downloading codex ${version} (${suffix}) from ${registry} …`);
+  log.info(`Downloading codex ${version} (${suffix}) from ${registry} …`);
   const dist = await fetchDist(registry, version, suffix);
 
   let tarball: string | undefined;
   let extracted: string | undefined;
   try {
-    core.debug(`Downloading ${dist.tarball}`);
+    log.debug(`Downloading ${dist.tarball}`);
     try {
       tarball = await tc.downloadTool(dist.tarball);
     } catch (error) {
@@ -121,7 +121,7 @@ export async function installCodex(opts: {
       );
     }
     await verifyIntegrity(tarball, dist.integrity, dist.tarball);
-    core.debug(`Integrity of ${dist.tarball} verified`);
+    log.debug(`Integrity of ${dist.tarball} verified`);
 
     extracted = await tc.extractTar(tarball);
     // The whole vendor/<triple> folder is kept, not only bin/: the binary finds its sandbox helper (bwrap),
@@ -143,7 +143,7 @@ export async function installCodex(opts: {
 
     const toolDir = await tc.cacheDir(vendorDir, 'codex', version, arch);
     const path = join(toolDir, 'bin', binaryName);
-    core.info(`Installed codex ${got} at ${path}`);
+    log.info(`Installed codex ${got} at ${path}`);
     return { path, version: got, fromCache: false };
   } finally {
     // tool-cache leaves its downloads and extractions in RUNNER_TEMP; the extraction alone is ~400 MB.
@@ -199,7 +199,7 @@ type Dist = z.infer<typeof VersionDocument>['dist'];
 /** Reads the npm version document of `@openai/codex@<version>-<suffix>` (the platform build). */
 async function fetchDist(registry: string, version: string, suffix: string): Promise<Dist> {
   const url = `${registry}/@openai%2fcodex/${version}-${suffix}`;
-  core.debug(`Fetching ${url}`);
+  log.debug(`Fetching ${url}`);
   // http-client, like tc.downloadTool, honours the runner's proxy settings.
   const client = new HttpClient('codex-ci-action');
   let status: number | undefined;

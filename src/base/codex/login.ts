@@ -3,7 +3,6 @@
 import { chmod, stat } from 'node:fs/promises';
 import { execa } from 'execa';
 import { join } from 'node:path';
-import * as core from '@actions/core';
 import { z } from 'zod';
 import { AppServer, type Logger } from './app-server.js';
 import { openPersistentHome } from './codex-home.js';
@@ -11,6 +10,7 @@ import { agentEnvironment } from './environment.js';
 import { RpcError } from './rpc.js';
 import { type JobOutcome } from '../outcome.js';
 import { type RunOptions } from '../options.js';
+import { log } from '../log.js';
 
 /** The app-server methods of the login; the contract test checks each against the pinned binary's schema. */
 export const LOGIN_METHODS = {
@@ -246,8 +246,8 @@ export async function runLogin(
   codexPath: () => Promise<string>,
 ): Promise<JobOutcome> {
   const home = await openPersistentHome(inputs.codexHome!);
-  for (const warning of home.warnings) core.warning(warning);
-  if (home.hasLogin) core.info(`${home.path} already holds a login (auth.json); a completed login replaces it.`);
+  for (const warning of home.warnings) log.warning(warning);
+  if (home.hasLogin) log.info(`${home.path} already holds a login (auth.json); a completed login replaces it.`);
   const minutes = Math.min(inputs.timeoutMinutes, DEVICE_CODE_LIFETIME_MINUTES);
   let code: DeviceCode | undefined;
   try {
@@ -257,15 +257,15 @@ export async function runLogin(
       env: agentEnvironment(env, secrets, { CODEX_HOME: home.path, ...authEndpoints(env) }),
       configOverrides: inputs.codexConfig,
       timeoutMs: minutes * 60_000,
-      logger: core,
+      logger: log,
       onCode: (c) => {
         code = c;
         // A notice shows on the run's page while the step still waits, where the log may be collapsed.
-        core.notice(codePrompt(c, minutes), { title: 'Codex login: enter this code' });
+        log.notice(codePrompt(c, minutes), { title: 'Codex login: enter this code' });
       },
     });
     const who = result.account?.email ? ` as ${result.account.email}` : '';
-    core.info(`Logged in${who}; the credentials are in ${join(home.path, 'auth.json')}.`);
+    log.info(`Logged in${who}; the credentials are in ${join(home.path, 'auth.json')}.`);
     return { conclusion: 'success', outputs: {}, summary: loginSummary({ code, account: result.account, home: home.path }) };
   } catch (error) {
     if (!(error instanceof LoginError)) throw error;

@@ -1,8 +1,8 @@
 // The Linux sandbox (bubblewrap) on real runners: lift the AppArmor user-namespace restriction,
 // and recognise a sandbox that still cannot start so the user gets a fix, not a mystery.
 import { readFile } from 'node:fs/promises';
-import * as core from '@actions/core';
 import { execa } from 'execa';
+import { log } from '../log.js';
 
 const USERNS_SYSCTL = 'kernel.apparmor_restrict_unprivileged_userns';
 const USERNS_PROC = '/proc/sys/kernel/apparmor_restrict_unprivileged_userns';
@@ -31,9 +31,9 @@ export async function prepareSandbox(sandbox: string | undefined): Promise<void>
   const restricted = (await readFile(USERNS_PROC, 'utf8').catch(() => '0')).trim() === '1';
   if (!restricted) return;
   const result = await execa('sudo', ['-n', 'sysctl', '-w', `${USERNS_SYSCTL}=0`], { reject: false });
-  if (result.exitCode === 0) core.info(`Set ${USERNS_SYSCTL}=0 so the Codex sandbox (bubblewrap) can start.`);
+  if (result.exitCode === 0) log.info(`Set ${USERNS_SYSCTL}=0 so the Codex sandbox (bubblewrap) can start.`);
   else
-    core.warning(
+    log.warning(
       `AppArmor restricts unprivileged user namespaces here and sudo is not available without a password, ` +
         `so the Codex sandbox may fail to start. Run \`sudo sysctl -w ${USERNS_SYSCTL}=0\` before this action.`,
     );

@@ -1,7 +1,6 @@
 // Opens the run's one app-server: its CODEX_HOME (private, or the user's persistent codex-home), key-adding proxy,
 // minimal environment.
 import { rm } from 'node:fs/promises';
-import * as core from '@actions/core';
 import { describeModelAnswer, ModelEndpointError } from './agent-failure.js';
 import { AppServer, type ApprovalHandler } from './app-server.js';
 import type { ApprovalRecord } from './approvals.js';
@@ -11,6 +10,7 @@ import { agentEnvironment } from './environment.js';
 import { accessTokenLogin, authEndpoints } from './login.js';
 import type { Gateway } from './gateway.js';
 import { displayEndpoint, startModelProxy, type ModelProxy } from './model-proxy.js';
+import { log } from '../log.js';
 
 export interface SessionOptions {
   codexPath: string;
@@ -64,7 +64,7 @@ export async function openSession(options: SessionOptions): Promise<CodexSession
   if (options.apiKey) {
     proxy = await startModelProxy(options.baseUrl, options.apiKey, options.gateway, {
       secrets: options.secrets,
-      logger: core,
+      logger: log,
       // A refused key stops the run at its first answer, before Codex starts reconnecting.
       onFatal: (answer) => server?.stop(new ModelEndpointError(answer)),
     });
@@ -97,7 +97,7 @@ export async function openSession(options: SessionOptions): Promise<CodexSession
       onApproval: options.onApproval,
       onApprovalDecision: (record) => approvals.push(record),
       budget: options.budget,
-      logger: core,
+      logger: log,
       explainTurnError: proxy ? explainWith(proxy, options.baseUrl) : undefined,
     });
     const started = server;

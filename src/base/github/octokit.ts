@@ -1,10 +1,10 @@
 // The one place the action builds its GitHub client: REST + pagination + GraphQL, 5xx retries and rate-limit throttling.
-import * as core from '@actions/core';
 import { retry } from '@octokit/plugin-retry';
 import { throttling, type ThrottlingOptions } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
 import { bound, GITHUB_BODY_MAX_CHARS } from '../text/bounds.js';
 import { GitHubRequestError, type GitHubRequestInfo } from './errors.js';
+import { log } from '../log.js';
 
 const PluggedOctokit = Octokit.plugin(retry, throttling);
 
@@ -68,11 +68,11 @@ export function createOctokit(token: string, opts: CreateOctokitOptions = {}): G
     // extra arguments carries the request options, auth header included, and says nothing else: skipped.
     log: {
       debug: (message: string, ...rest: unknown[]) => {
-        if (rest.length === 0) core.debug(message);
+        if (rest.length === 0) log.debug(message);
       },
-      info: (message: string) => core.debug(message),
-      warn: (message: string) => core.warning(message),
-      error: (message: string) => core.debug(message),
+      info: (message: string) => log.debug(message),
+      warn: (message: string) => log.warning(message),
+      error: (message: string) => log.debug(message),
     },
   });
   // An explicit baseUrl without a graphqlUrl means "that server": the environment's endpoint may be another one.
@@ -130,7 +130,7 @@ function shouldRetryRateLimit(
   retryCount: number,
 ): boolean {
   const retrying = retryCount < MAX_RATE_LIMIT_RETRIES && retryAfter <= MAX_RATE_LIMIT_WAIT_SECONDS;
-  core.warning(
+  log.warning(
     `${kind} hit on ${options.method} ${options.url}; ` +
       (retrying ? `retrying after ${retryAfter}s (retry ${retryCount + 1} of ${MAX_RATE_LIMIT_RETRIES})` : `giving up (retry-after ${retryAfter}s)`),
   );

@@ -1,8 +1,8 @@
 // Create-or-update of the one pull request a branch may have, plus the default branch lookup.
-import * as core from '@actions/core';
 import { z } from 'zod';
 import type { Repo } from '../context.js';
 import type { GitHub } from './octokit.js';
+import { log } from '../log.js';
 
 // GitHub's words for the answers this file handles; matched as substrings of the 422 error message.
 /** POST /pulls for a head that already has an open pull request into that base. */
@@ -91,7 +91,7 @@ async function createPullRequest(github: GitHub, repo: Repo, spec: PullRequestSp
     return toPullRequest(pullSchema.parse(data));
   } catch (error) {
     if (draft && isUnprocessable(error, ERROR_DRAFTS_NOT_SUPPORTED)) {
-      core.warning('This repository does not support draft pull requests; opening a ready-for-review one instead.');
+      log.warning('This repository does not support draft pull requests; opening a ready-for-review one instead.');
       return createPullRequest(github, repo, spec, false);
     }
     throw error;

@@ -1,9 +1,9 @@
 // Pull request reviews and review comments: what was already posted, and posting one review.
-import * as core from '@actions/core';
 import { z } from 'zod';
 import type { Repo } from '../context.js';
 import { githubErrorInfo, type GitHubErrorInfo } from './errors.js';
 import type { GitHub } from './octokit.js';
+import { log } from '../log.js';
 
 // Callers read GitHub errors through the one helper in errors.ts; re-exported where it used to live.
 export { githubErrorInfo, type GitHubErrorInfo } from './errors.js';
@@ -120,7 +120,7 @@ export async function tokenLogin(github: GitHub): Promise<string | undefined> {
     // 401/403/404 is what those tokens get: expected. Anything else is GitHub failing, and worth saying, since a
     // personal token's own earlier comments then go unrecognised.
     if (info.status !== 401 && info.status !== 403 && info.status !== 404) {
-      core.warning(`Could not tell which user the token acts as (${info.summary}); comments a personal access token posted before may be repeated.`);
+      log.warning(`Could not tell which user the token acts as (${info.summary}); comments a personal access token posted before may be repeated.`);
     }
     return undefined;
   }

@@ -1,11 +1,11 @@
 // The fix loop: a turn, revert protected paths, run test-command; again in the same thread while it fails.
 // A turn that did not complete ends the loop without a test run: its result is not delivered anyway.
-import * as core from '@actions/core';
 import { AgentFailure } from '../codex/agent-failure.js';
 import type { Thread, TurnOptions, TurnResult } from '../codex/app-server.js';
 import { redact } from '../text/redact.js';
 import { describeTestRun, type TestRun } from '../command/test-command.js';
 import { parseDiagnosis, retryPrompt, DIAGNOSIS_SCHEMA, type Diagnosis } from './diagnosis.js';
+import { log } from '../log.js';
 
 /** One turn and the verification after it. */
 export interface Attempt {
@@ -54,7 +54,7 @@ export async function runAttempts(options: AttemptsOptions): Promise<AttemptsRes
   let agentError: string | undefined;
   let prompt = options.firstPrompt;
   for (let number = 1; number <= options.maxAttempts; number++) {
-    core.startGroup(`Fix attempt ${number} of ${options.maxAttempts}`);
+    log.startGroup(`Fix attempt ${number} of ${options.maxAttempts}`);
     try {
       // Everything the model reads passes through redact(): logs and test output may echo a secret.
       let turn: TurnResult;
@@ -64,7 +64,7 @@ export async function runAttempts(options: AttemptsOptions): Promise<AttemptsRes
         if (!(error instanceof AgentFailure)) throw error;
         // Nothing after this can be trusted to have run: no test run, no delivery; the step fails with the cause.
         agentError = `The agent stopped during try ${number}: ${error.message}`;
-        core.warning(`${agentError} The test command was not run.`);
+        log.warning(`${agentError} The test command was not run.`);
         break;
       }
       usage.inputTokens += turn.usage.inputTokens;
@@ -73,22 +73,22 @@ export async function runAttempts(options: AttemptsOptions): Promise<AttemptsRes
       finalMessage = turn.finalResponse ?? finalMessage;
       diagnosis = parseDiagnosis(turn.finalResponse) ?? diagnosis;
       const reverted = await options.revertProtected();
-      if (reverted.length > 0) core.warning(`Reverted the agent's changes to ${reverted.join(', ')} (protected paths).`);
+      if (reverted.length > 0) log.warning(`Reverted the agent's changes to ${reverted.join(', ')} (protected paths).`);
       if (turn.status !== 'completed') {
         attempts.push({ number, turn, reverted, test: undefined });
         agentError = turn.timedOut
           ? `The agent's turn ran past its time limit (timeout-minutes) and was interrupted.`
           : `The agent's turn ended with status '${turn.status}'${turn.error ? `: ${turn.error}` : '.'}`;
-        core.warning(`${agentError} The test command was not run.`);
+        log.warning(`${agentError} The test command was not run.`);
         break;
       }
       const test = await options.runTests();
-      core.info(describeTestRun(test));
+      log.info(describeTestRun(test));
       attempts.push({ number, turn, reverted, test });
       if (test.passed) break;
       prompt = retryPrompt({ attempt: number + 1, maxAttempts: options.maxAttempts, test, reverted });
     } finally {
-      core.endGroup();
+      log.endGroup();
     }
   }
   const verified = attempts.at(-1)?.test?.passed ?? false;

@@ -1,7 +1,7 @@
 // Where Codex thread rollouts are kept between runs: the runner's cache service (@actions/cache), or a folder (tests).
 import { cp, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import * as core from '@actions/core';
+import { log } from '../log.js';
 
 /**
  * A key → folder store. `save` keeps the files of `dir` under `key`; `restore` puts them back into `dir` (the same
@@ -50,13 +50,13 @@ export class ActionsCacheStore implements ThreadStore {
     // whose key starts with ours: look up first and download only the entry stored under exactly this key.
     // restoreCache warns and answers undefined on service errors: a missing thread is a miss, not a failure.
     const cache = await cacheService().catch((error: unknown) => {
-      core.info(`Not restored from the Actions cache: ${error instanceof Error ? error.message : String(error)}.`);
+      log.info(`Not restored from the Actions cache: ${error instanceof Error ? error.message : String(error)}.`);
       return undefined;
     });
     if (!cache) return false;
     const found = await cache.restoreCache([dir], key, [], { lookupOnly: true });
     if (found !== key) {
-      if (found !== undefined) core.info(`The cache holds ${found}, not ${key}: not restored.`);
+      if (found !== undefined) log.info(`The cache holds ${found}, not ${key}: not restored.`);
       return false;
     }
     return (await cache.restoreCache([dir], key)) === key;

@@ -3,13 +3,13 @@
 import { copyFile, mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { basename, join } from 'node:path';
-import * as core from '@actions/core';
 import { z } from 'zod';
 import type { AppServer, Thread, ThreadOptions } from '../codex/app-server.js';
 import type { CodexSession } from '../codex/session.js';
 import type { Repo, RunContext } from '../context.js';
 import type { StoredThreadRef } from '../text/markers.js';
 import type { ThreadStore } from './thread-store.js';
+import { log } from '../log.js';
 
 /** A stored thread larger than this (its rollout plus its fork parents') is not saved: the cache has a quota. */
 export const MAX_THREAD_BYTES = 16 * 1024 * 1024;
@@ -113,13 +113,13 @@ export async function stageThreads(
   for (const { threadId, key } of threads.slice(0, MAX_THREADS_SAVED)) {
     const files = await lineageFiles(codexHome, threadId);
     if (files.length === 0) {
-      core.info(`Thread ${threadId} has no rollout to store.`);
+      log.info(`Thread ${threadId} has no rollout to store.`);
       continue;
     }
     const sizes = await Promise.all(files.map(async (f) => (await stat(f)).size));
     const bytes = sizes.reduce((a, b) => a + b, 0);
     if (bytes > MAX_THREAD_BYTES) {
-      core.info(`Thread ${threadId} is not stored: its rollout is ${bytes} bytes, over the ${MAX_THREAD_BYTES}-byte limit.`);
+      log.info(`Thread ${threadId} is not stored: its rollout is ${bytes} bytes, over the ${MAX_THREAD_BYTES}-byte limit.`);
       continue;
     }
     const dir = stagingDir(tempDir, key);
@@ -128,7 +128,7 @@ export async function stageThreads(
     for (const file of files) await copyFile(file, join(dir, basename(file)));
     staged.push({ threadId, key, dir, bytes });
   }
-  if (threads.length > MAX_THREADS_SAVED) core.info(`Stored the first ${MAX_THREADS_SAVED} of ${threads.length} threads.`);
+  if (threads.length > MAX_THREADS_SAVED) log.info(`Stored the first ${MAX_THREADS_SAVED} of ${threads.length} threads.`);
   return staged;
 }
 
@@ -141,12 +141,12 @@ export async function saveThreads(store: ThreadStore | undefined, staged: readon
       await store.save(thread.key, thread.dir);
       saved.push(thread.threadId);
     } catch (error) {
-      core.warning(`Could not store thread ${thread.threadId} in ${store.name} (${(error as Error).message}); replies will start a fresh thread.`);
+      log.warning(`Could not store thread ${thread.threadId} in ${store.name} (${(error as Error).message}); replies will start a fresh thread.`);
     } finally {
       await rm(thread.dir, { recursive: true, force: true });
     }
   }
-  core.info(`Stored ${saved.length} thread(s) in ${store.name}.`);
+  log.info(`Stored ${saved.length} thread(s) in ${store.name}.`);
   return saved;
 }
 
@@ -167,24 +167,24 @@ export async function resumeStoredThread(args: {
 }): Promise<Thread | undefined> {
   const { store, threadId } = args;
   if (!store) {
-    core.info(`Thread ${threadId} cannot be restored: this runner has no cache service. Starting a fresh thread.`);
+    log.info(`Thread ${threadId} cannot be restored: this runner has no cache service. Starting a fresh thread.`);
     return undefined;
   }
   const dir = stagingDir(args.tempDir, args.key);
   try {
     if (!(await store.restore(args.key, dir))) {
       if (args.quietMiss) return undefined;
-      core.info(`Thread ${threadId} is not in ${store.name} (never stored, evicted, or out of this ref's cache scope). Starting a fresh thread.`);
+      log.info(`Thread ${threadId} is not in ${store.name} (never stored, evicted, or out of this ref's cache scope). Starting a fresh thread.`);
       return undefined;
     }
     const into = join(args.codexHome, 'sessions', 'restored');
     await mkdir(into, { recursive: true });
     for (const name of await readdir(dir)) if (ROLLOUT_NAME.test(name)) await copyFile(join(dir, name), join(into, name));
     const thread = await args.server.resumeThread(threadId, args.options);
-    core.info(`Resumed thread ${threadId} from ${store.name}.`);
+    log.info(`Resumed thread ${threadId} from ${store.name}.`);
     return thread;
   } catch (error) {
-    core.info(`Thread ${threadId} could not be resumed (${(error as Error).message}). Starting a fresh thread.`);
+    log.info(`Thread ${threadId} could not be resumed (${(error as Error).message}). Starting a fresh thread.`);
     return undefined;
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -231,7 +231,7 @@ export async function resumeOrStart(args: {
       if (thread) return { thread, resumed: true };
     }
   } else {
-    core.info(args.why);
+    log.info(args.why);
   }
   return { thread: await args.session.server.startThread({ ...args.options, ...args.fresh }), resumed: false };
 }

@@ -1,6 +1,5 @@
 // Answers a comment in a review thread: grounded in the finding, its diff hunk, the file at the head and the thread,
 // continuing the review fork that reported the finding when it is stored. Read-only: it never changes code.
-import * as core from '@actions/core';
 import type { Thread } from '../../base/codex/app-server.js';
 import type { RunContext } from '../../base/context.js';
 import { readFileAt } from '../../base/github/pulls.js';
@@ -12,6 +11,7 @@ import { defuseMarkers, REPLY_MARKER, storedThreadIn, threadMarker, type StoredT
 import { ANSWER_INSTRUCTIONS, answerPrompt, numberLines, type ThreadContext } from './prompts.js';
 import { MAX_THREAD_VERSIONS, nextVersion, resumeOrStart, saveThreads, stageThreads, threadKey, type StagedThread } from '../../base/threads/threads.js';
 import { type JobOutcome } from '../../base/outcome.js';
+import { log } from '../../base/log.js';
 
 // Codex would load the head's AGENTS.md by itself; the pull request must not set the rules it is discussed by.
 export const CONVERSATION_TOML = ['project_doc_max_bytes = 0'];
@@ -20,7 +20,7 @@ const EXCERPT_RADIUS = 30;
 
 /** Why a conversation is not held, for the skipped outcome. */
 export function skipped(reason: string): JobOutcome {
-  core.info(`Skipped: ${reason}`);
+  log.info(`Skipped: ${reason}`);
   return { conclusion: 'skipped', outputs: { conclusion: 'skipped' }, summary: `### Codex: skipped\n\n${reason}\n` };
 }
 
@@ -75,7 +75,7 @@ export async function runAnswer(ctx: RunContext, target: ConversationTarget): Pr
   const self = await tokenLogin(github);
   // The loop guard for tokens that are not a Bot account (a personal access token): never answer ourselves.
   if (self && target.comment.login.toLowerCase() === self.toLowerCase()) return skipped('The comment was written by this action\'s own token.');
-  const read = await core.group('Review thread', () => readThreadContext(ctx, target, self));
+  const read = await log.group('Review thread', () => readThreadContext(ctx, target, self));
   if ('skip' in read) return skipped(read.skip);
   const { context, recordedThread } = read;
 
@@ -114,7 +114,7 @@ export async function runAnswer(ctx: RunContext, target: ConversationTarget): Pr
     if (resumed) {
       continued = recordedThread?.threadId === thread.id ? recordedThread : { threadId: thread.id };
       version = nextVersion(continued.version);
-      if (!version) core.info(`Thread ${thread.id} has been stored ${MAX_THREAD_VERSIONS} times: this answer is not stored, the next reply continues the last stored version.`);
+      if (!version) log.info(`Thread ${thread.id} has been stored ${MAX_THREAD_VERSIONS} times: this answer is not stored, the next reply continues the last stored version.`);
     }
     if (!resumed || version) {
       toRecord = version ? { threadId: thread.id, version } : { threadId: thread.id };
@@ -137,7 +137,7 @@ export async function runAnswer(ctx: RunContext, target: ConversationTarget): Pr
     const failure = `GitHub did not take the reply in the thread of ${context.root.htmlUrl} (HTTP ${info.status ?? '?'}: ${info.message}). The token needs pull-requests: write. The answer is in the job summary.`;
     return { conclusion: 'failure', outputs: { conclusion: 'failure', 'thread-id': thread.id, 'final-message': redact(answer, secrets) }, summary: `### Codex: answer not posted\n\n${failure}\n\n${body}\n`, failure, usage };
   }
-  core.info(`Answered in the thread: ${url}`);
+  log.info(`Answered in the thread: ${url}`);
   return {
     conclusion: 'answered',
     outputs: { conclusion: 'answered', 'thread-id': thread.id, 'final-message': redact(answer, secrets) },

@@ -3,7 +3,6 @@
 // token that cannot push, a ```suggestion``` (one hunk on the commented lines) or a patch in the reply instead.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import * as core from '@actions/core';
 import type { Thread } from '../../base/codex/app-server.js';
 import { agentEnvironment } from '../../base/codex/environment.js';
 import { commandSandbox } from '../../base/codex/sandbox-exec.js';
@@ -24,6 +23,7 @@ import { singleHunkSuggestion } from './suggestion.js';
 import { fence } from '../../base/text/fence.js';
 import { DIAGNOSIS_SCHEMA, parseDiagnosis, PROTECTED_PATHS, revertProtectedPaths } from '../../base/repair/diagnosis.js';
 import { type JobOutcome } from '../../base/outcome.js';
+import { log } from '../../base/log.js';
 
 const REMOTE = 'origin';
 // A patch longer than this is not put in a comment (GitHub's limit is 65,536 characters).
@@ -88,7 +88,7 @@ export async function runFixOnPull(ctx: RunContext, target: ConversationTarget):
     });
     agentThread = job.thread;
     const resumed = job.resumed;
-    core.info(`Codex thread ${agentThread.id}.`);
+    log.info(`Codex thread ${agentThread.id}.`);
     const prompt = fixPrompt({ prNumber: head.number, headRef: head.headRef, thread, instructions: target.instructions, requester: target.comment.login, testCommand, resumed });
     result = testCommand
       ? await runAttempts({
@@ -118,7 +118,15 @@ export async function runFixOnPull(ctx: RunContext, target: ConversationTarget):
   const diagnosis = result.diagnosis;
   const lastTest = result.attempts.at(-1)?.test;
   const outputs = { 'thread-id': threadId, 'final-message': redact(diagnosis?.summary ?? result.finalMessage ?? '', secrets), verified: String(result.verified) };
-  const answer = (text: string) => postAnswer(ctx, target, thread, text);
+  // A reply GitHub would not take goes into the job summary instead, so the words are not lost.
+  let unposted = '';
+  const answer = async (text: string) => {
+    unposted += (await postAnswer(ctx, target, thread, text)) ?? '';
+  };
+  const outcome = (...args: Parameters<typeof outcomeOf>) => {
+    const done = outcomeOf(...args);
+    return unposted ? { ...done, summary: done.summary + unposted } : done;
+  };
 
   if (result.agentError) {
     await answer(`I could not finish the change: ${result.agentError} Nothing was pushed.`);
@@ -149,13 +157,13 @@ export async function runFixOnPull(ctx: RunContext, target: ConversationTarget):
       // A plain push (no force): if the branch moved since the checkout, GitHub refuses it and nothing is lost.
       await git.push(REMOTE, sha, head.headRef, { auth: gitAuthEnv(await git.remoteUrl(REMOTE), ctx.githubToken) });
       const link = `${ctx.serverUrl}/${repo.owner}/${repo.repo}/commit/${sha}`;
-      core.info(`Pushed ${sha} onto ${head.headRef}.`);
+      log.info(`Pushed ${sha} onto ${head.headRef}.`);
       await answer(`Pushed ${link} onto \`${head.headRef}\`.\n\n${what}`);
       return outcome(result.verified ? 'success' : 'unverified', { ...outputs, 'fix-branch': head.headRef }, result);
     } catch (error) {
       if (!(error instanceof GitError)) throw error;
       why = `The push onto \`${head.headRef}\` was refused: ${redact(error.stderr.trim(), secrets) || error.message}. (The token needs contents: write, and the branch must not have moved since this run started.)`;
-      core.warning(why);
+      log.warning(why);
     }
   }
   const suggestion = thread ? await singleHunkSuggestion(diff, thread.root, (path) => readFile(join(workspace, path), 'utf8')) : undefined;
@@ -196,21 +204,23 @@ function patchBlock(diff: string): string {
 }
 
 /** Replies in the review thread, or on the pull request for a PR comment; a refused reply is a warning. */
-async function postAnswer(ctx: RunContext, target: ConversationTarget, thread: ThreadContext | undefined, text: string): Promise<void> {
+/** Posts the answer; returns it (for the job summary) when GitHub would not take it. */
+async function postAnswer(ctx: RunContext, target: ConversationTarget, thread: ThreadContext | undefined, text: string): Promise<string | undefined> {
   const body = redact(`${text}\n\n${REPLY_MARKER}`, ctx.secrets);
   try {
     const posted = thread
       ? await replyInThread(ctx.github, ctx.repo, target.prNumber, thread.root.id, body)
       : await commentOnPull(ctx.github, ctx.repo, target.prNumber, body);
-    core.info(`Replied: ${posted.htmlUrl}`);
+    log.info(`Replied: ${posted.htmlUrl}`);
   } catch (error) {
     const info = githubErrorInfo(error);
-    core.warning(`GitHub did not take the reply (HTTP ${info.status ?? '?'}: ${info.message}); it is in the job summary.`);
-    core.summary.addRaw(`\n\n${body}\n`);
+    log.warning(`GitHub did not take the reply (HTTP ${info.status ?? '?'}: ${info.message}); it is in the job summary.`);
+    return `\n\n${body}\n`;
   }
+  return undefined;
 }
 
-function outcome(conclusion: string, outputs: Record<string, string>, result: AttemptsResult, failure?: string): JobOutcome {
+function outcomeOf(conclusion: string, outputs: Record<string, string>, result: AttemptsResult, failure?: string): JobOutcome {
   return {
     conclusion,
     outputs: { ...outputs, conclusion },

@@ -1,6 +1,5 @@
 // Delivers a committed-to-be change: a pull request from a fix branch, a push onto the failing branch, or a patch file;
 // a refusal is quoted in the remote's own words.
-import * as core from '@actions/core';
 import { z } from 'zod';
 import type { RunContext } from '../../base/context.js';
 import { ACTIONS_BOT, gitAuthEnv, GitError, type CommitInfo, type Git } from '../../base/git.js';
@@ -15,6 +14,7 @@ import { runKey, type FailingRun } from './failing-run.js';
 import { gitWords, pushHint } from './remote-words.js';
 import type { DeliveryReport } from './report.js';
 import { writePatch } from './saved-patch.js';
+import { log } from '../../base/log.js';
 
 /** What to deliver: the staged change on top of `baseSha`, and the words that go with it. */
 export interface DeliveryPlan {
@@ -149,7 +149,7 @@ export async function deliver(ctx: RunContext, git: Git, plan: DeliveryPlan): Pr
     });
   }
   if (refusal) throw new DeliveryError(refusal);
-  core.info(`Pushed ${sha} to ${branch}.`);
+  log.info(`Pushed ${sha} to ${branch}.`);
   let opened: Awaited<ReturnType<typeof createOrUpdatePullRequest>>;
   try {
     opened = await createOrUpdatePullRequest(ctx.github, ctx.repo, {
@@ -164,7 +164,7 @@ export async function deliver(ctx: RunContext, git: Git, plan: DeliveryPlan): Pr
     throw pullRequestRefused(error, branch, ctx.secrets);
   }
   const { pull, created } = opened;
-  core.info(`${created ? 'Opened' : 'Updated'} pull request #${pull.number}: ${pull.url}`);
+  log.info(`${created ? 'Opened' : 'Updated'} pull request #${pull.number}: ${pull.url}`);
   return { kind: 'pull-request', url: pull.url, number: pull.number, created, branch };
 }
 

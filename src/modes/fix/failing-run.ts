@@ -1,10 +1,10 @@
 // Which run failed, on which branch and commit, started by whom: from the event, the API, or the job's environment.
-import * as core from '@actions/core';
 import { z } from 'zod';
 import type { RunContext } from '../../base/context.js';
 import type { Git, GitIdentity } from '../../base/git.js';
 import { getWorkflowRun, RunDataUnavailableError, workflowRunSchema, type WorkflowRun } from '../../base/github/runs.js';
 import { type FixTarget } from './target.js';
+import { log } from '../../base/log.js';
 
 /** The failing run, as fix mode needs it. */
 export interface FailingRun {
@@ -72,7 +72,7 @@ export async function resolveFailingRun(
       if (target.source !== 'in-job') {
         throw new FixTargetError(`${error.message} Fix mode needs the branch and commit of run ${target.runId}.`);
       }
-      core.info(`${error.message} Using the job's own environment instead.`);
+      log.info(`${error.message} Using the job's own environment instead.`);
     }
   }
   run ??= fromEnvironment(ctx, target.runId);

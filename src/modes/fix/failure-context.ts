@@ -2,7 +2,6 @@
 import { createReadStream } from 'node:fs';
 import { mkdir, open, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import * as core from '@actions/core';
 import type { RunContext } from '../../base/context.js';
 import { listFailedJobs, RunDataUnavailableError, streamJobLog } from '../../base/github/runs.js';
 import { redact, StreamRedactor } from '../../base/text/redact.js';
@@ -11,6 +10,7 @@ import { buildLogExcerptFrom, DEFAULT_EXCERPT_BYTES, excerptLine, ExcerptRendere
 import type { TestRun } from '../../base/command/test-command.js';
 import { tailText } from '../../base/text/bounds.js';
 import { type FixTarget } from './target.js';
+import { log } from '../../base/log.js';
 
 /** What the agent is told about the failure. */
 export interface FailureContext {
@@ -66,7 +66,7 @@ export async function gatherFailure(
       if (!(error instanceof RunDataUnavailableError)) throw error;
       notes.push(`${error.message} The failure was reproduced with test-command instead.`);
     }
-    core.info(notes.at(-1)!);
+    log.info(notes.at(-1)!);
   }
   const reproduction = await reproduce();
   const logPath = join(dir, 'test-command-output.log');
@@ -111,7 +111,7 @@ async function readFailedLogs(ctx: RunContext, runId: number, logPath: string): 
       } catch (error) {
         // One job's expired log should not hide the others; all of them missing means no access at all.
         if (!(error instanceof RunDataUnavailableError) || jobs.length === 1) throw error;
-        core.warning(`${error.message} (job "${job.name}")`);
+        log.warning(`${error.message} (job "${job.name}")`);
         continue;
       }
       const step = job.failedStep ? ` (failed step "${job.failedStep}")` : '';

@@ -1,7 +1,7 @@
 // Uploads a kept patch as a workflow artifact, so a fix that could not be delivered outlives the runner. A failed
 // upload is a warning: the patch is still on disk, and the step already fails for the delivery's own reason.
 import { dirname } from 'node:path';
-import * as core from '@actions/core';
+import { log } from '../../base/log.js';
 
 /** Where the patch went as an artifact, or why it did not. */
 export interface PatchArtifact {
@@ -29,11 +29,11 @@ export async function uploadPatchArtifact(
     const { id } = await new DefaultArtifactClient().uploadArtifact(name, [path], dirname(path));
     if (id === undefined) throw new Error('the artifact service returned no artifact id');
     const url = `${serverUrl.replace(/\/+$/, '')}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}/artifacts/${id}`;
-    core.info(`Uploaded the patch as the workflow artifact ${name}: ${url}`);
+    log.info(`Uploaded the patch as the workflow artifact ${name}: ${url}`);
     return { artifact: { name, url } };
   } catch (error) {
     const note = `The patch could not be uploaded as a workflow artifact: ${error instanceof Error ? error.message : String(error)}`;
-    core.warning(note);
+    log.warning(note);
     return { note: `${note}. It is only on the runner, at \`${path}\`.` };
   }
 }

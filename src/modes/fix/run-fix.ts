@@ -1,6 +1,5 @@
 // Fix mode: failing run → guards → failure context → agent attempts with verification → delivery → outcome.
 import { readFile } from 'node:fs/promises';
-import * as core from '@actions/core';
 import { AgentFailure } from '../../base/codex/agent-failure.js';
 import { agentEnvironment } from '../../base/codex/environment.js';
 import { startEarlyThread } from '../../base/codex/early-thread.js';
@@ -35,6 +34,7 @@ import { eventPullNumber } from '../../base/event.js';
 import { type JobOutcome } from '../../base/outcome.js';
 import { type RunOptions } from '../../base/options.js';
 import { type FixTarget } from './target.js';
+import { log } from '../../base/log.js';
 
 const PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_target']);
 
@@ -60,18 +60,18 @@ export async function runFix(ctx: RunContext, target: FixTarget): Promise<JobOut
   const workspace = inputs.workingDirectory;
   const git = new Git(workspace);
 
-  core.startGroup('Failing run');
+  log.startGroup('Failing run');
   let run: FailingRun;
   let skip: string | undefined;
   try {
     run = await resolveFailingRun(ctx, target, git);
-    core.info(`Run ${run.id ?? '(this job)'} on ${run.branch} at ${run.sha} (from the ${run.origin}).`);
+    log.info(`Run ${run.id ?? '(this job)'} on ${run.branch} at ${run.sha} (from the ${run.origin}).`);
     skip = staticSkipReason(run, inputs, ctx.repo) ?? (await actorSkipReason(ctx.github, ctx.repo, run.actor, inputs));
   } finally {
-    core.endGroup();
+    log.endGroup();
   }
   if (skip) {
-    core.info(`Skipped: ${skip}`);
+    log.info(`Skipped: ${skip}`);
     return { conclusion: 'skipped', outputs: { conclusion: 'skipped' }, summary: skippedSummary(skip, run) };
   }
   if (inputs.fixDelivery === 'push') {
@@ -93,7 +93,7 @@ export async function runFix(ctx: RunContext, target: FixTarget): Promise<JobOut
       );
     }
     headMismatch = `${where}: the fix is made and tested on the workspace, and the patch applies to it. ${advice}`;
-    core.warning(headMismatch);
+    log.warning(headMismatch);
     notes.push(headMismatch);
   }
   const userPrompt = await readUserPrompt(inputs);
@@ -140,8 +140,8 @@ export async function runFix(ctx: RunContext, target: FixTarget): Promise<JobOut
   let untrackedBefore: string[];
   let session: CodexSession;
   try {
-    core.startGroup('Failure context');
-    failure = await gatherFailure(ctx, run, target.source, runTests).finally(() => core.endGroup());
+    log.startGroup('Failure context');
+    failure = await gatherFailure(ctx, run, target.source, runTests).finally(() => log.endGroup());
     notes.push(...failure.notes);
     if (failure.reproduction?.passed) {
       await agent.close();
@@ -164,7 +164,7 @@ export async function runFix(ctx: RunContext, target: FixTarget): Promise<JobOut
   try {
     const { thread, resumed } = await agent.thread;
     threadId = thread.id;
-    core.info(`Codex thread ${threadId}.`);
+    log.info(`Codex thread ${threadId}.`);
     result = await runAttempts({
       thread,
       firstPrompt: firstPrompt({ run, failure, testCommand, userPrompt, maxAttempts: inputs.maxAttempts, headMismatch }),
@@ -182,7 +182,7 @@ export async function runFix(ctx: RunContext, target: FixTarget): Promise<JobOut
       throw error;
     }
     const agentError = `The agent could not start: ${error.message}`;
-    core.warning(agentError);
+    log.warning(agentError);
     const usage = { inputTokens: 0, cachedInputTokens: 0, outputTokens: 0 };
     result = { attempts: [], diagnosis: undefined, finalMessage: null, verified: false, agentError, usage };
   }
@@ -192,12 +192,12 @@ export async function runFix(ctx: RunContext, target: FixTarget): Promise<JobOut
   closing.catch(() => {});
   await saveThreads(ctx.threadStore, staged);
 
-  core.startGroup('Deliver');
+  log.startGroup('Deliver');
   try {
     const input = { run, baseSha, untrackedBefore, testLeftovers, threadId, result, notes, testCommand, startedAt };
     return await finish(ctx, git, input);
   } finally {
-    core.endGroup();
+    log.endGroup();
     await closing;
   }
 }

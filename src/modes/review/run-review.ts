@@ -1,7 +1,6 @@
 // Review mode: gather each pull request, build one base thread, review chunks in forks, post one review per PR.
 import { readFile, realpath } from 'node:fs/promises';
 import { isAbsolute, relative, sep } from 'node:path';
-import * as core from '@actions/core';
 import { execa } from 'execa';
 import type { RunContext } from '../../base/context.js';
 import { readFileAt } from '../../base/github/pulls.js';
@@ -27,6 +26,7 @@ import { verifiedFindings } from './check/verified-findings.js';
 import { type PullReport } from './report/pull-report.js';
 import { type JobOutcome } from '../../base/outcome.js';
 import { type ReviewTarget } from './target.js';
+import { log } from '../../base/log.js';
 
 /** Knobs tests turn; production uses the defaults. */
 export interface ReviewOptions {
@@ -72,7 +72,7 @@ export async function runReview(ctx: RunContext, target: ReviewTarget, options: 
       `fail-on-severity '${inputs.failOnSeverity}' is below min-severity '${inputs.minSeverity}': findings under ` +
       `'${inputs.minSeverity}' are not reported, so the gate fails only on findings at or above '${inputs.minSeverity}'. ` +
       `Lower min-severity to gate on '${inputs.failOnSeverity}'.`;
-    core.warning(note);
+    log.warning(note);
     notes.push(note);
   }
 
@@ -81,14 +81,14 @@ export async function runReview(ctx: RunContext, target: ReviewTarget, options: 
   // error: the same inputs serve every event of a workflow.
   if (inputs.resumeThread) {
     const note = `resume-thread '${inputs.resumeThread}' is ignored: a review starts a new base thread (its id is the thread-id output). resume-thread continues a thread in answers to review comments, "@codex fix" and fix runs.`;
-    core.warning(note);
+    log.warning(note);
     notes.push(note);
   }
 
   // The person who asked in a comment learns at once that it was heard.
   if (target.triggerCommentId !== undefined) {
     await reactToIssueComment(github, repo, target.triggerCommentId, 'eyes').catch((error: unknown) =>
-      core.warning(`Could not react to the triggering comment: ${githubErrorInfo(error).message}`),
+      log.warning(`Could not react to the triggering comment: ${githubErrorInfo(error).message}`),
     );
   }
 
@@ -99,7 +99,7 @@ export async function runReview(ctx: RunContext, target: ReviewTarget, options: 
   // Reads that need only the pull request (not its files) start as soon as it is known to be reviewed; each is made
   // once and awaited where it is needed.
   let early: { self: Promise<string | undefined>; conventions: { baseSha: string; files: Promise<ConventionFile[]> } } | undefined;
-  await core.group('Gather pull requests', async () => {
+  await log.group('Gather pull requests', async () => {
     // All pull requests at once (each one's pulls.get and listFiles once); the log keeps the input order.
     const heads = await Promise.all(target.prNumbers.map((number) => readPull(github, repo, number, gatherOptions)));
     const firstOpen = heads.find((h) => h.kind === 'open');
@@ -112,14 +112,14 @@ export async function runReview(ctx: RunContext, target: ReviewTarget, options: 
     for (const [i, pull] of pulls.entries()) {
       const number = target.prNumbers[i]!;
       if (pull.kind === 'skipped') {
-        core.info(`#${number}: skipped, ${pull.reason}.`);
+        log.info(`#${number}: skipped, ${pull.reason}.`);
         skipped.push({ number, title: pull.pr?.title, reason: pull.reason });
       } else if (pull.files.length === 0) {
         const why = pull.skipped.length > 0 ? `no reviewable files (${pull.skipped.length} skipped)` : 'no changed files';
-        core.info(`#${number}: ${why}.`);
+        log.info(`#${number}: ${why}.`);
         skipped.push({ number, title: pull.pr.title, reason: why });
       } else {
-        core.info(`#${number}: ${pull.files.length} file(s) to review, ${pull.skipped.length} skipped.`);
+        log.info(`#${number}: ${pull.files.length} file(s) to review, ${pull.skipped.length} skipped.`);
         gathered.push(pull);
       }
     }
@@ -139,7 +139,7 @@ export async function runReview(ctx: RunContext, target: ReviewTarget, options: 
     // on in the background (GitHub spaces comment-creating POSTs seconds apart), so a batch's model work does not
     // queue behind them.
     const self = await early.self;
-    const runs = await core.group('Status comments and scope', () =>
+    const runs = await log.group('Status comments and scope', () =>
       Promise.all(
         gathered.map((g) =>
           preparePull(ctx, g, {
@@ -247,7 +247,7 @@ async function reviewPrepared(
   }
   // Pull requests without chunks (nothing changed since the last review) are delivered now.
   for (const r of runs) if (!reports.has(r.g.pr.number)) deliverNow(r, []);
-  const reportList = await core.group('Post reviews', () => Promise.all(runs.map((r) => reports.get(r.g.pr.number)!)));
+  const reportList = await log.group('Post reviews', () => Promise.all(runs.map((r) => reports.get(r.g.pr.number)!)));
 
   run.observe?.(reportList);
   return conclude(ctx, reportList, { started, notes, skipped, usage, baseThreadId });
@@ -367,11 +367,11 @@ async function deliver(
         knownReviewIds: posted.reviewIds,
         self,
       });
-      if (post.posted) core.info(`#${pr.number}: posted ${post.htmlUrl} (${post.inline} inline, ${newCount - post.inline} in the body).`);
-      else if (post.forbidden) core.warning(forbiddenReview(pr.number, post.message));
-      else core.warning(`#${pr.number}: the review could not be posted (${post.message}); it is in the job summary instead.`);
+      if (post.posted) log.info(`#${pr.number}: posted ${post.htmlUrl} (${post.inline} inline, ${newCount - post.inline} in the body).`);
+      else if (post.forbidden) log.warning(forbiddenReview(pr.number, post.message));
+      else log.warning(`#${pr.number}: the review could not be posted (${post.message}); it is in the job summary instead.`);
     } else {
-      core.info(`#${pr.number}: no new findings to post${plan.alreadyPosted > 0 ? ` (${plan.alreadyPosted} already reported)` : ''}.`);
+      log.info(`#${pr.number}: no new findings to post${plan.alreadyPosted > 0 ? ` (${plan.alreadyPosted} already reported)` : ''}.`);
     }
 
     const threads = await answerAddressed(ctx, run, outcomes);
@@ -403,11 +403,11 @@ async function deliver(
   } catch (error) {
     const message = githubErrorInfo(error).summary;
     if (post?.posted) {
-      core.warning(`#${pr.number}: the review was posted, but then GitHub failed: ${message}`);
+      log.warning(`#${pr.number}: the review was posted, but then GitHub failed: ${message}`);
       await run.fail(`the review was posted (${post.htmlUrl}), but then GitHub failed: ${message}`);
       return { ...report, newCount, post };
     }
-    core.warning(`#${pr.number}: GitHub failed while posting the review (${message}); it is in the job summary instead.`);
+    log.warning(`#${pr.number}: GitHub failed while posting the review (${message}); it is in the job summary instead.`);
     await run.fail(`GitHub failed while posting the review (${message}); the review is in the job summary of the workflow run.`);
     // What was not posted is every finding, placed as it would have been (earlier runs could not be checked).
     const context = { headSha: pr.headSha, summary, alreadyPosted: 0, overCap: [], maxComments: inputs.maxComments, notReviewed, leftOut };
@@ -513,7 +513,7 @@ async function readUserPrompt(ctx: RunContext, gathered: readonly GatheredPull[]
     const note = base
       ? `prompt-file \`${rel}\` is changed by pull request #${changing.pr.number}; its version from the base branch was used.`
       : `prompt-file \`${rel}\` is added by pull request #${changing.pr.number}; it was not used.`;
-    core.warning(note);
+    log.warning(note);
     notes.push(note);
     return base?.text;
   }

@@ -1,6 +1,5 @@
 // The review's agent phase, started as soon as some pull request is known to be reviewed: the app-server and the
 // base thread come up while GitHub data is still being read; the setup turn and the forks run once their inputs are in.
-import * as core from '@actions/core';
 import { AgentFailure } from '../../../base/codex/agent-failure.js';
 import type { Thread } from '../../../base/codex/app-server.js';
 import { reviewApprovalPolicy } from '../../../base/codex/approvals.js';
@@ -12,6 +11,7 @@ import { leftOutLine } from '../deliver/compose.js';
 import { addUsage, reviewChunks, ZERO_USAGE, type ChunkOutcome, type ChunkTask, type TokenUsage } from './forks.js';
 import { REVIEW_INSTRUCTIONS } from './prompts.js';
 import { verifyReported } from '../check/verify.js';
+import { log } from '../../../base/log.js';
 
 // Codex loads AGENTS.md from its working directory by itself; the workspace holds the PR's head, whose AGENTS.md
 // must not set the rules it is reviewed by. The base branch's copy is given in the setup turn instead.
@@ -87,12 +87,12 @@ export function startReviewAgent(ctx: RunContext): ReviewAgent {
       });
       let setup: { base: Thread; result: Awaited<ReturnType<Thread['run']>> };
       try {
-        setup = await core.group('Base thread: conventions and instructions', async () => {
+        setup = await log.group('Base thread: conventions and instructions', async () => {
           const base = await early.thread;
           threadId = base.id;
           await job.setupAfter;
           const result = await base.run(job.setup, { ...turn, phase: 'base' });
-          if (result.status === 'completed') core.info(`Base thread ${base.id} ready (conventions: ${job.conventions.join(', ') || 'none'}).`);
+          if (result.status === 'completed') log.info(`Base thread ${base.id} ready (conventions: ${job.conventions.join(', ') || 'none'}).`);
           return { base, result };
         });
       } catch (error) {
@@ -124,7 +124,7 @@ export function startReviewAgent(ctx: RunContext): ReviewAgent {
         handed.catch(() => {}); // awaited once the chunks are done
         staging.push(handed);
       };
-      const outcomes = await core.group(`Review ${job.tasks.length} chunk(s) in forks, ${inputs.maxParallel} at a time`, () =>
+      const outcomes = await log.group(`Review ${job.tasks.length} chunk(s) in forks, ${inputs.maxParallel} at a time`, () =>
         reviewChunks(setup.base, job.tasks, {
           maxParallel: inputs.maxParallel,
           thread: threadOptions,
@@ -135,10 +135,10 @@ export function startReviewAgent(ctx: RunContext): ReviewAgent {
             : {}),
           onDone: (o) => {
             const which = `#${o.task.pr.number} chunk ${o.task.chunk.index}/${o.task.chunkCount}`;
-            if (!o.ok) core.warning(`${which} (${o.task.chunk.paths.join(', ')}) could not be reviewed: ${o.error}`);
-            else if (o.review.dropped.length === 0) core.info(`${which}: ${o.review.findings.length} finding(s).`);
+            if (!o.ok) log.warning(`${which} (${o.task.chunk.paths.join(', ')}) could not be reviewed: ${o.error}`);
+            else if (o.review.dropped.length === 0) log.info(`${which}: ${o.review.findings.length} finding(s).`);
             else {
-              core.warning(
+              log.warning(
                 `${which}: ${o.review.findings.length} finding(s); ${o.review.dropped.length} more of the reply left out: ` +
                   o.review.dropped.map(leftOutLine).join('; '),
               );

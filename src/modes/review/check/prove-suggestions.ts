@@ -3,7 +3,6 @@
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import * as core from '@actions/core';
 import type { RunContext } from '../../../base/context.js';
 import { agentEnvironment } from '../../../base/codex/environment.js';
 import { sandboxFailureIn } from '../../../base/codex/sandbox.js';
@@ -12,6 +11,7 @@ import { describeTestRun, runTestCommand } from '../../../base/command/test-comm
 import { Git } from '../../../base/git.js';
 import { anchor, type FileDiff } from '../gather/diff.js';
 import { type Keyed, type SuggestionProof } from '../keyed.js';
+import { log } from '../../../base/log.js';
 
 /** What checking a pull request's suggestions produced. */
 export interface ProveResult {
@@ -211,7 +211,7 @@ export async function proveSuggestions(
       const run = await runTestCommand(command, { cwd, env, timeoutMs, sandbox });
       result.testRuns++;
       lastRun = describeTestRun(run);
-      core.info(`Suggestions of #${pull.number}: ${set.length} applied, ${lastRun}`);
+      log.info(`Suggestions of #${pull.number}: ${set.length} applied, ${lastRun}`);
       sandboxBroken ??= sandbox && !run.passed ? sandboxFailureIn(run.output, run.exitCode ?? 1) : undefined;
       return run.passed;
     };
@@ -236,7 +236,7 @@ export async function proveSuggestions(
     return result;
   } catch (error) {
     const message = (error as Error).message;
-    core.warning(`Could not check the suggestions of #${pull.number}: ${message}`);
+    log.warning(`Could not check the suggestions of #${pull.number}: ${message}`);
     result.notes.push(`The suggestions of #${pull.number} could not be fully checked: ${message}`);
     return result;
   } finally {

@@ -1,6 +1,5 @@
 // Posts one review per pull request (never losing it to a refused comment, never posting it twice); the status
 // comment that summarises it is status-comment.ts's.
-import * as core from '@actions/core';
 import type { Repo } from '../../../base/context.js';
 import type { GitHub } from '../../../base/github/octokit.js';
 import { createReview, githubErrorInfo, listReviewComments, listReviews, OWN_PULL_REQUEST_ERROR, probeComments, refusedCommentIndexes, type ReviewComment, isOurs } from '../../../base/github/reviews.js';
@@ -16,6 +15,7 @@ import {
   type ReviewContext,
 } from './compose.js';
 import { fingerprintsIn } from '../../../base/text/markers.js';
+import { log } from '../../../base/log.js';
 
 /** How posting a review went. */
 export type PostResult =
@@ -104,26 +104,26 @@ export async function postReview(github: GitHub, repo: Repo, args: PostReviewArg
         // GitHub may have created the review and failed after: look before sending it again.
         const created = await findCreatedReview(github, repo, args, headSha);
         if (created) {
-          core.info(`GitHub answered ${info.status ?? 'with an error'} but created the review of #${args.pullNumber}: ${created}.`);
+          log.info(`GitHub answered ${info.status ?? 'with an error'} but created the review of #${args.pullNumber}: ${created}.`);
           return { posted: true, htmlUrl: created, inline: comments.length, movedToBody: refused };
         }
         if (resubmittedAfter5xx) break;
         resubmittedAfter5xx = true;
-        core.warning(`GitHub failed to take the review of #${args.pullNumber} (${lastSaid}); submitting it once more.`);
+        log.warning(`GitHub failed to take the review of #${args.pullNumber} (${lastSaid}); submitting it once more.`);
         continue;
       }
       // A 403 that is a rate limit (the throttling plugin gave up) is GitHub failing, not a read-only token.
       const forbidden = info.status === 403 && !/rate limit/i.test(info.message);
       if (info.status !== 422) return { posted: false, forbidden, message: lastSaid, markdown: lastMarkdown };
       if (event === 'REQUEST_CHANGES' && lastSaid.includes(OWN_PULL_REQUEST_ERROR)) {
-        core.warning(`GitHub does not allow requesting changes on the token's own pull request #${args.pullNumber}; posting the review as a comment.`);
+        log.warning(`GitHub does not allow requesting changes on the token's own pull request #${args.pullNumber}; posting the review as a comment.`);
         event = 'COMMENT';
         continue;
       }
       if (placement.inline.length === 0) break;
       const indexes = refusedCommentIndexes(info, placement.inline.length) ?? (await bisectRefused(github, repo, args.pullNumber, headSha, comments, probes));
       const moving = placement.inline.filter((_, i) => indexes.includes(i));
-      core.warning(
+      log.warning(
         `GitHub refused inline comments on pull request #${args.pullNumber} (${lastSaid}); moving ${moving.length} of them ` +
           `(${moving.map((m) => location(m.finding)).join(', ')}) into the review body and submitting again.`,
       );
@@ -158,7 +158,7 @@ async function findCreatedReview(github: GitHub, repo: Repo, args: PostReviewArg
     );
     return ours.at(-1)?.htmlUrl;
   } catch (error) {
-    core.warning(`Could not list the reviews of #${args.pullNumber} to check for a review GitHub created: ${githubErrorInfo(error).summary}`);
+    log.warning(`Could not list the reviews of #${args.pullNumber} to check for a review GitHub created: ${githubErrorInfo(error).summary}`);
     return undefined;
   }
 }
@@ -182,7 +182,7 @@ async function bisectRefused(
   try {
     while (suspects.length > 1) {
       if (probes.left <= 0) {
-        core.warning(`Stopped narrowing down the refused comments of #${pullNumber} after too many tries.`);
+        log.warning(`Stopped narrowing down the refused comments of #${pullNumber} after too many tries.`);
         return suspects;
       }
       probes.left--;
@@ -192,7 +192,7 @@ async function bisectRefused(
     }
     return suspects;
   } catch (error) {
-    core.warning(`Could not narrow down the refused comments of #${pullNumber} (${githubErrorInfo(error).summary}); moving all of them.`);
+    log.warning(`Could not narrow down the refused comments of #${pullNumber} (${githubErrorInfo(error).summary}); moving all of them.`);
     return all;
   }
 }

@@ -1,10 +1,10 @@
 // Reads the earlier findings of a pull request (REST comments + GraphQL threads) and carries out thread actions.
-import * as core from '@actions/core';
 import type { Repo } from '../../../base/context.js';
 import type { GitHub } from '../../../base/github/octokit.js';
 import { githubErrorInfo, listReviewComments } from '../../../base/github/reviews.js';
 import { listReviewThreads, replyToReviewComment, resolveReviewThread, type ReviewThread } from '../../../base/github/threads.js';
 import { earlierFindings, type EarlierFinding, type ThreadAction } from '../gather/earlier.js';
+import { log } from '../../../base/log.js';
 
 /**
  * This action's earlier findings on the pull request. Without the threads (GraphQL refused or failed), nothing is
@@ -16,7 +16,7 @@ export async function readEarlier(github: GitHub, repo: Repo, pullNumber: number
   try {
     threads = await listReviewThreads(github, repo, pullNumber);
   } catch (error) {
-    core.warning(
+    log.warning(
       `Could not read the review threads of #${pullNumber} through GraphQL (${githubErrorInfo(error).message}); ` +
         'earlier findings are still shown to the model, but no thread is resolved in this run.',
     );
@@ -48,7 +48,7 @@ export async function applyThreadActions(github: GitHub, repo: Repo, pullNumber:
       }
     } catch (error) {
       result.error = githubErrorInfo(error).message;
-      core.warning(`Could not answer the thread of the earlier finding at ${action.finding.path} on #${pullNumber}: ${result.error}`);
+      log.warning(`Could not answer the thread of the earlier finding at ${action.finding.path} on #${pullNumber}: ${result.error}`);
     }
     results.push(result);
   }

@@ -1,6 +1,5 @@
 // Keeps the pull request's one status comment up to date: created or reused before the model runs, then edited in
 // place, with bursts of progress coalesced into one edit. Never throws: the review matters more than its status.
-import * as core from '@actions/core';
 import type { Repo } from '../../../base/context.js';
 import { createIssueComment, editIssueComment, findMarkedComment, type MarkedComment } from '../../../base/github/comments.js';
 import type { GitHub } from '../../../base/github/octokit.js';
@@ -8,6 +7,7 @@ import { statusOf } from '../../../base/github/pulls.js';
 import { githubErrorInfo, isOurs } from '../../../base/github/reviews.js';
 import { redact } from '../../../base/text/redact.js';
 import { SUMMARY_MARKER } from './compose.js';
+import { log } from '../../../base/log.js';
 
 /** Progress edits are at least this far apart by default: a burst of chunk completions is one edit. */
 export const STATUS_INTERVAL_MS = 3000;
@@ -49,7 +49,7 @@ export class StatusComment {
     try {
       existing = await findMarkedComment(github, repo, pullNumber, SUMMARY_MARKER, (user) => isOurs(user, opts.self));
     } catch (error) {
-      core.warning(`Could not read the comments of pull request #${pullNumber} to find the status comment: ${githubErrorInfo(error).message}`);
+      log.warning(`Could not read the comments of pull request #${pullNumber} to find the status comment: ${githubErrorInfo(error).message}`);
     }
     return new StatusComment(github, repo, pullNumber, opts.secrets, opts.intervalMs ?? STATUS_INTERVAL_MS, existing, existing?.body ?? '');
   }
@@ -118,7 +118,7 @@ export class StatusComment {
     } catch (error) {
       if (this.warned) return;
       this.warned = true;
-      core.warning(`Could not write the status comment on pull request #${this.pullNumber}: ${githubErrorInfo(error).message}`);
+      log.warning(`Could not write the status comment on pull request #${this.pullNumber}: ${githubErrorInfo(error).message}`);
     }
   }
 }

@@ -1,6 +1,5 @@
 // Before the model runs, per pull request: the status comment (created or reused, showing what will be reviewed),
 // the scope (incremental or full), the earlier findings the model must see, and the chunks.
-import * as core from '@actions/core';
 import type { RunContext } from '../../../base/context.js';
 import { githubErrorInfo } from '../../../base/github/reviews.js';
 import { chunkFiles } from './chunks.js';
@@ -12,6 +11,7 @@ import { readEarlier } from '../deliver/resolve.js';
 import { decideScope } from './scope.js';
 import { StatusComment } from '../deliver/status-comment.js';
 import { failedBody, lastReviewedIn, progressBody, type ChunkProgress, type Scope } from '../deliver/status.js';
+import { log } from '../../../base/log.js';
 
 /** One pull request's review in this run: what is reviewed, against what, and where its status is shown. */
 export interface PullRun {
@@ -64,15 +64,15 @@ export async function preparePull(ctx: RunContext, g: GatheredPull, opts: Prepar
     paths: inputs.paths,
     pathsIgnore: inputs.pathsIgnore,
   });
-  if (scope.kind === 'incremental') core.info(`#${number}: incremental review of ${reviewFiles.length} file(s) changed since ${scope.from.slice(0, 12)}.`);
-  else if (scope.reason) core.info(`#${number}: full review (${scope.reason}).`);
+  if (scope.kind === 'incremental') log.info(`#${number}: incremental review of ${reviewFiles.length} file(s) changed since ${scope.from.slice(0, 12)}.`);
+  else if (scope.reason) log.info(`#${number}: full review (${scope.reason}).`);
 
   let earlier: EarlierFinding[] = [];
   if (scope.kind === 'incremental' && reviewFiles.length > 0) {
     try {
       earlier = await readEarlier(github, repo, number, opts.self);
     } catch (error) {
-      core.warning(`Could not read the earlier review comments of #${number} (${githubErrorInfo(error).message}); the model reviews the push without them.`);
+      log.warning(`Could not read the earlier review comments of #${number} (${githubErrorInfo(error).message}); the model reviews the push without them.`);
     }
   }
   const chunks = chunkFiles(reviewFiles, opts.chunkTokens);

@@ -1,5 +1,4 @@
 // What a review run reports: the job summary's Markdown, one workflow annotation per finding, the action outputs.
-import * as core from '@actions/core';
 import {
   ANNOTATION_MESSAGE_MAX_CHARS,
   ANNOTATION_TITLE_MAX_CHARS,
@@ -15,6 +14,7 @@ import type { TokenUsage } from '../agent/forks.js';
 import { verificationSection, verificationTotals } from './verification-report.js';
 import type { Scope } from '../deliver/status.js';
 import { type PullReport } from './pull-report.js';
+import { log, type AnnotationProperties } from '../../../base/log.js';
 
 /** A pull request that was not reviewed, and why. */
 export interface SkippedReport {
@@ -52,7 +52,7 @@ export function findingsOutput(reports: readonly PullReport[], secrets: readonly
   let kept = 0;
   while (kept < items.length && size + items[kept]!.length + 1 <= FINDINGS_OUTPUT_MAX_CHARS) size += items[kept++]!.length + 1;
   if (kept < items.length) {
-    core.warning(`The findings output lists the ${kept} most severe of ${items.length} findings: the rest would pass its size bound (${FINDINGS_OUTPUT_MAX_CHARS} characters).`);
+    log.warning(`The findings output lists the ${kept} most severe of ${items.length} findings: the rest would pass its size bound (${FINDINGS_OUTPUT_MAX_CHARS} characters).`);
   }
   return `[${items.slice(0, kept).join(',')}]`;
 }
@@ -65,15 +65,15 @@ export function annotate(reports: readonly PullReport[], secrets: readonly strin
     for (const f of r.kept) {
       // A LEFT-side line number belongs to the old version; pinning it to the new file would point at the wrong line.
       const title = redact(`[${f.severity}] ${f.title.replace(/\s+/g, ' ')}`, secrets);
-      const props: core.AnnotationProperties = { title: bound(title, ANNOTATION_TITLE_MAX_CHARS), file: f.path };
+      const props: AnnotationProperties = { title: bound(title, ANNOTATION_TITLE_MAX_CHARS), file: f.path };
       if (f.side === 'RIGHT') {
         props.startLine = f.start_line ?? f.line;
         if (f.start_line !== null) props.endLine = f.line;
       }
       const message = bound(redact(f.body || f.title, secrets), ANNOTATION_MESSAGE_MAX_CHARS, '… (cut short; the review and the job summary have the whole text)');
-      if (f.severity === 'critical' || f.severity === 'high') core.error(message, props);
-      else if (f.severity === 'info') core.notice(message, props);
-      else core.warning(message, props);
+      if (f.severity === 'critical' || f.severity === 'high') log.error(message, props);
+      else if (f.severity === 'info') log.notice(message, props);
+      else log.warning(message, props);
     }
   }
 }
