@@ -1,4 +1,5 @@
 // Parses and validates every action input (see action.yml) into one typed config, reporting all mistakes at once.
+// One file: one zod schema sees every input together, so cross-input problems are reported with the rest.
 import { isAbsolute, relative, resolve } from 'node:path';
 import * as core from '@actions/core';
 import { z } from 'zod';

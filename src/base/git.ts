@@ -1,5 +1,6 @@
-// The git commands fix mode needs, as argv arrays through execa: no shell, a minimal environment, no hooks, and the
-// token only ever in the environment of the git processes that talk to the remote.
+// The git commands the engine needs, as argv arrays through execa: no shell, a minimal environment, no hooks, and
+// the token only ever in the environment of the git processes that talk to the remote. One file: one class, so
+// every git call goes through the same environment and error handling.
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';

@@ -1,4 +1,5 @@
-// One `codex app-server` process: spawn, initialize, threads, forks and turns → TurnResult.
+// One `codex app-server` process: spawn, initialize, threads, forks and turns → TurnResult. One file: the process,
+// its pending turns and its threads share one connection state, and splitting them would spread that state out.
 import { execa, type ResultPromise } from 'execa';
 import { z } from 'zod';
 import { approvalLogLine, describeAction, recordOfAutoReview, type ApprovalRecord } from './approvals.js';

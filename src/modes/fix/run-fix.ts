@@ -1,4 +1,5 @@
 // Fix mode: failing run → guards → failure context → agent attempts with verification → delivery → outcome.
+// One file: the mode's flow, read top to bottom; each stage's work is in the files it calls.
 import { readFile } from 'node:fs/promises';
 import { AgentFailure } from '../../base/codex/agent-failure.js';
 import { agentEnvironment } from '../../base/codex/environment.js';

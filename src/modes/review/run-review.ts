@@ -1,32 +1,26 @@
 // Review mode: gather each pull request, build one base thread, review chunks in forks, post one review per PR.
-import { readFile, realpath } from 'node:fs/promises';
-import { isAbsolute, relative, sep } from 'node:path';
-import { execa } from 'execa';
+// One file: the orchestration of the stages (gather → agent → check → deliver → report), each a call into its folder.
 import type { RunContext } from '../../base/context.js';
-import { readFileAt } from '../../base/github/pulls.js';
 import { reactToIssueComment } from '../../base/github/comments.js';
 import { githubErrorInfo, tokenLogin } from '../../base/github/reviews.js';
 import { atLeast } from './agent/findings.js';
 import { DEFAULT_CHUNK_TOKENS } from './gather/chunks.js';
-import { leftOutLine, location, placeFindings, planPost, selectFindings, type Placement } from './deliver/compose.js';
+import { selectFindings } from './deliver/compose.js';
 import { readConventions, type ConventionFile } from './gather/conventions.js';
-import { planThreadActions } from './gather/earlier.js';
-import { addUsage, ZERO_USAGE, type ChunkOutcome, type ChunkTask, type TokenUsage } from './agent/forks.js';
-import { readPull, readPullFiles, TRUNCATED_NOTE, type GatheredPull } from './gather/gather.js';
+import { ZERO_USAGE, type ChunkOutcome, type ChunkTask, type TokenUsage } from './agent/forks.js';
+import { readPull, readPullFiles, type GatheredPull } from './gather/gather.js';
 import { startReviewAgent, type ReviewAgent } from './agent/agent.js';
-import { postReview, readPosted, reviewMarkdown, type PostResult } from './deliver/post.js';
+import { readPosted } from './deliver/post.js';
 import { preparePull, type PullRun } from './gather/prepare.js';
-import { applyThreadActions } from './deliver/resolve.js';
-import { doneBody } from './deliver/status.js';
 import { setupPrompt } from './agent/prompts.js';
 import { saveThreads, type StagedThread } from '../../base/threads/threads.js';
 import { annotate, findingsOutput, jobSummary, type SkippedReport } from './report/report.js';
-import { proveSuggestions, withProofs } from './check/prove-suggestions.js';
-import { verifiedFindings } from './check/verified-findings.js';
 import { type PullReport } from './report/pull-report.js';
 import { type JobOutcome } from '../../base/outcome.js';
 import { type ReviewTarget } from './target.js';
 import { log } from '../../base/log.js';
+import { deliver, MAX_LISTED_SKIPPED } from './deliver/deliver-pull.js';
+import { readUserPrompt } from './gather/user-prompt.js';
 
 /** Knobs tests turn; production uses the defaults. */
 export interface ReviewOptions {
@@ -49,15 +43,6 @@ export interface ReviewOptions {
  *   always fails the step, and nothing is posted, so no comment can suggest that unreviewed code was reviewed.
  */
 export type ReviewConclusion = 'skipped' | 'success' | 'findings' | 'incomplete' | 'failure';
-
-/** A prompt-file that cannot be read. */
-export class PromptFileError extends Error {
-  override name = 'PromptFileError';
-}
-
-const PROMPT_FILE_MAX_BYTES = 64 * 1024;
-// Skipped files are listed by name up to this many, so a huge pull request's review body stays readable.
-const MAX_LISTED_SKIPPED = 50;
 
 /** Reviews the target pull requests with one app-server and one base thread; returns what main.ts reports. */
 export async function runReview(ctx: RunContext, target: ReviewTarget, options: ReviewOptions = {}): Promise<JobOutcome> {
@@ -296,126 +281,6 @@ function conclude(
   return { conclusion, outputs: outputs(conclusion, reports, baseThreadId, secrets), summary, usage, ...(failure ? { failure } : {}) };
 }
 
-type FailedOutcome = Extract<ChunkOutcome, { ok: false }>;
-
-/**
- * Merges a pull request's chunk results, skips what earlier runs posted, posts the review, answers the threads of
- * earlier findings the push addressed, and writes the final status comment.
- * Never throws: a GitHub failure becomes this pull request's post failure, so the rest of a batch still goes out.
- */
-async function deliver(
-  ctx: RunContext,
-  run: PullRun,
-  outcomes: ChunkOutcome[],
-  self: string | undefined,
-  started: number,
-  earlierPosts: ReturnType<typeof readPosted>,
-): Promise<PullReport> {
-  const { inputs, github, repo, secrets } = ctx;
-  const g = run.g;
-  const pr = g.pr;
-  const checked = verifiedFindings(outcomes, inputs.minConfidence, inputs.minSeverity);
-  let kept = selectFindings(checked.kept, inputs.minSeverity);
-  const failed = outcomes.filter((o): o is FailedOutcome => !o.ok);
-  const chunkName = (o: FailedOutcome) => `chunk ${o.task.chunk.index} of ${o.task.chunkCount} (${o.task.chunk.paths.map((p) => `\`${p}\``).join(', ')})`;
-  const notReviewed = [
-    ...failed.map((o) => `${capitalise(chunkName(o))}: ${o.error}`),
-    ...g.skipped.slice(0, MAX_LISTED_SKIPPED).map((s) => `\`${s.path}\`: ${s.reason}`),
-    ...(g.skipped.length > MAX_LISTED_SKIPPED ? [`… and ${g.skipped.length - MAX_LISTED_SKIPPED} more skipped files`] : []),
-    ...(g.truncated ? [TRUNCATED_NOTE] : []),
-  ];
-  const leftOut = outcomes.flatMap((o) => (o.ok ? o.review.dropped.map(leftOutLine) : []));
-  const summaries = outcomes.flatMap((o) => (o.ok && o.review.summary.trim() ? [o.review.summary.trim()] : []));
-  const summary = summaries.join('\n\n');
-  const usage = outcomes.reduce((u, o) => addUsage(u, o.usage), ZERO_USAGE);
-  const report: PullReport = {
-    pr,
-    kept,
-    newCount: 0,
-    chunksTotal: outcomes.length,
-    chunksOk: outcomes.length - failed.length,
-    chunksRetried: outcomes.filter((o) => o.attempts > 1).length,
-    failedChunks: failed.map(chunkName),
-    notReviewed,
-    leftOut,
-    post: null,
-    verification: checked.report,
-    scope: run.scope,
-    filesReviewed: run.reviewFiles.length,
-  };
-
-  let post: PostResult | null = null;
-  let newCount = 0;
-  try {
-    // Inline comments and review bodies of earlier runs both say what was reported; the cap applies after.
-    const posted = await earlierPosts;
-    const plan = planPost(kept, posted, inputs.maxComments);
-    // Suggestions about to be posted in full are checked against the head first (a scratch worktree, never the workspace).
-    const proved = await proveSuggestions(ctx, { number: pr.number, headSha: pr.headSha, files: g.files }, plan.fresh);
-    plan.fresh = withProofs(plan.fresh, proved.proofs);
-    kept = withProofs(kept, proved.proofs);
-    report.kept = kept;
-    checked.report.notes.push(...proved.notes);
-    newCount = plan.fresh.length + plan.overCap.length;
-    if (newCount > 0) {
-      post = await postReview(github, repo, {
-        pullNumber: pr.number,
-        event: inputs.reviewEvent,
-        placement: placeFor(run, plan.fresh),
-        context: { headSha: pr.headSha, summary, alreadyPosted: plan.alreadyPosted, overCap: plan.overCap, maxComments: inputs.maxComments, notReviewed, leftOut },
-        secrets,
-        knownReviewIds: posted.reviewIds,
-        self,
-      });
-      if (post.posted) log.info(`#${pr.number}: posted ${post.htmlUrl} (${post.inline} inline, ${newCount - post.inline} in the body).`);
-      else if (post.forbidden) log.warning(forbiddenReview(pr.number, post.message));
-      else log.warning(`#${pr.number}: the review could not be posted (${post.message}); it is in the job summary instead.`);
-    } else {
-      log.info(`#${pr.number}: no new findings to post${plan.alreadyPosted > 0 ? ` (${plan.alreadyPosted} already reported)` : ''}.`);
-    }
-
-    const threads = await answerAddressed(ctx, run, outcomes);
-    const complete = failed.length === 0 && (post === null || post.posted);
-    await run.status.finish(
-      doneBody({
-        headSha: pr.headSha,
-        summary,
-        kept,
-        minSeverity: inputs.minSeverity,
-        reviewUrl: post?.posted ? post.htmlUrl : undefined,
-        newCount,
-        notReviewed,
-        scope: run.scope,
-        files: run.reviewFiles.length,
-        chunksOk: report.chunksOk,
-        chunksTotal: report.chunksTotal,
-        usage,
-        durationMs: Date.now() - started,
-        runUrl: run.runUrl,
-        addressed: threads.addressed,
-        stillOpen: threads.stillOpen,
-        // Only a complete review moves the mark: the next run then reviews from the last commit really reviewed.
-        reviewed: complete ? pr.headSha : run.lastReviewed,
-        leftOut: leftOut.length,
-      }),
-    );
-    return { ...report, newCount, post, addressed: threads.addressed, stillOpen: threads.stillOpen };
-  } catch (error) {
-    const message = githubErrorInfo(error).summary;
-    if (post?.posted) {
-      log.warning(`#${pr.number}: the review was posted, but then GitHub failed: ${message}`);
-      await run.fail(`the review was posted (${post.htmlUrl}), but then GitHub failed: ${message}`);
-      return { ...report, newCount, post };
-    }
-    log.warning(`#${pr.number}: GitHub failed while posting the review (${message}); it is in the job summary instead.`);
-    await run.fail(`GitHub failed while posting the review (${message}); the review is in the job summary of the workflow run.`);
-    // What was not posted is every finding, placed as it would have been (earlier runs could not be checked).
-    const context = { headSha: pr.headSha, summary, alreadyPosted: 0, overCap: [], maxComments: inputs.maxComments, notReviewed, leftOut };
-    const markdown = reviewMarkdown(context, placeFor(run, kept), secrets);
-    return { ...report, post: { posted: false, forbidden: false, message, markdown } };
-  }
-}
-
 /** Says what a failed run did not post: findings of the chunks reviewed before the failure, and what was never seen. */
 function unpostedNote(
   outcomes: readonly ChunkOutcome[],
@@ -434,110 +299,6 @@ function unpostedNote(
     `above min-severity, not posted); not reviewed: ${files || 'none'}${unseen.length > MAX_LISTED_SKIPPED ? ', …' : ''}` +
     `${notStarted > 0 ? ` and ${notStarted} chunk(s) never started` : ''}. Re-run the job once the cause is fixed.`
   );
-}
-
-/**
- * The log line for a review GitHub refused with 403: besides GitHub's words, why a fork's pull request gets that
- * answer and what to do, so the cause is in the log and not only in the job summary.
- */
-export function forbiddenReview(number: number, said: string): string {
-  return (
-    `#${number}: GitHub refused to post the review. ${said} The whole review is in the job summary instead. ` +
-    'On pull_request events GitHub gives pull requests from forks a read-only GITHUB_TOKEN, which cannot post reviews, ' +
-    "whatever the workflow's permissions say. To review them, run the review on pull_request_target (it reads the diff " +
-    "through the API; never check out and run the pull request's code there) or from a workflow_run workflow; for " +
-    "pull requests from branches of this repository, grant 'pull-requests: write' in the workflow's permissions."
-  );
-}
-
-/**
- * Inline where the pull request's diff shows the line. In an incremental review, LEFT lines are lines of the last
- * reviewed commit, not of the base the pull request's diff shows: those findings go in the body.
- */
-function placeFor(run: PullRun, findings: Parameters<typeof placeFindings>[0]): Placement {
-  if (run.scope.kind !== 'incremental') return placeFindings(findings, run.g.files);
-  const placed = placeFindings(findings.filter((f) => f.side === 'RIGHT'), run.g.files);
-  return { inline: placed.inline, outside: [...placed.outside, ...findings.filter((f) => f.side === 'LEFT')] };
-}
-
-/**
- * Replies to (and resolves, where allowed) the threads of earlier findings the model says the push addressed and
- * whose code the push changed; returns them, and the earlier findings still open, for the status and the summary.
- */
-async function answerAddressed(
-  ctx: RunContext,
-  run: PullRun,
-  outcomes: readonly ChunkOutcome[],
-): Promise<{ addressed: NonNullable<PullReport['addressed']>; stillOpen: NonNullable<PullReport['stillOpen']> }> {
-  if (run.scope.kind !== 'incremental') return { addressed: [], stillOpen: [] };
-  // Only ids the chunk was shown count: a reply cannot name a finding it was never given.
-  const said = new Set<string>();
-  for (const o of outcomes) {
-    if (!o.ok) continue;
-    const shown = new Set(o.task.incremental?.earlier.map((e) => e.fp) ?? []);
-    for (const fp of o.review.addressed ?? []) if (shown.has(fp)) said.add(fp);
-  }
-  const actions = planThreadActions(run.earlier, said, run.changed, run.g.pr.headSha, ctx.inputs.resolveThreads);
-  const results = await applyThreadActions(ctx.github, ctx.repo, run.g.pr.number, actions);
-  const done = new Set(actions.map((a) => a.finding.fp));
-  const where = (e: { path: string; line: number | null }) => (e.line === null ? e.path : location({ path: e.path, line: e.line, start_line: null, side: 'RIGHT' }));
-  return {
-    addressed: results.map((r) => ({ location: where(r.action.finding), title: r.action.finding.title, resolved: r.resolved || (r.action.finding.resolved ?? false) })),
-    stillOpen: run.earlier
-      .filter((e) => !e.resolved && !done.has(e.fp) && !(said.has(e.fp) && e.answered))
-      .map((e) => ({ location: where(e), title: e.title, severity: e.severity })),
-  };
-}
-
-function capitalise(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
-}
-
-/**
- * The workflow author's prompt, or the prompt-file's text. A prompt-file this batch's pull requests change is read
- * from the base commit instead, so a pull request cannot rewrite its own review instructions.
- */
-async function readUserPrompt(ctx: RunContext, gathered: readonly GatheredPull[], notes: string[]): Promise<string | undefined> {
-  const { inputs } = ctx;
-  if (inputs.prompt !== undefined) return inputs.prompt;
-  if (inputs.promptFile === undefined) return undefined;
-  // listFiles names files from the repository's root, which is not working-directory in a monorepo.
-  const root = await repositoryRoot(ctx);
-  const promptFile = inputs.promptFile;
-  const relToRoot = relative(root, await realpath(promptFile).catch(() => promptFile));
-  const rel = relToRoot.split(sep).join('/');
-  const inside = relToRoot !== '' && relToRoot !== '..' && !relToRoot.startsWith(`..${sep}`) && !isAbsolute(relToRoot);
-  const changing = inside ? gathered.find((g) => g.allPaths.includes(rel)) : undefined;
-  if (changing) {
-    const base = await readFileAt(ctx.github, ctx.repo, rel, changing.pr.baseSha, PROMPT_FILE_MAX_BYTES);
-    const note = base
-      ? `prompt-file \`${rel}\` is changed by pull request #${changing.pr.number}; its version from the base branch was used.`
-      : `prompt-file \`${rel}\` is added by pull request #${changing.pr.number}; it was not used.`;
-    log.warning(note);
-    notes.push(note);
-    return base?.text;
-  }
-  try {
-    return await readFile(inputs.promptFile, 'utf8');
-  } catch (error) {
-    throw new PromptFileError(`Could not read prompt-file ${inputs.promptFile}: ${(error as Error).message}. Check the path (it is relative to working-directory).`, { cause: error });
-  }
-}
-
-/**
- * The checkout's top directory: `git rev-parse --show-toplevel` in working-directory, else GITHUB_WORKSPACE, else
- * working-directory itself (symbolic links resolved, as git resolves them).
- */
-async function repositoryRoot(ctx: RunContext): Promise<string> {
-  const cwd = ctx.inputs.workingDirectory;
-  try {
-    const { stdout } = await execa('git', ['rev-parse', '--show-toplevel'], { cwd, stdin: 'ignore' });
-    if (stdout.trim() !== '') return await realpath(stdout.trim());
-  } catch {
-    // Not a git checkout, or git refuses it (e.g. "dubious ownership"): fall back below.
-  }
-  const fallback = ctx.env.GITHUB_WORKSPACE ?? cwd;
-  return realpath(fallback).catch(() => fallback);
 }
 
 /** The action outputs of a review run (token outputs are main's, from `usage`). */
