@@ -3,11 +3,9 @@ import { readFile } from 'node:fs/promises';
 import * as core from '@actions/core';
 import { approvalsSummary } from '../base/codex/approvals.js';
 import { budgetSummary } from '../base/codex/budget.js';
-import { installCodex, type InstalledCodex } from '../base/codex/install.js';
+import { installCodex } from '../base/codex/install.js';
 import { runLogin } from '../base/codex/login.js';
-import { agentEnvironment } from '../base/codex/environment.js';
-import { prepareSandbox, SandboxUnavailableError } from '../base/codex/sandbox.js';
-import { commandSandbox, probeSandbox } from '../base/codex/sandbox-exec.js';
+import { SandboxUnavailableError } from '../base/codex/sandbox.js';
 import type { CodexSession } from '../base/codex/session.js';
 import type { WorkflowEvent } from '../base/context.js';
 import { runConversation } from '../modes/conversation/run-conversation.js';
@@ -17,17 +15,19 @@ import { readInputs, secretsOf } from './inputs.js';
 import { planRun } from './plan.js';
 import { redact } from '../base/text/redact.js';
 import { report } from './report.js';
-import { createRunContext, tempDirOf } from '../base/run-context.js';
+import { createRunContext } from '../base/run-context.js';
 import { runReview } from '../modes/review/run-review.js';
 import { type JobOutcome } from '../base/outcome.js';
-import { type RunOptions } from '../base/options.js';
 import { setLogger } from '../base/log.js';
 import { CORE_LOGGER } from './core-logger.js';
+import { installOnce } from '../base/codex/install-once.js';
 
 /** The action's entry: never throws; failures end as `core.setFailed` with what to do. */
 export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   setLogger(CORE_LOGGER);
   let secrets: string[] = [];
+  // Known once codex is installed; a run that fails later still says which codex it ran.
+  let codexVersion: () => string | undefined = () => undefined;
   try {
     const inputs = readInputs(env);
     secrets = secretsOf(inputs);
@@ -59,6 +59,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     // An answer is read-only like a review; a fix request writes like fix mode.
     const sandboxJob = plan.job === 'converse' ? (plan.target.kind === 'fix' ? 'fix' : 'review') : plan.job;
     const codex = installOnce(inputs, sandboxJob, env, secrets);
+    codexVersion = codex.version;
     const ctx = createRunContext({ inputs, event, env, secrets, codex: codex.get, codexInstalled: codex.installed, currentRunId, sessions });
     const restoreCredentials = await removePersistedCredentials(inputs.workingDirectory, secrets, ctx.tempDir);
     let outcome: JobOutcome;
@@ -82,6 +83,8 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     core.debug(error instanceof Error && error.stack ? redact(error.stack, secrets) : '');
     await writeFailureSummary(message);
     core.setOutput('conclusion', 'failure');
+    const version = codexVersion();
+    if (version) core.setOutput('codex-version', version);
     core.setFailed(message);
   }
 }
@@ -95,37 +98,6 @@ async function writeFailureSummary(message: string): Promise<void> {
     .addCodeBlock(message.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'))
     .write()
     .catch(() => {});
-}
-
-/**
- * Installs codex the first time a job asks for it: a run that ends up skipped (a draft PR, a loop guard)
- * downloads nothing.
- */
-function installOnce(
-  inputs: RunOptions,
-  job: 'review' | 'fix',
-  env: NodeJS.ProcessEnv,
-  secrets: readonly string[],
-): { get: () => Promise<InstalledCodex>; installed: () => Promise<InstalledCodex>; version: () => string | undefined } {
-  let installing: Promise<InstalledCodex> | undefined;
-  let checking: Promise<InstalledCodex> | undefined;
-  let version: string | undefined;
-  const installed = () =>
-    (installing ??= core.group('Install Codex', async () => {
-      const codex = await installCodex({ version: inputs.codexVersion, codexPath: inputs.codexPath });
-      version = codex.version;
-      core.setOutput('codex-version', codex.version);
-      return codex;
-    }));
-  const get = () =>
-    (checking ??= installed().then(async (codex) => {
-      await prepareSandbox(inputs.sandbox);
-      // The job's sandbox must start here before the agent (or fix mode's test runs) rely on it.
-      const sandbox = commandSandbox(codex.path, inputs.sandbox ?? (job === 'review' ? 'read-only' : 'workspace-write'), tempDirOf(env));
-      if (sandbox) await probeSandbox(sandbox, inputs.workingDirectory, agentEnvironment(env, secrets));
-      return codex;
-    }));
-  return { get, installed, version: () => version };
 }
 
 /**
