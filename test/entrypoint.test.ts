@@ -13,6 +13,8 @@ import { TEST_GITHUB_TOKEN } from './support/context.js';
 import { secretForms } from '../src/base/text/redact.js';
 import { CODEX_VERSION } from '../src/base/codex/install.js';
 import { addedPatch, finding, findingsReply, scriptReviewModel, serveContents } from './support/review-fixtures.js';
+import { sarifErrors } from './support/sarif-schema.js';
+import type { Log } from 'sarif';
 
 const DIST = resolve('dist/index.js');
 
@@ -177,7 +179,10 @@ async function reviewThroughBundle(severity: 'critical' | 'high', failOnSeverity
       { workspace: repo.dir, apiUrl: github.url },
     );
     const result = await execa('node', [DIST], { env: r.env, extendEnv: false, reject: false });
-    const seen = { result, outputs: await r.outputs(), summary: await r.summary(), reviews: [...github.reviews] };
+    const outputs = await r.outputs();
+    // The SARIF file is under RUNNER_TEMP, which goes with the runner's folder below.
+    const sarif = outputs['sarif-file'] ? (JSON.parse(await readFile(outputs['sarif-file'], 'utf8')) as Log) : undefined;
+    const seen = { result, outputs, sarif, summary: await r.summary(), reviews: [...github.reviews] };
     await rm(r.dir, { recursive: true, force: true });
     return seen;
   } finally {
@@ -188,7 +193,7 @@ async function reviewThroughBundle(severity: 'critical' | 'high', failOnSeverity
 }
 
 test('a pull_request event is reviewed end to end by the bundle, with outputs read back from GITHUB_OUTPUT', async () => {
-  const { result, outputs, summary, reviews } = await reviewThroughBundle('high', 'critical');
+  const { result, outputs, sarif, summary, reviews } = await reviewThroughBundle('high', 'critical');
   expect(result.stdout).not.toContain('::error::');
   expect(result.exitCode).toBe(0);
   expect(outputs).toMatchObject({ conclusion: 'findings', 'findings-count': '1', 'codex-version': CODEX_VERSION });
@@ -198,6 +203,16 @@ test('a pull_request event is reviewed end to end by the bundle, with outputs re
   expect(reviews).toHaveLength(1);
   expect(reviews[0]!.comments[0]).toMatchObject({ path: 'src/app.ts', line: 1, side: 'RIGHT' });
   expect(summary).toContain('Magic number');
+  // The sarif-file output: valid SARIF 2.1.0 with the posted finding, where code scanning shows it.
+  expect(outputs['sarif-file']).toMatch(/\.sarif$/);
+  expect(sarifErrors(sarif)).toEqual([]);
+  expect(sarif!.runs[0]!.results).toEqual([
+    expect.objectContaining({
+      level: 'error',
+      message: expect.objectContaining({ text: expect.stringContaining('Magic number') }),
+      locations: [{ physicalLocation: { artifactLocation: { uri: 'src/app.ts', uriBaseId: '%SRCROOT%' }, region: { startLine: 1, endLine: 1 } } }],
+    }),
+  ]);
   // The workflow annotation points at the line in the Files tab.
   expect(result.stdout).toMatch(/^::error [^\n]*file=src\/app\.ts,line=1[,:]/m);
 });

@@ -23,6 +23,7 @@ import {
 import { AgentFailure } from './agent-failure.js';
 import { ConnectionClosedError, JsonRpcConnection, RpcError, type Disposable, type RpcLogger } from './rpc.js';
 import { sandboxFailureIn } from './sandbox.js';
+import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 
 /** The app-server process ended; carries its exit code and the tail of its stderr. A run with a dead server fails. */
 export class AppServerExitedError extends AgentFailure {
@@ -213,7 +214,7 @@ export class AppServer {
     try {
       initializeResult.parse(
         await server.call('initialize', {
-          clientInfo: { name: 'codex-ci-action', title: 'Codex CI Action', version: '0.1.0' },
+          clientInfo: { name: TOOL_NAME, title: 'Codex CI Action', version: TOOL_VERSION },
           capabilities: null,
         }),
       );

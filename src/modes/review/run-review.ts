@@ -21,6 +21,7 @@ import { type ReviewTarget } from './target.js';
 import { log } from '../../base/log.js';
 import { deliver, MAX_LISTED_SKIPPED } from './deliver/deliver-pull.js';
 import { readUserPrompt } from './gather/user-prompt.js';
+import { writeSarifFile } from './report/sarif-file.js';
 
 /** Knobs tests turn; production uses the defaults. */
 export interface ReviewOptions {
@@ -235,7 +236,8 @@ async function reviewPrepared(
   const reportList = await log.group('Post reviews', () => Promise.all(runs.map((r) => reports.get(r.g.pr.number)!)));
 
   run.observe?.(reportList);
-  return conclude(ctx, reportList, { started, notes, skipped, usage, baseThreadId });
+  const outcome = conclude(ctx, reportList, { started, notes, skipped, usage, baseThreadId });
+  return { ...outcome, outputs: { ...outcome.outputs, 'sarif-file': await writeSarifFile(ctx, reportList) } };
 }
 
 /** The run's conclusion, gate, outputs and summary from every pull request's report. */
