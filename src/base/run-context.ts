@@ -49,7 +49,7 @@ export function createRunContext(parts: RunContextParts): RunContext {
     env,
     serverUrl: env.GITHUB_SERVER_URL ?? 'https://github.com',
     currentRunId: parts.currentRunId,
-    threadStore: parts.threadStore ?? (ActionsCacheStore.available() ? new ActionsCacheStore() : undefined),
+    threadStore: parts.threadStore ?? (ActionsCacheStore.available(env) ? new ActionsCacheStore() : undefined),
     openSession: async (request = {}) => {
       const persistentHome = inputs.codexHome ? await (checkedHome ??= checkPersistentHome(inputs, env)) : undefined;
       // The app-server needs only the binary: it starts while the sandbox is checked, and no turn can run before the

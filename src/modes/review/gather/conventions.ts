@@ -1,7 +1,7 @@
 // The project's conventions (AGENTS.md, CONTRIBUTING.md, lint configs) read from the BASE commit, so a pull
 // request cannot rewrite the rules it is reviewed by.
 import type { Repo } from '../../../base/context.js';
-import { listDirectory, readFileAt } from '../../../base/github/pulls.js';
+import { listDirectory, readFileAt, type DirectoryEntry } from '../../../base/github/pulls.js';
 import type { GitHub } from '../../../base/github/octokit.js';
 
 /** A conventions file as read from the base commit. */
@@ -54,22 +54,41 @@ const ROOT_FILES = [
 ];
 const GITHUB_DIR_FILES = ['CONTRIBUTING.md'];
 
+/** Where the base commit's files are read from: GitHub's contents API for a pull request, git for a local change. */
+export interface TreeReader {
+  list(dir: string, ref: string): Promise<DirectoryEntry[] | undefined>;
+  read(path: string, ref: string, maxBytes: number): Promise<{ text: string; truncated: boolean } | undefined>;
+}
+
+/** The base commit's files through GitHub's contents API. */
+export function githubTree(github: GitHub, repo: Repo): TreeReader {
+  return {
+    list: (dir, ref) => listDirectory(github, repo, dir, ref),
+    read: (path, ref, maxBytes) => readFileAt(github, repo, path, ref, maxBytes),
+  };
+}
+
+/** The conventions of a pull request's base commit, read through GitHub. */
+export function readConventions(github: GitHub, repo: Repo, ref: string): Promise<ConventionFile[]> {
+  return readConventionsFrom(githubTree(github, repo), ref);
+}
+
 /**
- * Reads the conventions files that exist at `ref` (two directory listings, then one request per file that
+ * Reads the conventions files that exist at `ref` (two directory listings, then one read per file that
  * exists, all at once), each cut to a bounded size. Missing files are simply absent.
  */
-export async function readConventions(github: GitHub, repo: Repo, ref: string): Promise<ConventionFile[]> {
-  const root = (await listDirectory(github, repo, '', ref)) ?? [];
+export async function readConventionsFrom(tree: TreeReader, ref: string): Promise<ConventionFile[]> {
+  const root = (await tree.list('', ref)) ?? [];
   const wanted = ROOT_FILES.filter((name) => root.some((e) => e.type === 'file' && e.path === name));
   if (root.some((e) => e.type === 'dir' && e.path === '.github')) {
-    const dotGithub = (await listDirectory(github, repo, '.github', ref)) ?? [];
+    const dotGithub = (await tree.list('.github', ref)) ?? [];
     for (const name of GITHUB_DIR_FILES) {
       if (dotGithub.some((e) => e.type === 'file' && e.name === name)) wanted.push(`.github/${name}`);
     }
   }
   // Read at once; the total budget is then applied in the list's order (AGENTS.md first), as a sequential read would.
   const files = await Promise.all(
-    wanted.map((path) => readFileAt(github, repo, path, ref, path === 'AGENTS.md' ? AGENTS_MAX_BYTES : OTHER_MAX_BYTES)),
+    wanted.map((path) => tree.read(path, ref, path === 'AGENTS.md' ? AGENTS_MAX_BYTES : OTHER_MAX_BYTES)),
   );
   const out: ConventionFile[] = [];
   let total = 0;

@@ -1,0 +1,138 @@
+// A review that is reported, not posted (the CLI's `codex-ci review`): a local change read with git, or a pull request
+// read through GitHub, through the same stages as the Action's review — base thread with the base commit's
+// conventions, a fork per chunk, verification, suggestions proved in a scratch worktree.
+import { basename } from 'node:path';
+import type { RunContext } from '../../base/context.js';
+import { log } from '../../base/log.js';
+import type { JobOutcome } from '../../base/outcome.js';
+import { atLeast } from './agent/findings.js';
+import { startReviewAgent } from './agent/agent.js';
+import { addUsage, ZERO_USAGE, type ChunkOutcome, type ChunkTask, type TokenUsage } from './agent/forks.js';
+import { setupPrompt } from './agent/prompts.js';
+import { proveSuggestions, withProofs } from './check/prove-suggestions.js';
+import { verifiedFindings } from './check/verified-findings.js';
+import { leftOutLine, selectFindings } from './deliver/compose.js';
+import { chunkFiles, DEFAULT_CHUNK_TOKENS } from './gather/chunks.js';
+import { githubTree, readConventionsFrom, type ConventionFile, type TreeReader } from './gather/conventions.js';
+import { gatherPull, type GatheredPull } from './gather/gather.js';
+import { gatherLocal, LocalChangeError, type LocalTarget } from './gather/local.js';
+import type { PullReport } from './report/pull-report.js';
+import type { FileDiff } from './gather/diff.js';
+import { findingsOutput } from './report/report.js';
+import type { ReviewConclusion } from './run-review.js';
+
+/** What the CLI renders: the report (findings, what was not reviewed), the conventions used, and the outcome. */
+export interface LocalReview {
+  outcome: JobOutcome;
+  report: PullReport | undefined;
+  conventions: readonly ConventionFile[];
+  /** The repository's top folder: the findings' paths are relative to it. */
+  root: string;
+  /** The reviewed files' hunks, where a report shows a finding's lines from. */
+  files: readonly FileDiff[];
+  usage: TokenUsage;
+}
+
+/** Progress for a terminal: which phase, and chunks done of the total. */
+export interface LocalReviewProgress {
+  onChunks?(total: number): void;
+  onChunkDone?(done: number, total: number, usage: TokenUsage): void;
+}
+
+export { LocalChangeError };
+
+/** What to review: a local change, or a pull request read through GitHub (ctx.github, ctx.repo). */
+export type ReviewSource = { kind: 'local'; target: LocalTarget } | { kind: 'pull'; number: number };
+
+/** Reads the source: the files to review and where the base commit's conventions are read from. */
+async function gatherSource(ctx: RunContext, source: ReviewSource): Promise<{ pull: GatheredPull; root: string; tree: TreeReader }> {
+  const filter = { paths: ctx.inputs.paths, pathsIgnore: ctx.inputs.pathsIgnore };
+  if (source.kind === 'local') return gatherLocal(ctx.inputs.workingDirectory, source.target, filter, ctx.tempDir);
+  const pull = await gatherPull(ctx.github, ctx.repo, source.number, { explicit: true, ...filter });
+  if (pull.kind === 'skipped') throw new LocalChangeError(`pull request #${source.number} is not reviewed: ${pull.reason}`);
+  return { pull, root: ctx.inputs.workingDirectory, tree: githubTree(ctx.github, ctx.repo) };
+}
+
+/** Reviews `source` without posting anything; the caller renders the report. */
+export async function runLocalReview(ctx: RunContext, source: ReviewSource, progress: LocalReviewProgress = {}): Promise<LocalReview> {
+  const started = Date.now();
+  const { inputs, secrets } = ctx;
+  const { pull, root, tree } = await gatherSource(ctx, source);
+  const pr = pull.pr;
+  if (pull.files.length === 0) {
+    throw new LocalChangeError(`no reviewable files between ${pr.baseRef} and ${pr.headRef} (${pull.skipped.map((s) => `${s.path}: ${s.reason}`).join('; ')})`);
+  }
+  log.info(`${pull.files.length} file(s) to review${pull.skipped.length ? `, ${pull.skipped.length} skipped` : ''}: ${pr.headRef} against ${pr.baseRef} (merge base ${pr.baseSha.slice(0, 12)}).`);
+  // The app-server and the base thread come up while the conventions are read.
+  const agent = startReviewAgent(ctx);
+  try {
+    const conventions = await readConventionsFrom(tree, pr.baseSha);
+    const chunks = chunkFiles(pull.files, DEFAULT_CHUNK_TOKENS);
+    const tasks: ChunkTask[] = chunks.map((chunk) => ({ pr, allPaths: pull.allPaths, chunk, chunkCount: chunks.length }));
+    progress.onChunks?.(tasks.length);
+    let done = 0;
+    let running = ZERO_USAGE;
+    const result = await agent.run({
+      tasks,
+      setup: setupPrompt({ repo: source.kind === 'pull' ? ctx.repo : { owner: 'local', repo: basename(root) }, baseRef: pr.baseRef, baseSha: pr.baseSha, conventions, userPrompt: inputs.prompt }),
+      conventions: conventions.map((c) => c.path),
+      onChunkDone: (o) => {
+        running = addUsage(running, o.usage);
+        progress.onChunkDone?.(++done, tasks.length, running);
+      },
+    });
+    if (!result.ok) {
+      return { outcome: { conclusion: 'failure', outputs: { conclusion: 'failure' }, summary: '', failure: result.error, usage: result.usage }, report: undefined, conventions, root, files: pull.files, usage: result.usage };
+    }
+    const report = await check(ctx, pull, result.outcomes);
+    const conclusion: ReviewConclusion = report.chunksOk < report.chunksTotal ? 'incomplete' : report.kept.length > 0 ? 'findings' : 'success';
+    const threshold = inputs.failOnSeverity;
+    const severe = threshold ? report.kept.filter((f) => atLeast(f.severity, threshold)) : [];
+    const failures = [
+      ...(severe.length > 0 ? [`${severe.length} finding(s) at or above '${threshold}' (--fail-on).`] : []),
+      // The gate does not pass code it has not seen.
+      ...(threshold && report.failedChunks.length > 0 ? [`--fail-on is set, but ${report.failedChunks.length} chunk(s) could not be reviewed: ${report.failedChunks.join('; ')}.`] : []),
+    ];
+    log.info(`Reviewed in ${((Date.now() - started) / 1000).toFixed(1)} s: ${report.kept.length} finding(s), ${report.chunksOk} of ${report.chunksTotal} chunk(s).`);
+    const outputs = { conclusion, findings: findingsOutput([report], secrets), 'findings-count': String(report.kept.length), 'thread-id': result.threadId };
+    return {
+      outcome: { conclusion, outputs, summary: '', usage: result.usage, ...(failures.length > 0 ? { failure: failures.join(' ') } : {}) },
+      report,
+      conventions,
+      root,
+      files: pull.files,
+      usage: result.usage,
+    };
+  } finally {
+    await agent.close();
+  }
+}
+
+/** The check stage of a local change: verified findings, then suggestions proved against the head commit. */
+async function check(ctx: RunContext, pull: GatheredPull, outcomes: readonly ChunkOutcome[]): Promise<PullReport> {
+  const { inputs } = ctx;
+  const checked = verifiedFindings(outcomes, inputs.minConfidence, inputs.minSeverity);
+  let kept = selectFindings(checked.kept, inputs.minSeverity);
+  const proved = await proveSuggestions(ctx, { number: 0, headSha: pull.pr.headSha, files: pull.files }, kept);
+  kept = withProofs(kept, proved.proofs);
+  checked.report.notes.push(...proved.notes);
+  const failed = outcomes.filter((o) => !o.ok);
+  const chunkName = (o: ChunkOutcome) => `chunk ${o.task.chunk.index} of ${o.task.chunkCount} (${o.task.chunk.paths.join(', ')})`;
+  return {
+    pr: pull.pr,
+    kept,
+    newCount: kept.length,
+    chunksTotal: outcomes.length,
+    chunksOk: outcomes.length - failed.length,
+    chunksRetried: outcomes.filter((o) => o.attempts > 1).length,
+    failedChunks: failed.map(chunkName),
+    notReviewed: [
+      ...failed.map((o) => `${chunkName(o)}: ${o.ok ? '' : o.error}`),
+      ...pull.skipped.map((s) => `${s.path}: ${s.reason}`),
+    ],
+    leftOut: outcomes.flatMap((o) => (o.ok ? o.review.dropped.map(leftOutLine) : [])),
+    post: null,
+    verification: checked.report,
+    filesReviewed: pull.files.length,
+  };
+}
