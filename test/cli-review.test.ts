@@ -3,6 +3,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import type { Log } from 'sarif';
 import { main } from '../src/cli/main.js';
 import { CODEX_VERSION } from '../src/base/codex/install.js';
@@ -190,6 +191,10 @@ test('--help and --version', async () => {
   expect(help.code).toBe(0);
   expect(help.stdout).toContain('--fail-on LEVEL');
   expect((await cli(['--version'])).stdout).toBe(`codex-ci ${TOOL_VERSION} (Codex CLI ${CODEX_VERSION})\n`);
+  // The bundle package.json's bin names runs as a program of its own, with its exit codes.
+  const bundled = await execa('node', ['dist/cli/index.js', '--version'], { reject: false });
+  expect({ code: bundled.exitCode, out: bundled.stdout }).toEqual({ code: 0, out: `codex-ci ${TOOL_VERSION} (Codex CLI ${CODEX_VERSION})` });
+  expect((await execa('node', ['dist/cli/index.js', 'review', '--nope'], { reject: false })).exitCode).toBe(2);
   // The version the CLI, SARIF and the app-server's clientInfo say is package.json's.
   expect(TOOL_VERSION).toBe((JSON.parse(await readFile('package.json', 'utf8')) as { version: string }).version);
 });

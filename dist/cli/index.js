@@ -65273,7 +65273,9 @@ async function openCliRun(job, flags, given, env, repo) {
     const cacheRoot = env.RUNNER_TOOL_CACHE || (0,external_node_path_namespaceObject.join)(env.XDG_CACHE_HOME || (0,external_node_path_namespaceObject.join)(env.HOME || (0,external_node_os_.homedir)(), '.cache'), 'codex-ci', 'tool-cache');
     await (0,external_node_fs_promises_namespaceObject.mkdir)(cacheRoot, { recursive: true });
     process.env.RUNNER_TOOL_CACHE = cacheRoot;
-    process.env.RUNNER_TEMP ||= scratch;
+    // This run's scratch folder, unless the user's environment names one (a CLI run inside a workflow job).
+    if (!env.RUNNER_TEMP)
+        process.env.RUNNER_TEMP = scratch;
     const runEnv = { ...env, RUNNER_TEMP: scratch, GITHUB_REPOSITORY: repo ? `${repo.owner}/${repo.repo}` : 'local/local' };
     const codex = installOnce(options, job, runEnv, secrets);
     const sessions = [];

@@ -77,7 +77,8 @@ export async function openCliRun(
   const cacheRoot = env.RUNNER_TOOL_CACHE || join(env.XDG_CACHE_HOME || join(env.HOME || homedir(), '.cache'), 'codex-ci', 'tool-cache');
   await mkdir(cacheRoot, { recursive: true });
   process.env.RUNNER_TOOL_CACHE = cacheRoot;
-  process.env.RUNNER_TEMP ||= scratch;
+  // This run's scratch folder, unless the user's environment names one (a CLI run inside a workflow job).
+  if (!env.RUNNER_TEMP) process.env.RUNNER_TEMP = scratch;
   const runEnv: NodeJS.ProcessEnv = { ...env, RUNNER_TEMP: scratch, GITHUB_REPOSITORY: repo ? `${repo.owner}/${repo.repo}` : 'local/local' };
   const codex = installOnce(options, job, runEnv, secrets);
   const sessions: CodexSession[] = [];
