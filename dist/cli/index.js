@@ -35657,7 +35657,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(382);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1952);
 // The `codex-ci` command: main() and the exit code, nothing else.
 
 process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)({ argv: process.argv.slice(2), env: process.env, cwd: process.cwd(), stdout: process.stdout, stderr: process.stderr });
@@ -35667,7 +35667,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 382:
+/***/ 1952:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -68217,37 +68217,6 @@ function withProofs(findings, proofs) {
     });
 }
 
-;// CONCATENATED MODULE: ./src/modes/review/check/verified-findings.ts
-// A pull request's findings after the verification pass: what goes on to be posted, what was dropped and why.
-
-
-
-/** Applies each chunk's verdicts: kept findings (with their verdicts) and the report of the pass. */
-function verifiedFindings(outcomes, minConfidence, minSeverity) {
-    const report = { dropped: [], failures: [], notes: [], usage: ZERO_USAGE, chunksVerified: 0 };
-    const kept = [];
-    for (const o of outcomes) {
-        if (!o.ok)
-            continue;
-        const v = o.verification;
-        if (v) {
-            report.usage = addUsage(report.usage, v.usage);
-            if (v.ok)
-                report.chunksVerified++;
-            else {
-                report.failures.push(`The verification of chunk ${o.task.chunk.index} of ${o.task.chunkCount} failed (${v.error}); its ${o.review.findings.length} finding(s) are reported unverified.`);
-            }
-        }
-        // The verdicts are those of the findings at or above min-severity (the only ones verified, and reported).
-        const split = applyVerdicts(o.review.findings.filter((f) => atLeast(f.severity, minSeverity)), v, minConfidence);
-        // Each finding keeps the fork that reported it: its comment records the thread, so a reply can resume it.
-        for (const f of split.kept)
-            kept.push(Object.assign(f, { threadId: o.threadId }));
-        report.dropped.push(...split.dropped);
-    }
-    return { kept, report };
-}
-
 ;// CONCATENATED MODULE: ./src/modes/review/gather/chunks.ts
 // Splits a pull request's files into chunks under a token budget: whole files together, big files at hunk boundaries.
 
@@ -68422,6 +68391,78 @@ async function readConventionsFrom(tree, ref) {
         total += Buffer.byteLength(text);
     }
     return out;
+}
+
+;// CONCATENATED MODULE: ./src/modes/review/check/verified-findings.ts
+// A pull request's findings after the verification pass: what goes on to be posted, what was dropped and why.
+
+
+
+/** Applies each chunk's verdicts: kept findings (with their verdicts) and the report of the pass. */
+function verifiedFindings(outcomes, minConfidence, minSeverity) {
+    const report = { dropped: [], failures: [], notes: [], usage: ZERO_USAGE, chunksVerified: 0 };
+    const kept = [];
+    for (const o of outcomes) {
+        if (!o.ok)
+            continue;
+        const v = o.verification;
+        if (v) {
+            report.usage = addUsage(report.usage, v.usage);
+            if (v.ok)
+                report.chunksVerified++;
+            else {
+                report.failures.push(`The verification of chunk ${o.task.chunk.index} of ${o.task.chunkCount} failed (${v.error}); its ${o.review.findings.length} finding(s) are reported unverified.`);
+            }
+        }
+        // The verdicts are those of the findings at or above min-severity (the only ones verified, and reported).
+        const split = applyVerdicts(o.review.findings.filter((f) => atLeast(f.severity, minSeverity)), v, minConfidence);
+        // Each finding keeps the fork that reported it: its comment records the thread, so a reply can resume it.
+        for (const f of split.kept)
+            kept.push(Object.assign(f, { threadId: o.threadId }));
+        report.dropped.push(...split.dropped);
+    }
+    return { kept, report };
+}
+
+;// CONCATENATED MODULE: ./src/modes/review/report/pull-report.ts
+
+
+
+
+/** Files left out are listed by name up to this many, so a huge pull request's review body stays readable. */
+const MAX_LISTED_SKIPPED = 50;
+/**
+ * A pull request's report before delivery: its verified findings at or above min-severity, what could not be
+ * reviewed and why, the findings left out of the replies; plus the chunks' summaries and token usage.
+ */
+function reportOf(g, outcomes, options) {
+    const checked = verifiedFindings(outcomes, options.minConfidence, options.minSeverity);
+    const failed = outcomes.filter((o) => !o.ok);
+    const chunkName = (o) => `chunk ${o.task.chunk.index} of ${o.task.chunkCount} (${o.task.chunk.paths.map((p) => `\`${p}\``).join(', ')})`;
+    const notReviewed = [
+        ...failed.map((o) => `${capitalise(chunkName(o))}: ${o.error}`),
+        ...g.skipped.slice(0, MAX_LISTED_SKIPPED).map((s) => `\`${s.path}\`: ${s.reason}`),
+        ...(g.skipped.length > MAX_LISTED_SKIPPED ? [`… and ${g.skipped.length - MAX_LISTED_SKIPPED} more skipped files`] : []),
+        ...(g.truncated ? [TRUNCATED_NOTE] : []),
+    ];
+    const report = {
+        pr: g.pr,
+        kept: selectFindings(checked.kept, options.minSeverity),
+        newCount: 0,
+        chunksTotal: outcomes.length,
+        chunksOk: outcomes.length - failed.length,
+        chunksRetried: outcomes.filter((o) => o.attempts > 1).length,
+        failedChunks: failed.map(chunkName),
+        notReviewed,
+        leftOut: outcomes.flatMap((o) => (o.ok ? o.review.dropped.map(leftOutLine) : [])),
+        post: null,
+        verification: checked.report,
+    };
+    const summary = outcomes.flatMap((o) => (o.ok && o.review.summary.trim() ? [o.review.summary.trim()] : [])).join('\n\n');
+    return { report, summary, usage: outcomes.reduce((u, o) => addUsage(u, o.usage), ZERO_USAGE) };
+}
+function capitalise(text) {
+    return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 ;// CONCATENATED MODULE: ./src/modes/review/report/verification-report.ts
@@ -68628,7 +68669,6 @@ function report_cell(text) {
 
 
 
-
 /** Reads the source: the files to review and where the base commit's conventions are read from. */
 async function gatherSource(ctx, source) {
     const filter = { paths: ctx.inputs.paths, pathsIgnore: ctx.inputs.pathsIgnore };
@@ -68694,33 +68734,12 @@ async function runLocalReview(ctx, source, progress = {}) {
         await agent.close();
     }
 }
-/** The check stage of a local change: verified findings, then suggestions proved against the head commit. */
+/** The check stage of a reported review: verified findings, then suggestions proved against the head commit. */
 async function run_local_review_check(ctx, pull, outcomes) {
-    const { inputs } = ctx;
-    const checked = verifiedFindings(outcomes, inputs.minConfidence, inputs.minSeverity);
-    let kept = selectFindings(checked.kept, inputs.minSeverity);
-    const proved = await proveSuggestions(ctx, { number: 0, headSha: pull.pr.headSha, files: pull.files }, kept);
-    kept = withProofs(kept, proved.proofs);
-    checked.report.notes.push(...proved.notes);
-    const failed = outcomes.filter((o) => !o.ok);
-    const chunkName = (o) => `chunk ${o.task.chunk.index} of ${o.task.chunkCount} (${o.task.chunk.paths.join(', ')})`;
-    return {
-        pr: pull.pr,
-        kept,
-        newCount: kept.length,
-        chunksTotal: outcomes.length,
-        chunksOk: outcomes.length - failed.length,
-        chunksRetried: outcomes.filter((o) => o.attempts > 1).length,
-        failedChunks: failed.map(chunkName),
-        notReviewed: [
-            ...failed.map((o) => `${chunkName(o)}: ${o.ok ? '' : o.error}`),
-            ...pull.skipped.map((s) => `${s.path}: ${s.reason}`),
-        ],
-        leftOut: outcomes.flatMap((o) => (o.ok ? o.review.dropped.map(leftOutLine) : [])),
-        post: null,
-        verification: checked.report,
-        filesReviewed: pull.files.length,
-    };
+    const { report } = reportOf(pull, outcomes, ctx.inputs);
+    const proved = await proveSuggestions(ctx, { number: pull.pr.number, headSha: pull.pr.headSha, files: pull.files }, report.kept);
+    report.verification.notes.push(...proved.notes);
+    return { ...report, kept: withProofs(report.kept, proved.proofs), newCount: report.kept.length, filesReviewed: pull.files.length };
 }
 
 ;// CONCATENATED MODULE: ./src/base/github/comments.ts
@@ -69639,8 +69658,6 @@ async function preparePull(ctx, g, opts) {
 
 
 
-
-
 /**
  * Merges a pull request's chunk results, skips what earlier runs posted, posts the review, answers the threads of
  * earlier findings the push addressed, and writes the final status comment.
@@ -69650,35 +69667,11 @@ async function deliver(ctx, run, outcomes, self, started, earlierPosts) {
     const { inputs, github, repo, secrets } = ctx;
     const g = run.g;
     const pr = g.pr;
-    const checked = verifiedFindings(outcomes, inputs.minConfidence, inputs.minSeverity);
-    let kept = selectFindings(checked.kept, inputs.minSeverity);
-    const failed = outcomes.filter((o) => !o.ok);
-    const chunkName = (o) => `chunk ${o.task.chunk.index} of ${o.task.chunkCount} (${o.task.chunk.paths.map((p) => `\`${p}\``).join(', ')})`;
-    const notReviewed = [
-        ...failed.map((o) => `${capitalise(chunkName(o))}: ${o.error}`),
-        ...g.skipped.slice(0, MAX_LISTED_SKIPPED).map((s) => `\`${s.path}\`: ${s.reason}`),
-        ...(g.skipped.length > MAX_LISTED_SKIPPED ? [`… and ${g.skipped.length - MAX_LISTED_SKIPPED} more skipped files`] : []),
-        ...(g.truncated ? [TRUNCATED_NOTE] : []),
-    ];
-    const leftOut = outcomes.flatMap((o) => (o.ok ? o.review.dropped.map(leftOutLine) : []));
-    const summaries = outcomes.flatMap((o) => (o.ok && o.review.summary.trim() ? [o.review.summary.trim()] : []));
-    const summary = summaries.join('\n\n');
-    const usage = outcomes.reduce((u, o) => addUsage(u, o.usage), ZERO_USAGE);
-    const report = {
-        pr,
-        kept,
-        newCount: 0,
-        chunksTotal: outcomes.length,
-        chunksOk: outcomes.length - failed.length,
-        chunksRetried: outcomes.filter((o) => o.attempts > 1).length,
-        failedChunks: failed.map(chunkName),
-        notReviewed,
-        leftOut,
-        post: null,
-        verification: checked.report,
-        scope: run.scope,
-        filesReviewed: run.reviewFiles.length,
-    };
+    const { report, summary, usage } = reportOf(g, outcomes, inputs);
+    report.scope = run.scope;
+    report.filesReviewed = run.reviewFiles.length;
+    const { notReviewed, leftOut } = report;
+    let kept = report.kept;
     let post = null;
     let newCount = 0;
     try {
@@ -69690,7 +69683,7 @@ async function deliver(ctx, run, outcomes, self, started, earlierPosts) {
         plan.fresh = withProofs(plan.fresh, proved.proofs);
         kept = withProofs(kept, proved.proofs);
         report.kept = kept;
-        checked.report.notes.push(...proved.notes);
+        report.verification.notes.push(...proved.notes);
         newCount = plan.fresh.length + plan.overCap.length;
         if (newCount > 0) {
             post = await postReview(github, repo, {
@@ -69713,7 +69706,7 @@ async function deliver(ctx, run, outcomes, self, started, earlierPosts) {
             log_log.info(`#${pr.number}: no new findings to post${plan.alreadyPosted > 0 ? ` (${plan.alreadyPosted} already reported)` : ''}.`);
         }
         const threads = await answerAddressed(ctx, run, outcomes);
-        const complete = failed.length === 0 && (post === null || post.posted);
+        const complete = report.chunksOk === report.chunksTotal && (post === null || post.posted);
         await run.status.finish(doneBody({
             headSha: pr.headSha,
             summary,
@@ -69801,11 +69794,6 @@ async function answerAddressed(ctx, run, outcomes) {
             .map((e) => ({ location: where(e), title: e.title, severity: e.severity })),
     };
 }
-function capitalise(text) {
-    return text.charAt(0).toUpperCase() + text.slice(1);
-}
-// Skipped files are listed by name up to this many, so a huge pull request's review body stays readable.
-const MAX_LISTED_SKIPPED = 50;
 
 ;// CONCATENATED MODULE: ./src/modes/review/gather/user-prompt.ts
 // The workflow author's review instructions: the prompt input, or prompt-file read from the base commit when the
@@ -70022,6 +70010,7 @@ async function writeSarifFile(ctx, reports) {
 }
 
 ;// CONCATENATED MODULE: ./src/modes/review/run-review.ts
+
 
 
 

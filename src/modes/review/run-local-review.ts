@@ -10,13 +10,11 @@ import { startReviewAgent } from './agent/agent.js';
 import { addUsage, ZERO_USAGE, type ChunkOutcome, type ChunkTask, type TokenUsage } from './agent/forks.js';
 import { setupPrompt } from './agent/prompts.js';
 import { proveSuggestions, withProofs } from './check/prove-suggestions.js';
-import { verifiedFindings } from './check/verified-findings.js';
-import { leftOutLine, selectFindings } from './deliver/compose.js';
 import { chunkFiles, DEFAULT_CHUNK_TOKENS } from './gather/chunks.js';
 import { githubTree, readConventionsFrom, type ConventionFile, type TreeReader } from './gather/conventions.js';
 import { gatherPull, type GatheredPull } from './gather/gather.js';
 import { gatherLocal, LocalChangeError, type LocalTarget } from './gather/local.js';
-import type { PullReport } from './report/pull-report.js';
+import { reportOf, type PullReport } from './report/pull-report.js';
 import type { FileDiff } from './gather/diff.js';
 import { findingsOutput } from './report/report.js';
 import type { ReviewConclusion } from './run-review.js';
@@ -108,31 +106,10 @@ export async function runLocalReview(ctx: RunContext, source: ReviewSource, prog
   }
 }
 
-/** The check stage of a local change: verified findings, then suggestions proved against the head commit. */
+/** The check stage of a reported review: verified findings, then suggestions proved against the head commit. */
 async function check(ctx: RunContext, pull: GatheredPull, outcomes: readonly ChunkOutcome[]): Promise<PullReport> {
-  const { inputs } = ctx;
-  const checked = verifiedFindings(outcomes, inputs.minConfidence, inputs.minSeverity);
-  let kept = selectFindings(checked.kept, inputs.minSeverity);
-  const proved = await proveSuggestions(ctx, { number: 0, headSha: pull.pr.headSha, files: pull.files }, kept);
-  kept = withProofs(kept, proved.proofs);
-  checked.report.notes.push(...proved.notes);
-  const failed = outcomes.filter((o) => !o.ok);
-  const chunkName = (o: ChunkOutcome) => `chunk ${o.task.chunk.index} of ${o.task.chunkCount} (${o.task.chunk.paths.join(', ')})`;
-  return {
-    pr: pull.pr,
-    kept,
-    newCount: kept.length,
-    chunksTotal: outcomes.length,
-    chunksOk: outcomes.length - failed.length,
-    chunksRetried: outcomes.filter((o) => o.attempts > 1).length,
-    failedChunks: failed.map(chunkName),
-    notReviewed: [
-      ...failed.map((o) => `${chunkName(o)}: ${o.ok ? '' : o.error}`),
-      ...pull.skipped.map((s) => `${s.path}: ${s.reason}`),
-    ],
-    leftOut: outcomes.flatMap((o) => (o.ok ? o.review.dropped.map(leftOutLine) : [])),
-    post: null,
-    verification: checked.report,
-    filesReviewed: pull.files.length,
-  };
+  const { report } = reportOf(pull, outcomes, ctx.inputs);
+  const proved = await proveSuggestions(ctx, { number: pull.pr.number, headSha: pull.pr.headSha, files: pull.files }, report.kept);
+  report.verification!.notes.push(...proved.notes);
+  return { ...report, kept: withProofs(report.kept, proved.proofs), newCount: report.kept.length, filesReviewed: pull.files.length };
 }

@@ -15,11 +15,11 @@ import { preparePull, type PullRun } from './gather/prepare.js';
 import { setupPrompt } from './agent/prompts.js';
 import { saveThreads, type StagedThread } from '../../base/threads/threads.js';
 import { annotate, findingsOutput, jobSummary, type SkippedReport } from './report/report.js';
-import { type PullReport } from './report/pull-report.js';
+import { type PullReport, MAX_LISTED_SKIPPED } from './report/pull-report.js';
 import { type JobOutcome } from '../../base/outcome.js';
 import { type ReviewTarget } from './target.js';
 import { log } from '../../base/log.js';
-import { deliver, MAX_LISTED_SKIPPED } from './deliver/deliver-pull.js';
+import { deliver } from './deliver/deliver-pull.js';
 import { readUserPrompt } from './gather/user-prompt.js';
 import { writeSarifFile } from './report/sarif-file.js';
 

@@ -2,20 +2,17 @@
 // post the review, answer earlier findings' threads, finish the status comment. Never throws.
 import type { RunContext } from '../../../base/context.js';
 import { githubErrorInfo } from '../../../base/github/reviews.js';
-import { leftOutLine, location, placeFindings, planPost, selectFindings, type Placement } from './compose.js';
+import { location, placeFindings, planPost, type Placement } from './compose.js';
 import { planThreadActions } from '../gather/earlier.js';
-import { addUsage, ZERO_USAGE, type ChunkOutcome } from '../agent/forks.js';
-import { TRUNCATED_NOTE } from '../gather/gather.js';
+import { type ChunkOutcome } from '../agent/forks.js';
 import { postReview, readPosted, reviewMarkdown, type PostResult } from './post.js';
 import { type PullRun } from '../gather/prepare.js';
 import { applyThreadActions } from './resolve.js';
 import { doneBody } from './status.js';
 import { proveSuggestions, withProofs } from '../check/prove-suggestions.js';
-import { verifiedFindings } from '../check/verified-findings.js';
-import { type PullReport } from '../report/pull-report.js';
+import { type PullReport, reportOf } from '../report/pull-report.js';
 import { log } from '../../../base/log.js';
 
-type FailedOutcome = Extract<ChunkOutcome, { ok: false }>;
 
 /**
  * Merges a pull request's chunk results, skips what earlier runs posted, posts the review, answers the threads of
@@ -33,35 +30,11 @@ export async function deliver(
   const { inputs, github, repo, secrets } = ctx;
   const g = run.g;
   const pr = g.pr;
-  const checked = verifiedFindings(outcomes, inputs.minConfidence, inputs.minSeverity);
-  let kept = selectFindings(checked.kept, inputs.minSeverity);
-  const failed = outcomes.filter((o): o is FailedOutcome => !o.ok);
-  const chunkName = (o: FailedOutcome) => `chunk ${o.task.chunk.index} of ${o.task.chunkCount} (${o.task.chunk.paths.map((p) => `\`${p}\``).join(', ')})`;
-  const notReviewed = [
-    ...failed.map((o) => `${capitalise(chunkName(o))}: ${o.error}`),
-    ...g.skipped.slice(0, MAX_LISTED_SKIPPED).map((s) => `\`${s.path}\`: ${s.reason}`),
-    ...(g.skipped.length > MAX_LISTED_SKIPPED ? [`… and ${g.skipped.length - MAX_LISTED_SKIPPED} more skipped files`] : []),
-    ...(g.truncated ? [TRUNCATED_NOTE] : []),
-  ];
-  const leftOut = outcomes.flatMap((o) => (o.ok ? o.review.dropped.map(leftOutLine) : []));
-  const summaries = outcomes.flatMap((o) => (o.ok && o.review.summary.trim() ? [o.review.summary.trim()] : []));
-  const summary = summaries.join('\n\n');
-  const usage = outcomes.reduce((u, o) => addUsage(u, o.usage), ZERO_USAGE);
-  const report: PullReport = {
-    pr,
-    kept,
-    newCount: 0,
-    chunksTotal: outcomes.length,
-    chunksOk: outcomes.length - failed.length,
-    chunksRetried: outcomes.filter((o) => o.attempts > 1).length,
-    failedChunks: failed.map(chunkName),
-    notReviewed,
-    leftOut,
-    post: null,
-    verification: checked.report,
-    scope: run.scope,
-    filesReviewed: run.reviewFiles.length,
-  };
+  const { report, summary, usage } = reportOf(g, outcomes, inputs);
+  report.scope = run.scope;
+  report.filesReviewed = run.reviewFiles.length;
+  const { notReviewed, leftOut } = report;
+  let kept = report.kept;
 
   let post: PostResult | null = null;
   let newCount = 0;
@@ -74,7 +47,7 @@ export async function deliver(
     plan.fresh = withProofs(plan.fresh, proved.proofs);
     kept = withProofs(kept, proved.proofs);
     report.kept = kept;
-    checked.report.notes.push(...proved.notes);
+    report.verification!.notes.push(...proved.notes);
     newCount = plan.fresh.length + plan.overCap.length;
     if (newCount > 0) {
       post = await postReview(github, repo, {
@@ -94,7 +67,7 @@ export async function deliver(
     }
 
     const threads = await answerAddressed(ctx, run, outcomes);
-    const complete = failed.length === 0 && (post === null || post.posted);
+    const complete = report.chunksOk === report.chunksTotal && (post === null || post.posted);
     await run.status.finish(
       doneBody({
         headSha: pr.headSha,
@@ -188,9 +161,4 @@ async function answerAddressed(
   };
 }
 
-function capitalise(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
-}
 
-// Skipped files are listed by name up to this many, so a huge pull request's review body stays readable.
-export const MAX_LISTED_SKIPPED = 50;
