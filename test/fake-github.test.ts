@@ -14,6 +14,12 @@ function addPr(files = [{ filename: 'src/a.ts', status: 'modified', patch: '@@ -
 }
 
 describe('routing', () => {
+  // The router's own tests use made-up routes; GitHub has none of them, so each test takes the violations it caused
+  // (and so shows that a route GitHub does not have is one).
+  afterEach(() => {
+    for (const v of github.fake.takeViolations()) expect(v.problem).toMatch(/^GitHub has no operation (GET|POST) \/(nothing|things|raw|diff|items)/);
+  });
+
   it('answers unrouted requests 404 Not Found and records them', async () => {
     await expect(github.gh.request('GET /nothing/here', { q: 'x' })).rejects.toMatchObject({ status: 404, response: { data: { message: 'Not Found' } } });
     expect(github.fake.requests).toEqual([expect.objectContaining({ method: 'GET', path: '/nothing/here', query: { q: 'x' }, status: 404 })]);
@@ -130,7 +136,7 @@ describe('reviews and comments', () => {
     const comments = await github.gh.paginate(github.gh.rest.pulls.listReviewComments, { ...repo, pull_number: 3, per_page: 1 });
     expect(comments).toEqual([
       expect.objectContaining({ path: 'src/a.ts', line: 2, side: 'RIGHT', start_line: null, body: 'one', pull_request_review_id: data.id, commit_id: HEAD }),
-      expect.objectContaining({ line: 2, start_line: 1, body: 'range', user: { login: 'github-actions[bot]', type: 'Bot' } }),
+      expect.objectContaining({ line: 2, start_line: 1, body: 'range', user: expect.objectContaining({ login: 'github-actions[bot]', type: 'Bot' }) }),
     ]);
     expect(github.fake.reviewComments).toHaveLength(2);
   });

@@ -186,6 +186,7 @@ describe('on the fake GitHub', () => {
     // Without it, Octokit turns …/api/v3 into …/api/graphql, which this server does not serve.
     const derived = createOctokit('t0ken', { baseUrl: `${gh.fake.url}/api/v3`, timeUnitMs: 0 });
     await expect(listReviewThreads(derived, repo, 3)).rejects.toMatchObject({ status: 404 });
+    expect(gh.fake.takeViolations().map((v) => v.problem)).toEqual(['GitHub has no operation POST /api/graphql']);
   });
 
   it('reacts to a comment once: 201, then 200 for the same reaction; an unknown reaction is a 422', async () => {
@@ -195,6 +196,8 @@ describe('on the fake GitHub', () => {
     expect([first.status, again.status]).toEqual([201, 200]);
     expect(gh.fake.reactions).toHaveLength(1);
     await expect(gh.gh.request('POST /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions', { ...repo, comment_id: c.id, content: 'wave' as 'eyes' })).rejects.toMatchObject({ status: 422 });
+    // The unknown reaction is a wrong request by GitHub's description too: taken here, it is this test's point.
+    expect(gh.fake.takeViolations().map((v) => v.problem)).toEqual([expect.stringMatching(/^the body at \/content must be equal to one of the allowed values/)]);
   });
 
   describe('decideScope with real git behind the compare endpoint', () => {

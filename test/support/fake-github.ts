@@ -5,6 +5,11 @@ import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Serv
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, jest } from '@jest/globals';
 import { createOctokit, type GitHub } from '../../src/base/github/octokit.js';
+import { checkExchange, preloadDescription, type AnswerCheck } from './github-contract/check.js';
+import type { Description } from './github-contract/rest.js';
+import { githubSchema } from './github-contract/graphql.js';
+import { executeSync, parse } from 'graphql';
+import { recordViolation, takeViolations, type Violation } from './github-contract/violations.js';
 
 /** One request as the server saw it. */
 export interface RecordedRequest {
@@ -29,6 +34,11 @@ export interface FakeGitHubOptions {
    * default 0, so tests run as fast as loopback allows).
    */
   latencyMs?: number;
+  /**
+   * GitHub Enterprise Server's layout: the REST API under `/api/v3` and GraphQL at `/api/graphql`, held to that
+   * release's description. Default: github.com's (REST at the root, GraphQL at /graphql).
+   */
+  enterprise?: 'ghes-3.19';
 }
 
 /** What a route handler receives. */
@@ -272,6 +282,10 @@ interface StoredPull {
 export class FakeGitHub {
   /** Base URL, no trailing slash: use as baseUrl / GITHUB_API_URL. */
   readonly url: string;
+  /** The GraphQL endpoint: GITHUB_GRAPHQL_URL. */
+  readonly graphqlUrl: string;
+  /** The published description every request and answer is checked against. */
+  readonly description: Description;
   /** Every request, in arrival order. */
   readonly requests: RecordedRequest[] = [];
   /** Reviews created through POST …/reviews, in order. */
@@ -299,10 +313,18 @@ export class FakeGitHub {
   private nextId = 1000;
   private readonly latencyMs: number;
 
-  private constructor(server: Server, url: string, latencyMs: number) {
+  // The path prefix of the REST API (GHES: /api/v3) and the GraphQL endpoint's path.
+  private readonly restRoot: string;
+  private readonly graphqlPath: string;
+
+  private constructor(server: Server, origin: string, options: FakeGitHubOptions) {
     this.server = server;
-    this.url = url;
-    this.latencyMs = latencyMs;
+    this.restRoot = options.enterprise ? '/api/v3' : '';
+    this.graphqlPath = options.enterprise ? '/api/graphql' : '/graphql';
+    this.url = `${origin}${this.restRoot}`;
+    this.graphqlUrl = `${origin}${this.graphqlPath}`;
+    this.description = options.enterprise ?? 'api.github.com';
+    this.latencyMs = options.latencyMs ?? 0;
     this.installStateRoutes();
   }
 
@@ -310,7 +332,8 @@ export class FakeGitHub {
   static async start(options: FakeGitHubOptions = {}): Promise<FakeGitHub> {
     const server = createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const fake = new FakeGitHub(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`, options.latencyMs ?? 0);
+    const fake = new FakeGitHub(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`, options);
+    preloadDescription(fake.description);
     // Nobody knows the port before start() returns, so no request can arrive before this listener.
     server.on('request', (req: IncomingMessage, res: ServerResponse) => void fake.handle(req, res));
     return fake;
@@ -328,7 +351,10 @@ export class FakeGitHub {
   failNext(method: string, pattern: string, status: number, body?: unknown, headers?: Record<string, string>): void {
     const key = `${method.toUpperCase()} ${pattern}`;
     const queue = this.failures.get(key) ?? [];
-    queue.push({ status, body: body ?? { message: defaultMessage(status), documentation_url: DOCS }, headers });
+    // GitHub's error answers always carry documentation_url; a test that writes only the message gets it too.
+    const answer = body ?? { message: defaultMessage(status) };
+    const withDocs = typeof answer === 'object' && answer !== null && !Array.isArray(answer) ? { documentation_url: DOCS, ...answer } : answer;
+    queue.push({ status, body: withDocs, headers });
     this.failures.set(key, queue);
   }
 
@@ -338,6 +364,14 @@ export class FakeGitHub {
     return this.requests.filter(
       (r) => r.method === method.toUpperCase() && matchSegments(segments, splitPath(r.path)) !== undefined,
     );
+  }
+
+  /**
+   * Takes the contract violations this fake recorded (see github-contract/), so that a test which makes a wrong
+   * request on purpose can assert it; whatever is not taken fails the test when it ends.
+   */
+  takeViolations(): Violation[] {
+    return takeViolations((v) => v.api === this.url);
   }
 
   /** Stops the server, dropping keep-alive connections so close() does not wait for them to idle out. */
@@ -447,13 +481,17 @@ export class FakeGitHub {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const parsed = new URL(req.url ?? '/', this.url);
     const method = (req.method ?? 'GET').toUpperCase();
-    const rawSegments = splitPath(parsed.pathname);
-    const path = safeDecode(parsed.pathname);
+    const graphql = parsed.pathname === this.graphqlPath;
+    // Routes are written from the API root: /repos/…, and /graphql for GraphQL wherever the server keeps it.
+    const rawPath = graphql ? '/graphql' : parsed.pathname.startsWith(`${this.restRoot}/`) ? parsed.pathname.slice(this.restRoot.length) : parsed.pathname;
+    const rawSegments = splitPath(rawPath);
+    const path = safeDecode(rawPath);
     const query = Object.fromEntries(parsed.searchParams);
     const record: RecordedRequest = { method, path, query, headers: req.headers, body: undefined, receivedAt: Date.now() };
     this.requests.push(record);
 
     let answer: FakeResponse;
+    let checkAnswer: AnswerCheck | undefined;
     try {
       const text = await readBody(req);
       const isJson = /json/i.test(req.headers['content-type'] ?? '');
@@ -465,6 +503,13 @@ export class FakeGitHub {
           return;
         }
       }
+      // On GHES the API lives under /api/v3 only: a client that drops the prefix reaches nothing there.
+      if (this.restRoot && !graphql && !parsed.pathname.startsWith(`${this.restRoot}/`)) {
+        recordViolation({ api: this.url, operation: `${method} ${parsed.pathname}`, problem: `the request is outside the API root ${this.restRoot}`, request: `${method} ${parsed.pathname}`, side: 'request' });
+        this.send(res, record, notFound());
+        return;
+      }
+      checkAnswer = checkExchange(this.url, this.description, { method, rawPath, query, body: record.body, graphql });
       const failure = this.takeFailure(method, rawSegments);
       if (failure) {
         answer = failure;
@@ -474,7 +519,7 @@ export class FakeGitHub {
           ? await match.route.handler({
               method,
               path,
-              url: `${this.url}${parsed.pathname}`,
+              url: `${this.url}${rawPath}`,
               params: match.params,
               query,
               body: record.body,
@@ -486,21 +531,29 @@ export class FakeGitHub {
       answer = { status: 500, body: { message: `fake-github handler failed: ${String(err)}` } };
     }
     if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
-    this.send(res, record, answer);
+    this.send(res, record, answer, checkAnswer);
   }
 
-  private send(res: ServerResponse, record: RecordedRequest, answer: FakeResponse): void {
+  private send(
+    res: ServerResponse,
+    record: RecordedRequest,
+    answer: FakeResponse,
+    checkAnswer?: AnswerCheck,
+  ): void {
     const status = answer.status ?? 200;
     record.status = status;
     const headers: Record<string, string> = { 'x-github-request-id': `FAKE:${this.requests.indexOf(record)}` };
     let payload = '';
-    if (answer.body !== undefined && status !== 204 && status !== 304) {
-      if (typeof answer.body === 'string') {
+    const sent = answer.body !== undefined && status !== 204 && status !== 304;
+    const json = sent && typeof answer.body !== 'string';
+    const body = checkAnswer ? checkAnswer(status, sent ? answer.body : undefined, json) : answer.body;
+    if (sent) {
+      if (typeof body === 'string') {
         headers['content-type'] = 'text/plain; charset=utf-8';
-        payload = answer.body;
+        payload = body;
       } else {
         headers['content-type'] = 'application/json; charset=utf-8';
-        payload = JSON.stringify(answer.body);
+        payload = JSON.stringify(body);
       }
     }
     for (const [k, v] of Object.entries(answer.headers ?? {})) headers[k.toLowerCase()] = v;
@@ -627,7 +680,7 @@ export class FakeGitHub {
       const comments = Array.isArray(b.comments) ? b.comments : [];
       const long = tooLong('PullRequestReview', b.body) ?? comments.map((c) => tooLong('PullRequestReviewComment', c.body)).find(Boolean);
       if (long) return long;
-      if (comments.some((c) => this.rejected(c))) return unresolvableLine();
+      if (comments.some((c) => this.rejected(c))) return unresolvableReviewLine();
       const id = this.nextId++;
       const review: FakeReview = {
         id,
@@ -796,75 +849,75 @@ export class FakeGitHub {
     this.route('POST', '/graphql', ({ body }) => this.graphql(body));
   }
 
-  // GraphQL as GitHub answers it: HTTP 200 with `data`, and `errors` for what could not be done. Only the two
-  // operations the action sends are understood; anything else is an error, as an unknown field would be.
+  // GraphQL as GitHub answers it: HTTP 200 with `data`, and `errors` for what could not be done. The document is
+  // executed against GitHub's own schema (graphql-js), so the answer has exactly the fields, aliases and types the
+  // query selected; the fake only resolves the few fields the action reads.
   private graphql(body: unknown): FakeResponse {
     const b = (body ?? {}) as { query?: unknown; variables?: Record<string, unknown> };
-    const query = typeof b.query === 'string' ? b.query : '';
-    const vars = b.variables ?? {};
-    if (/\bmutation\b/.test(query) && query.includes('resolveReviewThread')) {
-      const threadId = String(vars.threadId ?? '');
-      const root = this.reviewComments.find((c) => c.in_reply_to_id === undefined && this.threadIdOf(c.id) === threadId);
-      if (!root) {
-        return {
-          body: {
-            data: { resolveReviewThread: null },
-            errors: [{ type: 'NOT_FOUND', path: ['resolveReviewThread'], locations: [{ line: 2, column: 3 }], message: `Could not resolve to a node with the global id of '${threadId}'` }],
-          },
-        };
-      }
-      this.resolvedThreads.add(root.id);
-      return { body: { data: { resolveReviewThread: { thread: { id: threadId, isResolved: true } } } } };
+    let document;
+    try {
+      document = parse(typeof b.query === 'string' ? b.query : '');
+    } catch (error) {
+      return { body: { errors: [{ message: (error as Error).message }] } };
     }
-    if (query.includes('reviewThreads')) {
-      const stored = this.pulls.get(pullKey(String(vars.owner), String(vars.name), Number(vars.number)));
-      if (!stored) {
+    const result = executeSync({ schema: githubSchema(), document, rootValue: this.graphqlRoot(), variableValues: b.variables ?? {} });
+    // GitHub puts its error type beside the message (NOT_FOUND, MISSING_PAGINATION_BOUNDARIES), not in extensions.
+    const errors = result.errors?.map((e) => ({ ...(e.originalError instanceof GitHubGraphqlError ? { type: e.originalError.type } : {}), message: e.message, ...(e.path ? { path: e.path } : {}), ...(e.locations ? { locations: e.locations } : {}) }));
+    return { body: { ...(result.data !== undefined ? { data: result.data } : {}), ...(errors ? { errors } : {}) } };
+  }
+
+  // The root fields the action uses, resolved from the fake's state; graphql-js's default resolver calls a function
+  // with the field's arguments, so each level can read them.
+  private graphqlRoot(): Record<string, unknown> {
+    return {
+      repository: ({ owner, name }: { owner: string; name: string }) => {
+        if (![...this.pulls.values()].some((p) => repoKey(p.owner, p.repo) === repoKey(owner, name))) {
+          throw new GitHubGraphqlError('NOT_FOUND', `Could not resolve to a Repository with the name '${owner}/${name}'.`);
+        }
         return {
-          body: {
-            data: { repository: null },
-            errors: [{ type: 'NOT_FOUND', path: ['repository'], locations: [{ line: 2, column: 3 }], message: `Could not resolve to a Repository with the name '${String(vars.owner)}/${String(vars.name)}'.` }],
+          pullRequest: ({ number }: { number: number }) => {
+            const stored = this.pulls.get(pullKey(owner, name, number));
+            if (!stored) throw new GitHubGraphqlError('NOT_FOUND', `Could not resolve to a PullRequest with the number of ${number}.`);
+            return { reviewThreads: (page: { first?: number; last?: number; after?: string }) => this.threadPage(stored, page) };
           },
         };
-      }
-      const first = Number(/reviewThreads\(first:\s*(\d+)/.exec(query)?.[1] ?? 0);
-      if (!(first >= 1 && first <= 100)) {
-        return { body: { errors: [{ type: 'MISSING_PAGINATION_BOUNDARIES', message: 'You must provide a `first` or `last` value between 1 and 100 to properly paginate the `reviewThreads` connection.' }] } };
-      }
-      const roots = this.reviewComments.filter((c) => c.pull_request_url === stored.pr.url && c.in_reply_to_id === undefined);
-      const offset = typeof vars.cursor === 'string' ? Number(Buffer.from(vars.cursor, 'base64').toString('utf8').replace('cursor:', '')) : 0;
-      const page = roots.slice(offset, offset + first);
-      const nodes = page.map((root) => ({
+      },
+      resolveReviewThread: ({ input }: { input: { threadId: string } }) => {
+        const root = this.reviewComments.find((c) => c.in_reply_to_id === undefined && this.threadIdOf(c.id) === input.threadId);
+        if (!root) throw new GitHubGraphqlError('NOT_FOUND', `Could not resolve to a node with the global id of '${input.threadId}'`);
+        this.resolvedThreads.add(root.id);
+        return { thread: { id: input.threadId, isResolved: true } };
+      },
+    };
+  }
+
+  private threadPage(stored: StoredPull, page: { first?: number; last?: number; after?: string }) {
+    const first = page.first ?? page.last;
+    if (first === undefined || first < 1 || first > 100) {
+      throw new GitHubGraphqlError('MISSING_PAGINATION_BOUNDARIES', 'You must provide a `first` or `last` value between 1 and 100 to properly paginate the `reviewThreads` connection.');
+    }
+    const roots = this.reviewComments.filter((c) => c.pull_request_url === stored.pr.url && c.in_reply_to_id === undefined);
+    const offset = typeof page.after === 'string' ? Number(Buffer.from(page.after, 'base64').toString('utf8').replace('cursor:', '')) : 0;
+    const slice = roots.slice(offset, offset + first);
+    const end = offset + slice.length;
+    return {
+      pageInfo: { hasNextPage: end < roots.length, endCursor: slice.length > 0 ? Buffer.from(`cursor:${end}`).toString('base64') : null },
+      nodes: slice.map((root) => ({
         id: this.threadIdOf(root.id),
         isResolved: this.resolvedThreads.has(root.id),
         isOutdated: root.line === null,
         path: root.path,
         line: root.line,
-        comments: {
-          nodes: [root, ...this.reviewComments.filter((c) => c.in_reply_to_id === root.id)].map((c) => ({
+        comments: (p: { first?: number }) => ({
+          nodes: [root, ...this.reviewComments.filter((c) => c.in_reply_to_id === root.id)].slice(0, p.first ?? 100).map((c) => ({
             databaseId: c.id,
             body: c.body,
             // GraphQL names an app's bot account without the "[bot]" suffix REST shows.
             author: { login: c.user.type === 'Bot' ? c.user.login.replace(/\[bot\]$/, '') : c.user.login, __typename: c.user.type === 'Bot' ? 'Bot' : 'User' },
           })),
-        },
-      }));
-      const end = offset + page.length;
-      return {
-        body: {
-          data: {
-            repository: {
-              pullRequest: {
-                reviewThreads: {
-                  pageInfo: { hasNextPage: end < roots.length, endCursor: page.length > 0 ? Buffer.from(`cursor:${end}`).toString('base64') : null },
-                  nodes,
-                },
-              },
-            },
-          },
-        },
-      };
-    }
-    return { body: { errors: [{ message: 'The fake GitHub understands only the reviewThreads query and the resolveReviewThread mutation.' }] } };
+        }),
+      })),
+    };
   }
 
   private storeReply(stored: StoredPull, parent: FakeReviewComment, body: string, user: FakeUser): FakeReviewComment {
@@ -963,6 +1016,16 @@ export class FakeGitHub {
     let max = 0;
     for (const p of this.pulls.values()) if (repoKey(p.owner, p.repo) === repoKey(owner, repo)) max = Math.max(max, p.pr.number);
     return max + 1;
+  }
+}
+
+/** An error a GraphQL resolver of the fake raises, with GitHub's error type. */
+class GitHubGraphqlError extends Error {
+  constructor(
+    readonly type: string,
+    message: string,
+  ) {
+    super(message);
   }
 }
 
@@ -1073,7 +1136,13 @@ function tooLong(resource: string, body: unknown): FakeResponse | undefined {
   ]);
 }
 
-// The answer GitHub gives when a review comment points at a line outside the diff.
+// The answer GitHub gives when a comment of a new review points at a line outside the diff: its description of
+// POST …/reviews declares the errors of a 422 as plain strings.
+function unresolvableReviewLine(): FakeResponse {
+  return unprocessable('Unprocessable Entity', ['Line could not be resolved']);
+}
+
+// The answer GitHub gives when a single review comment points at a line outside the diff.
 function unresolvableLine(): FakeResponse {
   return unprocessable('Unprocessable Entity', [
     {
