@@ -28,7 +28,7 @@ interface Runner {
 async function runner(
   inputs: Record<string, string>,
   event: { name: string; payload: unknown },
-  where: { workspace?: string; apiUrl?: string } = {},
+  where: { workspace?: string; apiUrl?: string; graphqlUrl?: string } = {},
 ): Promise<Runner> {
   const dir = await mkdtemp(join(tmpdir(), 'runner-'));
   const eventPath = join(dir, 'event.json');
@@ -44,6 +44,8 @@ async function runner(
     GITHUB_STEP_SUMMARY: join(dir, 'summary'),
     GITHUB_REPOSITORY: 'octo/demo',
     GITHUB_API_URL: where.apiUrl ?? 'http://127.0.0.1:9',
+    // As the runner sets it: https://api.github.com/graphql, or https://HOST/api/graphql on GHES.
+    ...(where.graphqlUrl ? { GITHUB_GRAPHQL_URL: where.graphqlUrl } : {}),
     GITHUB_WORKSPACE: where.workspace ?? dir,
     // The throttling plugin spaces writes by seconds; the fake GitHub needs no spacing.
     CODEX_CI_GITHUB_TIME_UNIT_MS: '0',
@@ -148,8 +150,8 @@ test('the suite runs on the runtime action.yml declares (node24)', async () => {
 });
 
 /** Runs the bundle on a pull_request event whose one changed line gets one finding of `severity`. */
-async function reviewThroughBundle(severity: 'critical' | 'high', failOnSeverity: string) {
-  const github = await FakeGitHub.start();
+async function reviewThroughBundle(severity: 'critical' | 'high', failOnSeverity: string, options: { enterprise?: 'ghes-3.19' } = {}) {
+  const github = await FakeGitHub.start(options);
   const model = await ModelServer.start();
   const repo = await createRepo({ 'src/app.ts': 'export const limit = 10;\n' });
   try {
@@ -176,13 +178,13 @@ async function reviewThroughBundle(severity: 'critical' | 'high', failOnSeverity
         'fail-on-severity': failOnSeverity,
       },
       { name: 'pull_request', payload: { pull_request: { number: 5 } } },
-      { workspace: repo.dir, apiUrl: github.url },
+      { workspace: repo.dir, apiUrl: github.url, graphqlUrl: github.graphqlUrl },
     );
     const result = await execa('node', [DIST], { env: r.env, extendEnv: false, reject: false });
     const outputs = await r.outputs();
     // The SARIF file is under RUNNER_TEMP, which goes with the runner's folder below.
     const sarif = outputs['sarif-file'] ? (JSON.parse(await readFile(outputs['sarif-file'], 'utf8')) as Log) : undefined;
-    const seen = { result, outputs, sarif, summary: await r.summary(), reviews: [...github.reviews] };
+    const seen = { result, outputs, sarif, summary: await r.summary(), reviews: [...github.reviews], requests: [...github.requests] };
     await rm(r.dir, { recursive: true, force: true });
     return seen;
   } finally {
@@ -215,6 +217,18 @@ test('a pull_request event is reviewed end to end by the bundle, with outputs re
   ]);
   // The workflow annotation points at the line in the Files tab.
   expect(result.stdout).toMatch(/^::error [^\n]*file=src\/app\.ts,line=1[,:]/m);
+});
+
+test('on GitHub Enterprise Server (REST under /api/v3, GraphQL at /api/graphql) a pull request is reviewed end to end', async () => {
+  const { result, outputs, reviews, requests } = await reviewThroughBundle('high', 'critical', { enterprise: 'ghes-3.19' });
+  expect(result.stdout).not.toContain('::error::');
+  expect(result.exitCode).toBe(0);
+  expect(outputs).toMatchObject({ conclusion: 'findings', 'findings-count': '1' });
+  expect(reviews).toHaveLength(1);
+  // Every request went under /api/v3 or to /api/graphql (the fake refuses anything else as a violation) and kept to
+  // the GHES 3.19 description: the guard checks each one.
+  expect(requests.length).toBeGreaterThan(3);
+  expect(requests.map((r) => `${r.method} ${r.path}`)).toContain('POST /repos/octo/demo/pulls/5/reviews');
 });
 
 test('fail-on-severity: high with a critical finding posts the review, then fails the step', async () => {
@@ -255,6 +269,27 @@ test('a draft pull request is skipped without installing codex', async () => {
     await rm(r.dir, { recursive: true, force: true });
   } finally {
     await github.close();
+  }
+});
+
+test('on GitHub Enterprise Server a failed workflow_run is fixed end to end by the bundle', async () => {
+  const scenario = await startFixScenario({ github: { enterprise: 'ghes-3.19' } });
+  try {
+    scenario.model.respond((req) => (isAfterToolCall(req) ? { message: diagnosisJson('Make add() add') } : { exec: FIX_COMMAND }));
+    const r = await runner(
+      { 'openai-api-key': TEST_API_KEY, 'openai-base-url': scenario.model.url, 'github-token': TEST_GITHUB_TOKEN, 'codex-path': CODEX_BINARY, 'test-command': TEST_COMMAND },
+      scenario.event,
+      { workspace: scenario.repo.dir, apiUrl: scenario.github.url, graphqlUrl: scenario.github.graphqlUrl },
+    );
+    const result = await execa('node', [DIST], { env: r.env, extendEnv: false, reject: false });
+    expect(result.stdout).not.toContain('::error::');
+    expect(result.exitCode).toBe(0);
+    expect(await r.outputs()).toMatchObject({ conclusion: 'success', verified: 'true', 'pr-number': '1' });
+    expect(scenario.github.createdPulls).toHaveLength(1);
+    expect(scenario.github.requests.every((q) => q.status !== 404)).toBe(true);
+    await rm(r.dir, { recursive: true, force: true });
+  } finally {
+    await scenario.close();
   }
 });
 

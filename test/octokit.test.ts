@@ -54,11 +54,12 @@ describe('createOctokit', () => {
     expect(logged).not.toContain(TOKEN);
   });
 
-  it('defaults baseUrl to GITHUB_API_URL (GitHub Enterprise Server)', async () => {
+  it('takes GITHUB_API_URL as the runner gives it, a trailing slash included, and reads nothing from process.env', async () => {
+    // The shells pass the URL from @actions/github's context (the Action) or the environment (the CLI).
     const saved = process.env.GITHUB_API_URL;
-    process.env.GITHUB_API_URL = `${fake.url}/`;
+    process.env.GITHUB_API_URL = 'http://127.0.0.1:9';
     try {
-      await expect(createOctokit(TOKEN, { timeUnitMs: 1 }).rest.repos.get({ owner: 'acme', repo: 'x' })).rejects.toMatchObject({
+      await expect(createOctokit(TOKEN, { baseUrl: `${fake.url}/`, timeUnitMs: 1 }).rest.repos.get({ owner: 'acme', repo: 'x' })).rejects.toMatchObject({
         status: 404,
       });
     } finally {
@@ -190,17 +191,7 @@ describe('createOctokit', () => {
       );
     expect(error?.status).toBe(422);
     expect(error?.message).toMatch(/could not be resolved/);
-    expect(error?.response.data).toMatchObject({
-      message: 'Unprocessable Entity',
-      errors: [
-        {
-          resource: 'PullRequestReviewComment',
-          code: 'custom',
-          field: 'pull_request_review_thread.line',
-          message: 'could not be resolved',
-        },
-      ],
-    });
+    expect(error?.response.data).toMatchObject({ message: 'Unprocessable Entity', errors: ['Line could not be resolved'] });
     // A 422 is final: no retry, and nothing stored.
     expect(fake.requests).toHaveLength(1);
     expect(fake.reviews).toHaveLength(0);
@@ -237,10 +228,10 @@ describe('GitHub errors say where', () => {
       octokit().rest.pulls.createReview({ ...pull, event: 'COMMENT', body: 'x', comments: [{ path: 'src/f0.ts', line: 999, body: 'b' }] }),
     );
     expect(error.message).toMatch(
-      /^GitHub answered 422 to POST \/repos\/acme\/widgets\/pulls\/7\/reviews at http:\/\/127\.0\.0\.1:\d+ \(GITHUB_API_URL\): Unprocessable Entity; pull_request_review_thread\.line could not be resolved/,
+      /^GitHub answered 422 to POST \/repos\/acme\/widgets\/pulls\/7\/reviews at http:\/\/127\.0\.0\.1:\d+ \(GITHUB_API_URL\): Unprocessable Entity; Line could not be resolved/,
     );
     expect(error.message).not.toMatch(/permission|token/);
-    expect(githubErrorInfo(error).details).toEqual(['pull_request_review_thread.line could not be resolved']);
+    expect(githubErrorInfo(error).details).toEqual(['Line could not be resolved']);
   });
 
   it('a 5xx after the retries says GitHub failed and to re-run later', async () => {

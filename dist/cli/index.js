@@ -64970,7 +64970,7 @@ function createOctokit(token, opts = {}) {
         throttle.write = pacedGroup(1 * unit);
         throttle.notifications = pacedGroup(3 * unit);
     }
-    const baseUrl = stripTrailingSlash(opts.baseUrl ?? process.env.GITHUB_API_URL ?? 'https://api.github.com');
+    const baseUrl = stripTrailingSlash(opts.baseUrl ?? 'https://api.github.com');
     const octokit = new PluggedOctokit({
         auth: token,
         baseUrl,
@@ -64989,8 +64989,7 @@ function createOctokit(token, opts = {}) {
             error: (message) => log_log.debug(message),
         },
     });
-    // An explicit baseUrl without a graphqlUrl means "that server": the environment's endpoint may be another one.
-    const graphqlUrl = opts.graphqlUrl ?? (opts.baseUrl === undefined ? process.env.GITHUB_GRAPHQL_URL : undefined);
+    const graphqlUrl = opts.graphqlUrl;
     if (graphqlUrl) {
         // Octokit derives the GraphQL URL from baseUrl (and rewrites it when baseUrl ends in /api/v3), so an explicit
         // endpoint needs both: an absolute url, and a baseUrl its GHES rewrite does not match. Hooks (auth, retry,
@@ -65098,23 +65097,22 @@ function pacedGroup(minTimeMs) {
 
 /** The context of one run; `openSession` starts the run's app-server in the working directory. */
 function createRunContext(parts) {
-    const { inputs, env, secrets, codex, sessions } = parts;
-    const [owner = '', repo = ''] = (env.GITHUB_REPOSITORY ?? '').split('/');
+    const { inputs, env, secrets, codex, sessions, place } = parts;
     const tempDir = tempDirOf(env);
     const budget = new RunBudget({ maxTokens: inputs.maxTokens, maxTurns: inputs.maxTurns });
     let checkedHome;
     return {
         budget,
         inputs,
-        repo: { owner, repo },
+        repo: place.repo,
         event: parts.event,
-        github: createOctokit(inputs.githubToken, { baseUrl: env.GITHUB_API_URL, graphqlUrl: env.GITHUB_GRAPHQL_URL }),
+        github: createOctokit(inputs.githubToken, { baseUrl: place.apiUrl, graphqlUrl: place.graphqlUrl }),
         githubToken: inputs.githubToken,
         codex,
         secrets,
         tempDir,
         env,
-        serverUrl: env.GITHUB_SERVER_URL ?? 'https://github.com',
+        serverUrl: place.serverUrl,
         currentRunId: parts.currentRunId,
         threadStore: parts.threadStore ?? (ActionsCacheStore.available(env) ? new ActionsCacheStore() : undefined),
         openSession: async (request = {}) => {
@@ -65276,12 +65274,19 @@ async function openCliRun(job, flags, given, env, repo) {
     // This run's scratch folder, unless the user's environment names one (a CLI run inside a workflow job).
     if (!env.RUNNER_TEMP)
         process.env.RUNNER_TEMP = scratch;
-    const runEnv = { ...env, RUNNER_TEMP: scratch, GITHUB_REPOSITORY: repo ? `${repo.owner}/${repo.repo}` : 'local/local' };
+    const runEnv = { ...env, RUNNER_TEMP: scratch };
     const codex = installOnce(options, job, runEnv, secrets);
     const sessions = [];
     const ctx = createRunContext({
         inputs: options,
         event: { name: 'local', payload: {} },
+        // --repo (or the origin remote) names the repository; GITHUB_API_URL/GITHUB_GRAPHQL_URL reach GitHub Enterprise Server.
+        place: {
+            repo: repo ?? { owner: 'local', repo: 'local' },
+            apiUrl: env.GITHUB_API_URL?.replace(/\/+$/, '') || 'https://api.github.com',
+            graphqlUrl: env.GITHUB_GRAPHQL_URL || undefined,
+            serverUrl: env.GITHUB_SERVER_URL?.replace(/\/+$/, '') || 'https://github.com',
+        },
         env: runEnv,
         secrets,
         codex: codex.get,

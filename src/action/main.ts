@@ -1,5 +1,4 @@
 // run(): inputs → plan → job (codex installed when the job first needs it) → report. The one place errors fail the step.
-import { readFile } from 'node:fs/promises';
 import * as core from '@actions/core';
 import { approvalsSummary } from '../base/codex/approvals.js';
 import { budgetSummary } from '../base/codex/budget.js';
@@ -7,7 +6,6 @@ import { installCodex } from '../base/codex/install.js';
 import { runLogin } from '../base/codex/login.js';
 import { SandboxUnavailableError } from '../base/codex/sandbox.js';
 import type { CodexSession } from '../base/codex/session.js';
-import type { WorkflowEvent } from '../base/context.js';
 import { runConversation } from '../modes/conversation/run-conversation.js';
 import { runFix } from '../modes/fix/run-fix.js';
 import { removePersistedCredentials } from './git-credentials.js';
@@ -21,6 +19,7 @@ import { type JobOutcome } from '../base/outcome.js';
 import { setLogger } from '../base/log.js';
 import { CORE_LOGGER } from './core-logger.js';
 import { installOnce } from '../base/codex/install-once.js';
+import { readRunnerContext } from './runner-context.js';
 
 /** The action's entry: never throws; failures end as `core.setFailed` with what to do. */
 export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
@@ -31,8 +30,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   try {
     const inputs = readInputs(env);
     secrets = secretsOf(inputs);
-    const event = await readEvent(env);
-    const currentRunId = env.GITHUB_RUN_ID ? Number(env.GITHUB_RUN_ID) : undefined;
+    const { event, place, runId: currentRunId } = await readRunnerContext(env);
     const plan = planRun(inputs, event, currentRunId);
     if (plan.job === 'skip') {
       core.info(`Skipped: ${plan.reason}`);
@@ -60,7 +58,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     const sandboxJob = plan.job === 'converse' ? (plan.target.kind === 'fix' ? 'fix' : 'review') : plan.job;
     const codex = installOnce(inputs, sandboxJob, env, secrets);
     codexVersion = codex.version;
-    const ctx = createRunContext({ inputs, event, env, secrets, codex: codex.get, codexInstalled: codex.installed, currentRunId, sessions });
+    const ctx = createRunContext({ inputs, event, place, env, secrets, codex: codex.get, codexInstalled: codex.installed, currentRunId, sessions });
     const restoreCredentials = await removePersistedCredentials(inputs.workingDirectory, secrets, ctx.tempDir);
     let outcome: JobOutcome;
     try {
@@ -98,29 +96,4 @@ async function writeFailureSummary(message: string): Promise<void> {
     .addCodeBlock(message.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'))
     .write()
     .catch(() => {});
-}
-
-/**
- * The event name and payload the runner wrote; no GITHUB_EVENT_PATH is an empty payload (local runs). A file that is
- * named but cannot be read, or is not a JSON object, fails the run: an empty payload would read as "nothing to do".
- */
-async function readEvent(env: NodeJS.ProcessEnv): Promise<WorkflowEvent> {
-  const name = env.GITHUB_EVENT_NAME ?? 'workflow_dispatch';
-  if (!env.GITHUB_EVENT_PATH) return { name, payload: {} };
-  let text: string;
-  try {
-    text = await readFile(env.GITHUB_EVENT_PATH, 'utf8');
-  } catch (error) {
-    throw new Error(`Could not read the '${name}' event's payload at GITHUB_EVENT_PATH (${env.GITHUB_EVENT_PATH}): ${(error as Error).message}.`, { cause: error });
-  }
-  let payload: unknown;
-  try {
-    payload = JSON.parse(text) as unknown;
-  } catch {
-    throw new Error(`GITHUB_EVENT_PATH (${env.GITHUB_EVENT_PATH}) is not valid JSON.`);
-  }
-  if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
-    throw new Error(`The '${name}' event's payload at GITHUB_EVENT_PATH (${env.GITHUB_EVENT_PATH}) is not a JSON object.`);
-  }
-  return { name, payload: payload as Record<string, unknown> };
 }

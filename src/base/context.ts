@@ -11,6 +11,17 @@ export interface Repo {
   repo: string;
 }
 
+/** Where the run's GitHub is: the repository, the REST and GraphQL endpoints, and the server for links. */
+export interface GitHubPlace {
+  repo: Repo;
+  /** GITHUB_API_URL, e.g. https://api.github.com or https://HOST/api/v3 on GitHub Enterprise Server. */
+  apiUrl: string;
+  /** GITHUB_GRAPHQL_URL; undefined lets Octokit derive it from apiUrl. */
+  graphqlUrl: string | undefined;
+  /** GITHUB_SERVER_URL, e.g. https://github.com. */
+  serverUrl: string;
+}
+
 /** The triggering event: GITHUB_EVENT_NAME and the parsed GITHUB_EVENT_PATH payload (untrusted). */
 export interface WorkflowEvent {
   name: string;

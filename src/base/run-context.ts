@@ -6,7 +6,7 @@ import { CodexHomeError, openPersistentHome } from './codex/codex-home.js';
 import { FILE_CREDENTIALS } from './codex/login.js';
 import { mcpConfigOverrides } from './codex/mcp-servers.js';
 import { openSession, type CodexSession } from './codex/session.js';
-import type { RunContext, WorkflowEvent } from './context.js';
+import type { GitHubPlace, RunContext, WorkflowEvent } from './context.js';
 import { ActionsCacheStore, type ThreadStore } from './threads/thread-store.js';
 import { createOctokit } from './github/octokit.js';
 import { type RunOptions } from './options.js';
@@ -15,7 +15,9 @@ import { log } from './log.js';
 export interface RunContextParts {
   inputs: RunOptions;
   event: WorkflowEvent;
-  /** The runner's environment (GITHUB_REPOSITORY, GITHUB_API_URL, RUNNER_TEMP, …); filtered before any child gets it. */
+  /** The repository and GitHub's URLs (the Action: @actions/github's context; the CLI: its flags). */
+  place: GitHubPlace;
+  /** The runner's environment (RUNNER_TEMP, the cache service, …); filtered before any child gets it. */
   env: NodeJS.ProcessEnv;
   secrets: readonly string[];
   /** Installs codex on first call and checks that the job's sandbox starts. */
@@ -31,23 +33,22 @@ export interface RunContextParts {
 
 /** The context of one run; `openSession` starts the run's app-server in the working directory. */
 export function createRunContext(parts: RunContextParts): RunContext {
-  const { inputs, env, secrets, codex, sessions } = parts;
-  const [owner = '', repo = ''] = (env.GITHUB_REPOSITORY ?? '').split('/');
+  const { inputs, env, secrets, codex, sessions, place } = parts;
   const tempDir = tempDirOf(env);
   const budget = new RunBudget({ maxTokens: inputs.maxTokens, maxTurns: inputs.maxTurns });
   let checkedHome: Promise<string> | undefined;
   return {
     budget,
     inputs,
-    repo: { owner, repo },
+    repo: place.repo,
     event: parts.event,
-    github: createOctokit(inputs.githubToken!, { baseUrl: env.GITHUB_API_URL, graphqlUrl: env.GITHUB_GRAPHQL_URL }),
+    github: createOctokit(inputs.githubToken!, { baseUrl: place.apiUrl, graphqlUrl: place.graphqlUrl }),
     githubToken: inputs.githubToken,
     codex,
     secrets,
     tempDir,
     env,
-    serverUrl: env.GITHUB_SERVER_URL ?? 'https://github.com',
+    serverUrl: place.serverUrl,
     currentRunId: parts.currentRunId,
     threadStore: parts.threadStore ?? (ActionsCacheStore.available(env) ? new ActionsCacheStore() : undefined),
     openSession: async (request = {}) => {

@@ -79,12 +79,19 @@ export async function openCliRun(
   process.env.RUNNER_TOOL_CACHE = cacheRoot;
   // This run's scratch folder, unless the user's environment names one (a CLI run inside a workflow job).
   if (!env.RUNNER_TEMP) process.env.RUNNER_TEMP = scratch;
-  const runEnv: NodeJS.ProcessEnv = { ...env, RUNNER_TEMP: scratch, GITHUB_REPOSITORY: repo ? `${repo.owner}/${repo.repo}` : 'local/local' };
+  const runEnv: NodeJS.ProcessEnv = { ...env, RUNNER_TEMP: scratch };
   const codex = installOnce(options, job, runEnv, secrets);
   const sessions: CodexSession[] = [];
   const ctx = createRunContext({
     inputs: options,
     event: { name: 'local', payload: {} },
+    // --repo (or the origin remote) names the repository; GITHUB_API_URL/GITHUB_GRAPHQL_URL reach GitHub Enterprise Server.
+    place: {
+      repo: repo ?? { owner: 'local', repo: 'local' },
+      apiUrl: env.GITHUB_API_URL?.replace(/\/+$/, '') || 'https://api.github.com',
+      graphqlUrl: env.GITHUB_GRAPHQL_URL || undefined,
+      serverUrl: env.GITHUB_SERVER_URL?.replace(/\/+$/, '') || 'https://github.com',
+    },
     env: runEnv,
     secrets,
     codex: codex.get,

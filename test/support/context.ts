@@ -7,6 +7,7 @@ import type { RunContext, WorkflowEvent } from '../../src/base/context.js';
 import type { ThreadStore } from '../../src/base/threads/thread-store.js';
 import { MODEL_TIME_UNIT_ENV } from '../../src/base/codex/model-proxy.js';
 import { TIME_UNIT_ENV } from '../../src/base/github/octokit.js';
+import { readRunnerContext } from '../../src/action/runner-context.js';
 import { readInputs, secretsOf } from '../../src/action/inputs.js';
 import { createRunContext } from '../../src/base/run-context.js';
 import { CODEX_BINARY, TEST_API_KEY } from './codex.js';
@@ -62,9 +63,12 @@ export async function testContext(options: TestContextOptions): Promise<RunConte
   if (options.withoutApiKey) for (const name of ['OPENAI_API_KEY', 'CODEX_API_KEY', 'INPUT_OPENAI-API-KEY']) delete env[name];
   for (const [name, value] of Object.entries(options.inputs ?? {})) env[`INPUT_${name.toUpperCase()}`] = value;
   const inputs = readInputs(env);
+  // The repository and URLs as the Action reads them: through @actions/github's context.
+  const { place } = await readRunnerContext(env);
   return createRunContext({
     inputs,
     event: options.event ?? { name: 'workflow_dispatch', payload: {} },
+    place,
     env,
     secrets: secretsOf(inputs),
     codex: async () => ({ path: CODEX_BINARY, version: CODEX_VERSION, fromCache: true }),

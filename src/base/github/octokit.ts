@@ -13,11 +13,11 @@ export type GitHub = InstanceType<typeof PluggedOctokit>;
 
 /** Options for createOctokit; everything has a production default. */
 export interface CreateOctokitOptions {
-  /** REST root; defaults to GITHUB_API_URL so GitHub Enterprise Server works, else https://api.github.com. */
+  /** REST root (the shells pass GITHUB_API_URL, so GitHub Enterprise Server works); default https://api.github.com. */
   baseUrl?: string;
   /**
-   * GraphQL endpoint; defaults to GITHUB_GRAPHQL_URL when baseUrl is not given either (the runner sets it, e.g.
-   * https://HOST/api/graphql on GitHub Enterprise Server), else Octokit's own choice from baseUrl.
+   * GraphQL endpoint (GITHUB_GRAPHQL_URL, e.g. https://HOST/api/graphql on GitHub Enterprise Server); default:
+   * Octokit's own choice from baseUrl.
    */
   graphqlUrl?: string;
   /** Prefix of the User-Agent header (Octokit appends its own). */
@@ -57,7 +57,7 @@ export function createOctokit(token: string, opts: CreateOctokitOptions = {}): G
     throttle.write = pacedGroup(1 * unit) as unknown as NonNullable<ThrottlingOptions['write']>;
     throttle.notifications = pacedGroup(3 * unit) as unknown as NonNullable<ThrottlingOptions['notifications']>;
   }
-  const baseUrl = stripTrailingSlash(opts.baseUrl ?? process.env.GITHUB_API_URL ?? 'https://api.github.com');
+  const baseUrl = stripTrailingSlash(opts.baseUrl ?? 'https://api.github.com');
   const octokit = new PluggedOctokit({
     auth: token,
     baseUrl,
@@ -75,8 +75,7 @@ export function createOctokit(token: string, opts: CreateOctokitOptions = {}): G
       error: (message: string) => log.debug(message),
     },
   });
-  // An explicit baseUrl without a graphqlUrl means "that server": the environment's endpoint may be another one.
-  const graphqlUrl = opts.graphqlUrl ?? (opts.baseUrl === undefined ? process.env.GITHUB_GRAPHQL_URL : undefined);
+  const graphqlUrl = opts.graphqlUrl;
   if (graphqlUrl) {
     // Octokit derives the GraphQL URL from baseUrl (and rewrites it when baseUrl ends in /api/v3), so an explicit
     // endpoint needs both: an absolute url, and a baseUrl its GHES rewrite does not match. Hooks (auth, retry,
