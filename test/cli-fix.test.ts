@@ -208,3 +208,22 @@ test('the agent\'s environment holds no API key', async () => {
   // The key travelled only as the header the proxy adds after the agent.
   expect(model.responseRequests[0]!.headers.authorization).toBe(`Bearer ${TEST_API_KEY}`);
 });
+
+test("the first attempt carries the committed nested AGENTS.md of the files the failing output names, not an uncommitted edit of it", async () => {
+  const nested = await createRepo({ 'lib/AGENTS.md': 'LIB-RULE-4: app files say fixed.\n', 'lib/app.txt': 'broken\n', 'web/AGENTS.md': 'WEB-RULE-5\n' });
+  try {
+    await writeFile(join(nested.dir, 'lib/AGENTS.md'), 'DIRTY-RULE: anything goes.\n');
+    agentRuns("printf 'fixed\\n' > lib/app.txt");
+    const check = ['sh', '-c', 'grep -q fixed lib/app.txt || { echo "FAIL: lib/app.txt says broken"; exit 1; }'];
+    const { code } = await cli(['fix', '--codex-path', CODEX_BINARY, '--model', 'gpt-5.4', '--base-url', model.url, '--', ...check], { cwd: nested.dir });
+    expect(code).toBe(0);
+    const first = userText(model.responseRequests[0]!);
+    const section = /## Rules for the files the failure points at[\s\S]*?(?=\n## )/.exec(first)![0];
+    expect(section).toContain('The output names `lib/app.txt`.');
+    expect(section).toContain('### lib/AGENTS.md (for `lib/`)\n```\nLIB-RULE-4');
+    expect(first).not.toContain('DIRTY-RULE');
+    expect(first).not.toContain('WEB-RULE-5');
+  } finally {
+    await nested.cleanup();
+  }
+});

@@ -226,3 +226,31 @@ test('--pr reads a pull request through the API and posts nothing; with --post i
     await github.close();
   }
 });
+
+test("a local change gets the nested AGENTS.md of its merge base on its files' paths, not the change's own", async () => {
+  const local = await createRepo({
+    'AGENTS.md': 'Root rule.\n',
+    'services/pay/AGENTS.md': 'LOCAL-PAY-RULE: amounts are integer cents.\n',
+    'services/pay/a.ts': APP,
+    'web/AGENTS.md': 'LOCAL-WEB-RULE: no direct DOM access.\n',
+  });
+  try {
+    await local.git('checkout', '--quiet', '-b', 'feature');
+    await writeFile(join(local.dir, 'services/pay/a.ts'), CHANGED);
+    await writeFile(join(local.dir, 'services/pay/AGENTS.md'), 'CHANGED-PAY-RULE: floats are fine.\n');
+    await local.git('commit', '--quiet', '-am', 'Change the rules and the code');
+    model.requests.length = 0;
+    const run = await cli(['review', ...MODEL, '--base-url', model.url, '--base', 'main', '--format', 'markdown'], { cwd: local.dir });
+    expect(run.code).toBe(0);
+    const chunk = model.requests.find((r) => turnKind(r) === 'chunk')!;
+    const rules = /## Rules for these files[\s\S]*?(?=\n## )/.exec(userText(chunk))![0];
+    expect(rules).toContain('### services/pay/AGENTS.md (for `services/pay/`)');
+    expect(rules).toContain('LOCAL-PAY-RULE');
+    expect(rules).not.toContain('CHANGED-PAY-RULE');
+    expect(userText(chunk)).not.toContain('LOCAL-WEB-RULE');
+    expect(run.stdout).toContain('- `services/pay/AGENTS.md` (chunk 1)');
+    expect(run.stderr).toContain('Nested rules from main: services/pay/AGENTS.md.');
+  } finally {
+    await local.cleanup();
+  }
+});

@@ -190,6 +190,38 @@ describe('actions and permissions', () => {
   });
 });
 
+describe('git database', () => {
+  it('serves a commit\'s tree (recursive or one level, cut past treeEntryLimit) and its blobs from a real repository', async () => {
+    const r = await createRepo({ 'a.txt': 'A\n', 'd/b.txt': 'B\n', 'd/e/c.txt': 'C\n' });
+    try {
+      github.fake.useGitRepo(repo.owner, repo.repo, r.dir);
+      const all = (await github.gh.rest.git.getTree({ ...repo, tree_sha: r.headSha, recursive: '1' })).data;
+      expect(all.truncated).toBe(false);
+      expect(all.tree.map((e) => [e.path, e.type])).toEqual([
+        ['a.txt', 'blob'],
+        ['d', 'tree'],
+        ['d/b.txt', 'blob'],
+        ['d/e', 'tree'],
+        ['d/e/c.txt', 'blob'],
+      ]);
+      expect(all.tree[0]).toMatchObject({ mode: '100644', size: 2, sha: await r.git('rev-parse', `${r.headSha}:a.txt`) });
+      expect(all.tree[1]!.size).toBeUndefined();
+      // One level: a folder's tree is named by its own sha.
+      const d = (await github.gh.rest.git.getTree({ ...repo, tree_sha: all.tree[1]!.sha! })).data;
+      expect(d.tree.map((e) => e.path)).toEqual(['b.txt', 'e']);
+      github.fake.treeEntryLimit = 2;
+      const cut = (await github.gh.rest.git.getTree({ ...repo, tree_sha: r.headSha, recursive: 'true' })).data;
+      expect([cut.truncated, cut.tree.length]).toEqual([true, 2]);
+      const blob = (await github.gh.rest.git.getBlob({ ...repo, file_sha: all.tree[4]!.sha! })).data;
+      expect([Buffer.from(blob.content, 'base64').toString(), blob.encoding, blob.size]).toEqual(['C\n', 'base64', 2]);
+      await expect(github.gh.rest.git.getTree({ ...repo, tree_sha: 'f'.repeat(40) })).rejects.toMatchObject({ status: 404 });
+      await expect(github.gh.rest.git.getBlob({ ...repo, file_sha: all.tree[1]!.sha! })).rejects.toMatchObject({ status: 404 });
+    } finally {
+      await r.cleanup();
+    }
+  });
+});
+
 describe('createRepo', () => {
   it('commits the files on the branch and pushes them to the bare origin', async () => {
     const r = await createRepo({ 'README.md': '# hi\n', 'src/index.ts': 'export {};\n' }, { branch: 'trunk' });

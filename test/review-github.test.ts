@@ -92,6 +92,19 @@ describe('readConventions', () => {
     expect(served.peakInFlight()).toBe(3);
   });
 
+  it("reads the root's AGENTS.override.md in place of its AGENTS.md, as Codex does; a blank one leaves no AGENTS rules", async () => {
+    serveContents(fake, { ...repo, sha: [BASE, 'c'.repeat(40)], files: { 'AGENTS.md': 'PLAIN', 'AGENTS.override.md': 'OVERRIDE', 'CONTRIBUTING.md': 'contrib' } });
+    const conventions = await readConventions(gh, repo, BASE);
+    expect(conventions.map((c) => [c.path, c.text])).toEqual([
+      ['AGENTS.override.md', 'OVERRIDE'],
+      ['CONTRIBUTING.md', 'contrib'],
+    ]);
+    fake.requests.length = 0;
+    serveContents(fake, { ...repo, sha: BASE, files: { 'AGENTS.md': 'PLAIN', 'AGENTS.override.md': ' \n', 'CONTRIBUTING.md': 'contrib' } });
+    expect((await readConventions(gh, repo, BASE)).map((c) => c.path)).toEqual(['CONTRIBUTING.md']);
+    expect(fake.requests.some((r) => r.path.endsWith('/contents/AGENTS.md'))).toBe(false);
+  });
+
   it('keeps the total size bounded when the files are read at once', async () => {
     serveContents(fake, { ...repo, sha: BASE, files: { 'AGENTS.md': 'A'.repeat(40_000), ...Object.fromEntries(['CONTRIBUTING.md', '.editorconfig', 'eslint.config.js', 'eslint.config.mjs', 'biome.json'].map((n) => [n, 'x'.repeat(20_000)])) } });
     const conventions = await readConventions(gh, repo, BASE);

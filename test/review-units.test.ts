@@ -142,6 +142,9 @@ describe('findings schema', () => {
     expect(item.additionalProperties).toBe(false);
     expect(item.properties.start_line.type).toEqual(['integer', 'null']);
     expect(item.properties.suggestion.type).toEqual(['string', 'null']);
+    // Strict mode wants every property required: `rule` is, though a reply without it still reads (as null).
+    expect(item.properties.rule.type).toEqual(['string', 'null']);
+    expect(item.required).toContain('rule');
   });
 
   it('is derived from the zod schema that reads the reply, in the strict dialect only', () => {
@@ -156,7 +159,8 @@ describe('findings schema', () => {
       }
     };
     walk(CHUNK_REVIEW_JSON_SCHEMA);
-    expect([...keywords].filter((k) => !['type', 'properties', 'required', 'additionalProperties', 'items', 'enum', 'description', '0', '1', '2', '3', '4', '5', '6', '7'].includes(k))).toEqual([]);
+    // Numeric keys are the indices of `required` and `enum` lists.
+    expect([...keywords].filter((k) => !/^\d+$/.test(k) && !['type', 'properties', 'required', 'additionalProperties', 'items', 'enum', 'description'].includes(k))).toEqual([]);
     const item = CHUNK_REVIEW_JSON_SCHEMA.properties.findings.items;
     expect(item.properties.severity.enum).toEqual(findingSchema.shape.severity.options);
     expect(item.properties.side.enum).toEqual(findingSchema.shape.side.options);

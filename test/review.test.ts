@@ -150,6 +150,7 @@ test('a PR with several files gets one review: inline comments on the diff, the 
     'confidence',
     'line',
     'path',
+    'rule',
     'severity',
     'side',
     'start_line',

@@ -65,6 +65,10 @@ test("a review's findings give a log valid against the official schema: one resu
   expect(results.map((r) => r.level)).toEqual(findings.map((f) => LEVELS[f.severity]));
   expect(findings.map((f) => f.severity)).toEqual(['critical', 'high', 'medium', 'low', 'info']);
   expect(results.map((r) => r.properties?.severity)).toEqual(['critical', 'high', 'medium', 'low', 'info']);
+  // A finding that rests on a rules file names it; the others carry no `rule`.
+  const ruled = sarifLog([{ ...findings[0]!, rule: 'services/payments/AGENTS.md' }, findings[1]!], OPTS);
+  expect(sarifErrors(ruled)).toEqual([]);
+  expect(resultsOf(ruled).map((r) => r.properties?.rule)).toEqual(['services/payments/AGENTS.md', undefined]);
 });
 
 test("the driver names the tool and the version passed in, and every result's rule is in its rules at ruleIndex", () => {

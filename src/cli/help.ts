@@ -33,7 +33,8 @@ Usage:
 
 What:
   --base REF               compare with the merge base of REF (default: origin/HEAD, origin/main, origin/master,
-                           main or master, the first that exists); conventions (AGENTS.md, …) are read from it
+                           main or master, the first that exists); conventions (AGENTS.md, …) and the nested
+                           AGENTS.md of the changed files' folders are read from it
   --head REF               the commit to review (default HEAD)
   --working-tree           review the working tree as it is now, uncommitted and untracked files included
   --pr NUMBER              a pull request, read through the GitHub API (GITHUB_TOKEN or GH_TOKEN;

@@ -3,6 +3,7 @@
 import type { Hunk } from '../modes/review/gather/diff.js';
 import type { Keyed } from '../modes/review/keyed.js';
 import type { PullReport } from '../modes/review/report/pull-report.js';
+import { rulesSummary } from '../modes/review/report/rules-report.js';
 import { SEVERITIES, type Severity } from '../base/options.js';
 import { fence } from '../base/text/fence.js';
 import type { Paint } from './terminal.js';
@@ -51,6 +52,7 @@ export function renderText(report: PullReport, hunks: HunksByPath, paint: Paint)
       out.push(`  ${colour[f.severity](f.severity.toUpperCase())} ${paint.bold(f.title)}  ${paint.dim(`${path}:${lines(f)}`)}`);
       for (const { n, text } of codeLines(f, hunks)) out.push(paint.dim(`    ${String(n).padStart(5)} │ `) + text);
       for (const line of f.body.trim().split('\n')) out.push(`    ${line}`);
+      if (f.rule) out.push(paint.dim(`    rule: ${f.rule} (base branch)`));
       if (f.suggestion) {
         out.push(paint.green(`    suggestion${f.proof ? ` (${f.proof.status})` : ''}:`));
         for (const line of f.suggestion.split('\n')) out.push(paint.green(`      ${line}`));
@@ -73,10 +75,12 @@ export function renderMarkdown(report: PullReport, hunks: HunksByPath): string {
       const code = codeLines(f, hunks);
       if (code.length > 0) out.push(fence(code.map((c) => c.text).join('\n')), '');
       out.push(f.body.trim(), '');
+      if (f.rule) out.push(`Rule: \`${f.rule}\` (base branch)`, '');
       if (f.suggestion) out.push(`Suggestion${f.proof ? ` (${f.proof.status})` : ''}:`, '', fence(f.suggestion), '');
     }
   }
   if (report.notReviewed.length > 0) out.push('### Not reviewed', '', ...report.notReviewed.map((l) => `- ${l}`), '');
+  out.push(...rulesSummary(report.rules), '');
   return `${out.join('\n').trimEnd()}\n`;
 }
 

@@ -86,6 +86,8 @@ export async function reviewCommand(command: ReviewCommand, io: CliIo): Promise<
             : renderText(report, hunks, paintFor(command.output ? {} : io.stdout, io.env));
     await emit(command, io, text);
     if (review.conventions.length > 0) log.info(`Conventions from ${report.pr.baseRef}: ${review.conventions.map((c) => c.path).join(', ')}.`);
+    const nested = report.rules?.used ?? [];
+    if (nested.length > 0) log.info(`Nested rules from ${report.pr.baseRef}: ${nested.map((u) => `${u.path}${u.cut ? ` (${u.cut})` : ''}`).join(', ')}.`);
     if (outcome.conclusion === 'incomplete') log.warning(`The review is incomplete: ${report.failedChunks.join('; ')} could not be reviewed.`);
     if (outcome.failure) io.stderr.write(`codex-ci: ${outcome.failure}\n`);
     return outcome.failure ? EXIT.failed : EXIT.ok;

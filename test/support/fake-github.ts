@@ -300,6 +300,11 @@ export class FakeGitHub {
   readonly reactions: FakeReaction[] = [];
   /** Top-level review comment ids whose thread is resolved (through resolveReviewThread or resolveThreadOf). */
   readonly resolvedThreads = new Set<number>();
+  /**
+   * Entries a recursive GET …/git/trees lists before it answers `truncated: true` (GitHub: 100,000 entries or 7 MB).
+   * Tests lower it to see a repository too big for one listing.
+   */
+  treeEntryLimit = 100_000;
 
   private readonly server: Server;
   private readonly routes: Route[] = [];
@@ -447,7 +452,8 @@ export class FakeGitHub {
 
   /**
    * Backs GET /repos/:o/:r/compare/:base...:head with a real git repository: its status (ahead, behind, diverged,
-   * identical) and its files' patches come from git, as GitHub computes them.
+   * identical) and its files' patches come from git, as GitHub computes them. The Git database routes (GET
+   * …/git/trees/:sha, …/git/blobs/:sha) are served from the same repository.
    */
   useGitRepo(owner: string, repo: string, dir: string): void {
     this.gitDirs.set(repoKey(owner, repo), dir);
@@ -846,6 +852,19 @@ export class FakeGitHub {
       return compareWithGit(dir, base, head);
     });
 
+    this.route('GET', `${repoPath}/git/trees/:tree_sha`, async ({ params, query }) => {
+      const dir = this.gitDirs.get(repoKey(params.owner!, params.repo!));
+      if (!dir) return notFound();
+      // GitHub takes any value of `recursive` as "yes" (its description: "Setting this parameter to any value").
+      return treeWithGit(dir, `${this.url}/repos/${params.owner}/${params.repo}`, params.tree_sha!, query.recursive !== undefined, this.treeEntryLimit);
+    });
+
+    this.route('GET', `${repoPath}/git/blobs/:file_sha`, async ({ params }) => {
+      const dir = this.gitDirs.get(repoKey(params.owner!, params.repo!));
+      if (!dir) return notFound();
+      return blobWithGit(dir, `${this.url}/repos/${params.owner}/${params.repo}`, params.file_sha!);
+    });
+
     this.route('POST', '/graphql', ({ body }) => this.graphql(body));
   }
 
@@ -1089,6 +1108,46 @@ async function compareWithGit(dir: string, base: string, head: string): Promise<
       commits: [],
       files,
     },
+  };
+}
+
+/**
+ * GET …/git/trees/{tree_sha} from a real repository, as GitHub's REST description has it: `tree_sha` is a tree's sha,
+ * or anything naming one (a commit's sha, a branch); entries carry path, mode, type, sha, url and (blobs only) size;
+ * with `recursive` every entry below, folders included; past `limit` entries the list stops and `truncated` is true.
+ */
+async function treeWithGit(dir: string, repoUrl: string, treeSha: string, recursive: boolean, limit: number): Promise<FakeResponse> {
+  const resolved = await execa('git', ['rev-parse', '--verify', '--quiet', `${treeSha}^{tree}`], { cwd: dir, reject: false });
+  if (resolved.exitCode !== 0) return notFound();
+  const sha = resolved.stdout.trim();
+  const listed = await execa('git', ['ls-tree', '-z', '--long', ...(recursive ? ['-r', '-t'] : []), sha], { cwd: dir });
+  const entries = listed.stdout
+    .split('\0')
+    .filter(Boolean)
+    .map((line) => {
+      const tab = line.indexOf('\t');
+      const [mode, type, object, size] = line.slice(0, tab).split(/\s+/) as [string, string, string, string];
+      const kind = type === 'blob' ? 'blobs' : 'trees';
+      return {
+        path: line.slice(tab + 1),
+        mode,
+        type,
+        sha: object,
+        ...(type === 'blob' ? { size: Number(size) } : {}),
+        ...(type === 'commit' ? {} : { url: `${repoUrl}/git/${kind}/${object}` }),
+      };
+    });
+  const truncated = recursive && entries.length > limit;
+  return { body: { sha, url: `${repoUrl}/git/trees/${sha}`, tree: truncated ? entries.slice(0, limit) : entries, truncated } };
+}
+
+/** GET …/git/blobs/{file_sha} from a real repository: the bytes as base64, whatever their size. */
+async function blobWithGit(dir: string, repoUrl: string, sha: string): Promise<FakeResponse> {
+  const type = await execa('git', ['cat-file', '-t', sha], { cwd: dir, reject: false });
+  if (type.exitCode !== 0 || type.stdout.trim() !== 'blob') return notFound();
+  const bytes = Buffer.from((await execa('git', ['cat-file', 'blob', sha], { cwd: dir, encoding: 'buffer', stripFinalNewline: false })).stdout);
+  return {
+    body: { sha, node_id: `B_${sha.slice(0, 12)}`, size: bytes.length, url: `${repoUrl}/git/blobs/${sha}`, content: bytes.toString('base64'), encoding: 'base64' },
   };
 }
 

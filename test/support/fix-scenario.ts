@@ -74,14 +74,15 @@ export interface FixScenario {
 }
 
 /**
- * Builds the scenario; `branch` is the failing branch (default feature/math), `failedJobLog` the test job's log.
+ * Builds the scenario; `branch` is the failing branch (default feature/math), `failedJobLog` the test job's log,
+ * `extraFiles` more files of the failing commit.
  * `github` and `model` are passed to the fakes (benchmarks give them latency).
  */
 export async function startFixScenario(
-  options: { branch?: string; headRepo?: string; failedJobLog?: string; github?: FakeGitHubOptions; model?: ModelServerOptions } = {},
+  options: { branch?: string; headRepo?: string; failedJobLog?: string; extraFiles?: Record<string, string>; github?: FakeGitHubOptions; model?: ModelServerOptions } = {},
 ): Promise<FixScenario> {
   const branch = options.branch ?? FAILING_BRANCH;
-  const repo = await createRepo(FAILING_FILES, { branch });
+  const repo = await createRepo({ ...FAILING_FILES, ...options.extraFiles }, { branch });
   const github = await FakeGitHub.start(options.github);
   const model = await ModelServer.start(options.model);
   const remote = await startGitHttpServer(repo.origin, TEST_GITHUB_TOKEN);

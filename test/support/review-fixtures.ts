@@ -59,7 +59,7 @@ function notFound() {
 
 /** A finding with defaults for what a test does not care about. */
 export function finding(f: Partial<Finding> & Pick<Finding, 'path' | 'line' | 'title'>): Finding {
-  return { start_line: null, side: 'RIGHT', severity: 'medium', body: `Explanation of ${f.title}.`, suggestion: null, ...f };
+  return { start_line: null, side: 'RIGHT', severity: 'medium', body: `Explanation of ${f.title}.`, suggestion: null, rule: null, ...f };
 }
 
 /** A chunk reply as the model's message text. */

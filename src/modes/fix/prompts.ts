@@ -3,6 +3,8 @@
 import type { FailureContext } from './failure-context.js';
 import type { FailingRun } from './failing-run.js';
 import { PROTECTED_PATHS, finalAnswerRequest } from '../../base/repair/diagnosis.js';
+import { ruleBlocks } from '../../base/rules/render-rules.js';
+import type { FailureRules } from './failure-rules.js';
 
 /**
  * Standing rules of the fix thread. They go in as developer instructions, added to Codex's own base prompt
@@ -32,6 +34,21 @@ export interface FirstPromptInput {
   maxAttempts: number;
   /** Set when the workspace is not at the failing commit. */
   headMismatch: string | undefined;
+  /** The nested AGENTS.md of the files the failure points at. */
+  rules?: FailureRules | undefined;
+}
+
+/** The rules of the files the failure points at: the section both fix prompts (the Action's, the CLI's) carry. */
+export function rulesSection(rules: FailureRules): string {
+  const named = rules.pointed.map((p) => `\`${p}\``).join(', ');
+  return [
+    '## Rules for the files the failure points at (nested AGENTS.md)',
+    `The output names ${named}. These rules files, read from commit ${rules.sha.slice(0, 12)} (the one your fix is made on), ` +
+      "apply to the files in and below their folder, on top of the repository's root AGENTS.md you already have; where " +
+      'they disagree, the file closest to a changed file wins. Your fix follows them.',
+    '',
+    ruleBlocks(rules.rules),
+  ].join('\n');
 }
 
 /** The first turn: what failed, where the evidence is, how the fix is checked. */
@@ -47,6 +64,7 @@ export function firstPrompt(input: FirstPromptInput): string {
   parts.push('', '## The failure', failure.description);
   if (failure.excerpt) parts.push('', '```text', failure.excerpt.replaceAll('```', "'''"), '```');
   parts.push('', `The full output is in \`${failure.logPath}\`; read it when the excerpt is not enough.`);
+  if (input.rules) parts.push('', rulesSection(input.rules));
   parts.push(
     '',
     '## How your fix is checked',

@@ -16,6 +16,8 @@ import { resolveFailingRun, runKey, type FailingRun } from './failing-run.js';
 import { gatherFailure } from './failure-context.js';
 import { actorSkipReason, staticSkipReason } from './guards.js';
 import { firstPrompt, fixInstructions } from './prompts.js';
+import { failureRules, type FailureRules } from './failure-rules.js';
+import { cutNote } from '../../base/rules/render-rules.js';
 import {
   commitMessage,
   finalMessageText,
@@ -139,6 +141,7 @@ export async function runFix(ctx: RunContext, target: FixTarget): Promise<JobOut
   );
   let failure: Awaited<ReturnType<typeof gatherFailure>>;
   let untrackedBefore: string[];
+  let rules: FailureRules | undefined;
   let session: CodexSession;
   try {
     log.startGroup('Failure context');
@@ -154,6 +157,8 @@ export async function runFix(ctx: RunContext, target: FixTarget): Promise<JobOut
     }
     // Files earlier steps (or the reproduction) left in the workspace, like build output, are not part of the fix.
     untrackedBefore = await git.untracked();
+    rules = await failureRules(git, baseSha, failure.excerpt);
+    if (rules) notes.push(`Nested rules shown to the agent (from ${baseSha.slice(0, 12)}): ${rules.rules.shown.map((r) => `\`${r.file.path}\`${r.cut ? ` (${cutNote(r)})` : ''}`).join(', ') || 'none within the bound'}.`);
     session = await agent.session;
   } catch (error) {
     await agent.close().catch(() => {});
@@ -168,7 +173,7 @@ export async function runFix(ctx: RunContext, target: FixTarget): Promise<JobOut
     log.info(`Codex thread ${threadId}.`);
     result = await runAttempts({
       thread,
-      firstPrompt: firstPrompt({ run, failure, testCommand, userPrompt, maxAttempts: inputs.maxAttempts, headMismatch }),
+      firstPrompt: firstPrompt({ run, failure, testCommand, userPrompt, maxAttempts: inputs.maxAttempts, headMismatch, rules }),
       maxAttempts: inputs.maxAttempts,
       turnOptions: { timeoutMs, effort: inputs.effort, phase: 'fix attempts' },
       revertProtected: () => revertProtectedPaths(git, baseSha),

@@ -15,7 +15,8 @@ import { runAttempts, type Attempt, type AttemptsResult } from '../../base/repai
 import { finalAnswerRequest, PROTECTED_PATHS, type Diagnosis } from '../../base/repair/diagnosis.js';
 import { tailText } from '../../base/text/bounds.js';
 import { redact } from '../../base/text/redact.js';
-import { fixInstructions } from './prompts.js';
+import { fixInstructions, rulesSection } from './prompts.js';
+import { failureRules, type FailureRules } from './failure-rules.js';
 
 /** The folder cannot be fixed in as it is (not a git repository): one line, the user's to act on. */
 export class LocalFixError extends Error {
@@ -101,7 +102,10 @@ export async function runLocalFix(ctx: RunContext, options: LocalFixOptions): Pr
     const finish = (result: AttemptsResult) => keepOrRestore(git, snapshot, options, { ...result, leftovers, startedDirty });
     let result: AttemptsResult;
     try {
-      result = await runAgent(ctx, { command, cwd, firstRun, startedDirty, runTests, revertProtected: () => revertProtected(snapshot, reverted) });
+      // The rules come from HEAD, as Codex's own root AGENTS.md does: not from uncommitted changes to them.
+      const head = await git.run(['rev-parse', '--verify', '--quiet', 'HEAD'], { okExitCodes: [1] });
+      const rules = head.exitCode === 0 ? await failureRules(git, head.stdout.trim(), tailText(firstRun.output, FIRST_OUTPUT_BYTES)) : undefined;
+      result = await runAgent(ctx, { command, cwd, firstRun, startedDirty, rules, runTests, revertProtected: () => revertProtected(snapshot, reverted) });
     } catch (error) {
       // Whatever broke (the sandbox, git, the app-server's start), the user's tree does not keep a half-made change.
       const kept = await finish({ ...noAttempts(usage), agentError: 'stopped' }).then(
@@ -124,6 +128,8 @@ interface AgentInput {
   cwd: string;
   firstRun: TestRun;
   startedDirty: boolean;
+  /** The nested AGENTS.md (at HEAD) of the files the failing output names. */
+  rules: FailureRules | undefined;
   runTests(): Promise<TestRun>;
   revertProtected(): Promise<string[]>;
 }
@@ -151,7 +157,7 @@ async function runAgent(ctx: RunContext, input: AgentInput): Promise<AttemptsRes
     log.info(`Codex thread ${thread.id}.`);
     return await runAttempts({
       thread,
-      firstPrompt: firstPrompt(input.command, input.firstRun, inputs.maxAttempts, input.startedDirty),
+      firstPrompt: firstPrompt(input.command, input.firstRun, inputs.maxAttempts, input.startedDirty, input.rules),
       maxAttempts: inputs.maxAttempts,
       turnOptions: { timeoutMs: inputs.timeoutMinutes * 60_000, effort: inputs.effort, phase: 'fix attempts' },
       revertProtected: input.revertProtected,
@@ -168,7 +174,7 @@ function noAttempts(usage: AttemptsResult['usage']): AttemptsResult {
 }
 
 /** The first turn: the failing command and the end of its output, and how the fix is checked. */
-function firstPrompt(command: string, run: TestRun, maxAttempts: number, dirty: boolean): string {
+function firstPrompt(command: string, run: TestRun, maxAttempts: number, dirty: boolean, rules: FailureRules | undefined): string {
   const how = run.timedOut ? 'did not finish within its time limit' : `failed (exit code ${run.exitCode ?? 'none'})`;
   return [
     `\`${command}\` ${how} in this repository's working tree${dirty ? ' (it has uncommitted changes: they are part of the code under test)' : ''}.`,
@@ -179,6 +185,7 @@ function firstPrompt(command: string, run: TestRun, maxAttempts: number, dirty: 
     '```text',
     tailText(run.output, FIRST_OUTPUT_BYTES).replaceAll('```', "'''") || '(no output)',
     '```',
+    ...(rules ? ['', rulesSection(rules)] : []),
     '',
     '## How your fix is checked',
     `When you finish, \`${command}\` is run again in the same folder; the fix counts only if it passes.` +

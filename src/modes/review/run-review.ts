@@ -22,6 +22,8 @@ import { log } from '../../base/log.js';
 import { deliver } from './deliver/deliver-pull.js';
 import { readUserPrompt } from './gather/user-prompt.js';
 import { writeSarifFile } from './report/sarif-file.js';
+import { RuleReader } from '../../base/rules/rule-reader.js';
+import { githubRuleTree } from '../../base/rules/rule-tree.js';
 
 /** Knobs tests turn; production uses the defaults. */
 export interface ReviewOptions {
@@ -85,6 +87,8 @@ export async function runReview(ctx: RunContext, target: ReviewTarget, options: 
   // Reads that need only the pull request (not its files) start as soon as it is known to be reviewed; each is made
   // once and awaited where it is needed.
   let early: { self: Promise<string | undefined>; conventions: { baseSha: string; files: Promise<ConventionFile[]> } } | undefined;
+  // The base commits' nested AGENTS.md: each commit listed once (in one request), each rules file read once.
+  const rules = new RuleReader(githubRuleTree(github, repo));
   await log.group('Gather pull requests', async () => {
     // All pull requests at once (each one's pulls.get and listFiles once); the log keeps the input order.
     const heads = await Promise.all(target.prNumbers.map((number) => readPull(github, repo, number, gatherOptions)));
@@ -93,6 +97,7 @@ export async function runReview(ctx: RunContext, target: ReviewTarget, options: 
       // The app-server and base thread need nothing from the files: they start now, while the files are read.
       agent = startReviewAgent(ctx);
       early = { self: settledLater(tokenLogin(github)), conventions: { baseSha: firstOpen.pr.baseSha, files: settledLater(readConventions(github, repo, firstOpen.pr.baseSha)) } };
+      void rules.files(firstOpen.pr.baseSha);
     }
     const pulls = await Promise.all(heads.map((h) => (h.kind === 'open' ? readPullFiles(github, repo, h.pr, gatherOptions) : h)));
     for (const [i, pull] of pulls.entries()) {
@@ -133,6 +138,7 @@ export async function runReview(ctx: RunContext, target: ReviewTarget, options: 
             chunkTokens: options.chunkTokens ?? DEFAULT_CHUNK_TOKENS,
             full: target.full === true,
             statusIntervalMs: options.statusIntervalMs,
+            rules,
           }),
         ),
       ),

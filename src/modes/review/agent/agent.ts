@@ -129,6 +129,7 @@ export function startReviewAgent(ctx: RunContext): ReviewAgent {
           maxParallel: inputs.maxParallel,
           thread: threadOptions,
           turn: { ...turn, phase: 'chunks' },
+          conventions: job.conventions,
           // Verification turns are their own phase in the budget's tokens per phase.
           ...(inputs.verify === 'findings'
             ? { verify: (fork, review) => verifyReported(fork, review.findings, inputs.minSeverity, { thread: threadOptions, turn: { ...turn, phase: 'verify' } }) }

@@ -25,6 +25,12 @@ export const findingSchema = z.object({
   title: z.string().meta({ description: 'One line, under 80 characters.' }),
   body: z.string().meta({ description: 'What is wrong, why it matters, and how to fix it (Markdown).' }),
   suggestion: z.string().nullable().meta({ description: SUGGESTION_HELP }),
+  // Last, and defaulting to null: replies written before it existed (and tests' scripted ones) still read.
+  rule: z
+    .string()
+    .nullable()
+    .default(null)
+    .meta({ description: 'Path of the rules file (a nested AGENTS.md or a conventions file shown to you) this finding rests on, exactly as its heading names it; else null.' }),
 });
 
 /** The model's whole reply for one chunk, as the schema asks for it. */
@@ -134,12 +140,14 @@ export function fingerprint(f: Pick<Finding, 'path' | 'line' | 'title'>): string
  * Parses a model reply (JSON, maybe inside a ``` fence) into a ChunkReview, or says what is wrong with its envelope
  * (not JSON, no summary, no findings list): only that is worth asking the model again. Each finding is then read on
  * its own: one with the wrong shape or an impossible location is left out with the reason, and its siblings stay.
- * `paths` are the files of the pull request; a finding elsewhere is impossible.
+ * `paths` are the files of the pull request; a finding elsewhere is impossible. `rules` are the rules files the turn
+ * was shown: a finding that names another keeps its place but not the name (it cannot rest on a file it never saw).
  */
 export function parseChunkReview(
   text: string | null,
   paths: readonly string[],
   schema: typeof chunkReviewSchema | typeof incrementalReviewSchema = chunkReviewSchema,
+  rules: ReadonlySet<string> = new Set(),
 ): { ok: true; review: ChunkReview } | { ok: false; error: string } {
   const reply = readJsonReply(text);
   if (!reply.ok) return reply;
@@ -150,7 +158,7 @@ export function parseChunkReview(
   if ('addressed' in envelope.data) review.addressed = envelope.data.addressed as string[];
   envelope.data.findings.forEach((raw, index) => {
     const read = readFinding(raw, known);
-    if (read.ok) review.findings.push(read.finding);
+    if (read.ok) review.findings.push(read.finding.rule !== null && !rules.has(read.finding.rule) ? { ...read.finding, rule: null } : read.finding);
     else review.dropped.push({ index, reason: read.reason, title: textField(raw, 'title'), severity: severityOf(raw) });
   });
   return { ok: true, review };

@@ -15,6 +15,7 @@ import {
 import { mapLimit } from './limit.js';
 import { chunkPrompt, retryPrompt } from './prompts.js';
 import type { ChunkVerification } from '../check/verify.js';
+import type { ShownRules } from '../../../base/rules/nested-rules.js';
 
 /** Token counts summed over turns. */
 export interface TokenUsage {
@@ -44,6 +45,8 @@ export interface ChunkTask {
   incremental?: { from: string; earlier: readonly EarlierFinding[] };
   /** Settles when the chunk may go to the model (its pull request's status comment is up); must never reject. */
   ready?: Promise<unknown>;
+  /** The nested AGENTS.md of the chunk's files, read from the pull request's base commit. */
+  rules?: ShownRules;
 }
 
 /** How a chunk's review went: its findings, or why it has none. */
@@ -72,6 +75,8 @@ export interface ForkOptions {
   verify?: (fork: Thread, review: ChunkReview) => Promise<ChunkVerification | undefined>;
   /** Called as each chunk finishes, for progress logs. */
   onDone?: (outcome: ChunkOutcome) => void;
+  /** Paths of the setup turn's conventions files: with the chunk's nested rules, what a finding's `rule` may name. */
+  conventions?: readonly string[];
 }
 
 /** Forks `base` once per chunk and reviews each; never rejects — a chunk that cannot be reviewed says why. */
@@ -92,6 +97,7 @@ async function reviewChunk(base: Thread, task: ChunkTask, options: ForkOptions):
   const withEarlier = (task.incremental?.earlier.length ?? 0) > 0;
   const turn: TurnOptions = { ...options.turn, outputSchema: withEarlier ? INCREMENTAL_REVIEW_JSON_SCHEMA : CHUNK_REVIEW_JSON_SCHEMA };
   const schema = withEarlier ? incrementalReviewSchema : chunkReviewSchema;
+  const rules = new Set([...(options.conventions ?? []), ...(task.rules?.shown.map((r) => r.file.path) ?? [])]);
   const failed = (error: string): ChunkOutcome => ({ task, ok: false, error, attempts, threadId, usage, durationMs: Date.now() - started });
   try {
     await task.ready;
@@ -107,7 +113,7 @@ async function reviewChunk(base: Thread, task: ChunkTask, options: ForkOptions):
         const why = result.timedOut ? 'the turn ran past timeout-minutes' : (result.error ?? `the turn ended ${result.status}`);
         return failed(why);
       }
-      const parsed = parseChunkReview(result.finalResponse, task.allPaths, schema);
+      const parsed = parseChunkReview(result.finalResponse, task.allPaths, schema, rules);
       if (parsed.ok) {
         const verification = options.verify && parsed.review.findings.length > 0 ? await options.verify(fork, parsed.review) : undefined;
         if (verification) usage = addUsage(usage, verification.usage);

@@ -109,7 +109,7 @@ export function toReviewComment(finding: Keyed, at: Anchor): ReviewComment {
 
 /** Markdown of an inline comment: severity and title, explanation, a committable suggestion on the RIGHT side. */
 export function commentBody(f: Keyed, side: 'RIGHT' | 'LEFT'): string {
-  const parts = [`**${LABEL[f.severity]}: ${oneLine(f.title)}**`, f.verification ? safe(confidenceLine(f.severity, f.verification)) : '', safe(f.body).trim()];
+  const parts = [`**${LABEL[f.severity]}: ${oneLine(f.title)}**`, f.verification ? safe(confidenceLine(f.severity, f.verification)) : '', safe(f.body).trim(), ruleLine(f)];
   if (f.suggestion !== null) {
     const code = safeCode(f.suggestion.replace(/\n+$/, ''));
     // A suggestion that does not apply or breaks the tests is shown, but not as a block GitHub would commit.
@@ -120,6 +120,11 @@ export function commentBody(f: Keyed, side: 'RIGHT' | 'LEFT'): string {
   // The marker goes after the cut and is the last line, so even a cut-short comment is recognised by the next run.
   const thread = f.threadId ? `${threadMarker(f.threadId)}\n` : '';
   return `${boundBody(parts.filter((p) => p !== '').join('\n\n'))}\n\n${thread}${fingerprintMarker(f.fp)}`;
+}
+
+/** Which rules file a finding rests on ('' for none): only a file the model was shown, so always one of the base branch. */
+export function ruleLine(f: Pick<Finding, 'rule'>): string {
+  return f.rule ? `Rule: \`${safe(oneLine(f.rule)).replaceAll('`', "'")}\` (base branch)` : '';
 }
 
 /** Severity and title from the first line of an inline comment this action posted (see commentBody). */
@@ -211,6 +216,7 @@ function outsideEntry(f: Keyed): string {
     `#### ${LABEL[f.severity]} — \`${oneLine(location(f))}\` — ${oneLine(f.title)}`,
     f.verification ? safe(confidenceLine(f.severity, f.verification)) : '',
     safe(f.body).trim(),
+    ruleLine(f),
   ];
   if (f.suggestion !== null) parts.push(`Suggested fix:\n${fence(safeCode(f.suggestion.replace(/\n+$/, '')))}`);
   return parts.filter((p) => p !== '').join('\n\n');

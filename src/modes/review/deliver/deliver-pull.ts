@@ -30,7 +30,7 @@ export async function deliver(
   const { inputs, github, repo, secrets } = ctx;
   const g = run.g;
   const pr = g.pr;
-  const { report, summary, usage } = reportOf(g, outcomes, inputs);
+  const { report, summary, usage } = reportOf(g, outcomes, { ...inputs, ruleNotes: run.ruleNotes });
   report.scope = run.scope;
   report.filesReviewed = run.reviewFiles.length;
   const { notReviewed, leftOut } = report;

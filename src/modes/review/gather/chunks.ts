@@ -32,9 +32,18 @@ export function renderFile(file: FileDiff, hunks: readonly Hunk[] = file.hunks, 
   return `${fileHeading(file, part)}\n${body}`;
 }
 
-/** Splits files into chunks of at most `budget` tokens (a single over-long line is the only thing that can exceed it). */
-export function chunkFiles(files: readonly FileDiff[], budget: number = DEFAULT_CHUNK_TOKENS): Chunk[] {
-  const pieces = files.flatMap((f) => piecesOf(f, budget));
+/**
+ * Splits files into chunks of at most `budget` tokens (a single over-long line is the only thing that can exceed it).
+ * Files with the same `groupOf` (the nested rules they are under) stay together in one chunk where the budget allows:
+ * a group that does not fit in what is left of a chunk but fits in a new one starts the next chunk, so a chunk is
+ * sent the rules of few folders, not of every folder of the pull request. Groups keep the order of their first file.
+ */
+export function chunkFiles(files: readonly FileDiff[], budget: number = DEFAULT_CHUNK_TOKENS, groupOf: (path: string) => string = () => ''): Chunk[] {
+  const groups = new Map<string, Piece[]>();
+  for (const file of files) {
+    const key = groupOf(file.path);
+    groups.set(key, [...(groups.get(key) ?? []), ...piecesOf(file, budget)]);
+  }
   const chunks: Chunk[] = [];
   let current: Piece[] = [];
   let tokens = 0;
@@ -45,11 +54,15 @@ export function chunkFiles(files: readonly FileDiff[], budget: number = DEFAULT_
     current = [];
     tokens = 0;
   };
-  for (const piece of pieces) {
-    const cost = estimateTokens(piece.text) + 1;
-    if (current.length > 0 && tokens + cost > budget) flush();
-    current.push(piece);
-    tokens += cost;
+  const cost = (piece: Piece) => estimateTokens(piece.text) + 1;
+  for (const pieces of groups.values()) {
+    const whole = pieces.reduce((n, p) => n + cost(p), 0);
+    if (current.length > 0 && tokens + whole > budget && whole <= budget) flush();
+    for (const piece of pieces) {
+      if (current.length > 0 && tokens + cost(piece) > budget) flush();
+      current.push(piece);
+      tokens += cost(piece);
+    }
   }
   flush();
   return chunks;

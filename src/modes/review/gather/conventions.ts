@@ -1,8 +1,9 @@
 // The project's conventions (AGENTS.md, CONTRIBUTING.md, lint configs) read from the BASE commit, so a pull
-// request cannot rewrite the rules it is reviewed by.
+// request cannot rewrite the rules it is reviewed by. The nested AGENTS.md of subfolders are base/rules/'s.
 import type { Repo } from '../../../base/context.js';
 import { listDirectory, readFileAt, type DirectoryEntry } from '../../../base/github/pulls.js';
 import type { GitHub } from '../../../base/github/octokit.js';
+import { AGENTS_FILE, OVERRIDE_FILE } from '../../../base/rules/nested-rules.js';
 
 /** A conventions file as read from the base commit. */
 export interface ConventionFile {
@@ -79,7 +80,10 @@ export function readConventions(github: GitHub, repo: Repo, ref: string): Promis
  */
 export async function readConventionsFrom(tree: TreeReader, ref: string): Promise<ConventionFile[]> {
   const root = (await tree.list('', ref)) ?? [];
-  const wanted = ROOT_FILES.filter((name) => root.some((e) => e.type === 'file' && e.path === name));
+  const has = (name: string) => root.some((e) => e.type === 'file' && e.path === name);
+  const wanted = ROOT_FILES.filter(has);
+  // As Codex does: the root's AGENTS.override.md takes AGENTS.md's place (a blank one leaves the root without rules).
+  if (has(OVERRIDE_FILE)) wanted.splice(0, wanted[0] === AGENTS_FILE ? 1 : 0, OVERRIDE_FILE);
   if (root.some((e) => e.type === 'dir' && e.path === '.github')) {
     const dotGithub = (await tree.list('.github', ref)) ?? [];
     for (const name of GITHUB_DIR_FILES) {
@@ -88,13 +92,13 @@ export async function readConventionsFrom(tree: TreeReader, ref: string): Promis
   }
   // Read at once; the total budget is then applied in the list's order (AGENTS.md first), as a sequential read would.
   const files = await Promise.all(
-    wanted.map((path) => tree.read(path, ref, path === 'AGENTS.md' ? AGENTS_MAX_BYTES : OTHER_MAX_BYTES)),
+    wanted.map((path) => tree.read(path, ref, path === AGENTS_FILE || path === OVERRIDE_FILE ? AGENTS_MAX_BYTES : OTHER_MAX_BYTES)),
   );
   const out: ConventionFile[] = [];
   let total = 0;
   for (const [i, path] of wanted.entries()) {
     const file = files[i];
-    if (!file) continue;
+    if (!file || (path === OVERRIDE_FILE && file.text.trim() === '')) continue;
     const room = TOTAL_MAX_BYTES - total;
     if (room <= 0) break;
     const bytes = Buffer.from(file.text);

@@ -7,6 +7,7 @@ import type { DirectoryEntry, PullFile, PullRequest } from '../../../base/github
 import type { GatheredPull } from './gather.js';
 import { selectFiles } from './gather.js';
 import type { TreeReader } from './conventions.js';
+import { gitRuleTree } from '../../../base/rules/rule-tree.js';
 
 /** What a local review compares: `head` (a ref, or the working tree as it is now) against the merge base with `base`. */
 export interface LocalTarget {
@@ -57,7 +58,7 @@ export async function gatherLocal(cwd: string, target: LocalTarget, filter: { pa
   };
   const selected = selectFiles(files, filter.paths, filter.pathsIgnore);
   const pull: GatheredPull = { kind: 'review', pr, allPaths: files.map((f) => f.filename), truncated: false, ...selected };
-  return { pull, root: root.cwd, tree: gitTree(root) };
+  return { pull, root: root.cwd, tree: gitTree(root), rules: gitRuleTree(root) };
 }
 
 async function defaultBase(git: Git): Promise<string> {

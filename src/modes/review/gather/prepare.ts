@@ -1,5 +1,5 @@
 // Before the model runs, per pull request: the status comment (created or reused, showing what will be reviewed),
-// the scope (incremental or full), the earlier findings the model must see, and the chunks.
+// the scope (incremental or full), the earlier findings the model must see, the nested rules, and the chunks.
 import type { RunContext } from '../../../base/context.js';
 import { githubErrorInfo } from '../../../base/github/reviews.js';
 import { chunkFiles } from './chunks.js';
@@ -12,6 +12,9 @@ import { decideScope } from './scope.js';
 import { StatusComment } from '../deliver/status-comment.js';
 import { failedBody, lastReviewedIn, progressBody, type ChunkProgress, type Scope } from '../deliver/status.js';
 import { log } from '../../../base/log.js';
+import { ruleKey } from '../../../base/rules/nested-rules.js';
+import type { RuleReader } from '../../../base/rules/rule-reader.js';
+import { chunkRules, findPullRules, readPullRules } from './rules.js';
 
 /** One pull request's review in this run: what is reviewed, against what, and where its status is shown. */
 export interface PullRun {
@@ -24,6 +27,8 @@ export interface PullRun {
   /** This action's earlier findings on the pull request (incremental only; empty otherwise). */
   earlier: EarlierFinding[];
   tasks: ChunkTask[];
+  /** What the nested rules could not give (a listing or a read that failed), for the summary. */
+  ruleNotes: string[];
   status: StatusComment;
   /**
    * Settles once the status comment shows what is reviewed (created or edited; never rejects). The model reviews none
@@ -45,6 +50,8 @@ export interface PrepareOptions {
   /** The trigger comment asked for a full review. */
   full: boolean;
   statusIntervalMs?: number | undefined;
+  /** The run's reader of the base commits' nested AGENTS.md. */
+  rules: RuleReader;
 }
 
 /**
@@ -75,17 +82,23 @@ export async function preparePull(ctx: RunContext, g: GatheredPull, opts: Prepar
       log.warning(`Could not read the earlier review comments of #${number} (${githubErrorInfo(error).message}); the model reviews the push without them.`);
     }
   }
-  const chunks = chunkFiles(reviewFiles, opts.chunkTokens);
+  // Files under the same nested rules are chunked together, so that each chunk is sent few of them.
+  const paths = reviewFiles.map((f) => f.path);
+  const found = await findPullRules(opts.rules, `#${number}`, g.pr.baseSha, paths);
+  const chunks = chunkFiles(reviewFiles, opts.chunkTokens, (path) => ruleKey(path, found.index));
   const runUrl = ctx.currentRunId !== undefined ? `${ctx.serverUrl}/${repo.owner}/${repo.repo}/actions/runs/${ctx.currentRunId}` : undefined;
   const progress: ChunkProgress[] = chunks.map((c) => ({ index: c.index, paths: c.paths, state: 'pending' }));
   const view = () => progressBody({ headSha: g.pr.headSha, scope, files: reviewFiles.length, chunks: progress, runUrl, reviewed: lastReviewed });
   const shown = status.show(view());
+  // Read while the status comment is written; each chunk then gets the files on its own files' paths.
+  const rules = await readPullRules(opts.rules, `#${number}`, paths, found);
   const tasks: ChunkTask[] = chunks.map((chunk) => ({
     pr: g.pr,
     allPaths: g.allPaths,
     chunk,
     chunkCount: chunks.length,
     ready: shown,
+    rules: chunkRules(rules, chunk.paths),
     ...(scope.kind === 'incremental' ? { incremental: { from: scope.from, earlier: openOn(earlier, chunk.paths) } } : {}),
   }));
   return {
@@ -96,6 +109,7 @@ export async function preparePull(ctx: RunContext, g: GatheredPull, opts: Prepar
     changed,
     earlier,
     tasks,
+    ruleNotes: rules.notes,
     status,
     lastReviewed,
     runUrl,

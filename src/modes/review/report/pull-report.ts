@@ -10,6 +10,7 @@ import { verifiedFindings } from '../check/verified-findings.js';
 import { leftOutLine, selectFindings } from '../deliver/compose.js';
 import { TRUNCATED_NOTE, type GatheredPull } from '../gather/gather.js';
 import { type Severity } from '../../../base/options.js';
+import { rulesReport, type RulesReport } from './rules-report.js';
 
 /** Everything the report says about one reviewed pull request. */
 export interface PullReport {
@@ -40,6 +41,8 @@ export interface PullReport {
   filesReviewed?: number;
   /** Earlier findings the push addressed: where, and whether their thread was resolved. */
   addressed?: Array<{ location: string; title: string; resolved: boolean }>;
+  /** The nested AGENTS.md the chunks were shown, and what could not be shown. */
+  rules?: RulesReport;
   /** Earlier findings still open after an incremental review. */
   stillOpen?: Array<{ location: string; title: string; severity: Severity | undefined }>;
 }
@@ -54,7 +57,7 @@ export const MAX_LISTED_SKIPPED = 50;
 export function reportOf(
   g: GatheredPull,
   outcomes: readonly ChunkOutcome[],
-  options: { minConfidence: number; minSeverity: Severity },
+  options: { minConfidence: number; minSeverity: Severity; ruleNotes?: readonly string[] },
 ): { report: PullReport; summary: string; usage: TokenUsage } {
   const checked = verifiedFindings(outcomes, options.minConfidence, options.minSeverity);
   const failed = outcomes.filter((o): o is Extract<ChunkOutcome, { ok: false }> => !o.ok);
@@ -77,6 +80,7 @@ export function reportOf(
     leftOut: outcomes.flatMap((o) => (o.ok ? o.review.dropped.map(leftOutLine) : [])),
     post: null,
     verification: checked.report,
+    rules: rulesReport(outcomes, options.ruleNotes),
   };
   const summary = outcomes.flatMap((o) => (o.ok && o.review.summary.trim() ? [o.review.summary.trim()] : [])).join('\n\n');
   return { report, summary, usage: outcomes.reduce((u, o) => addUsage(u, o.usage), ZERO_USAGE) };

@@ -14,6 +14,7 @@ import type { TokenUsage } from '../agent/forks.js';
 import { verificationSection, verificationTotals } from './verification-report.js';
 import type { Scope } from '../deliver/status.js';
 import { type PullReport } from './pull-report.js';
+import { rulesSummary } from './rules-report.js';
 import { log, type AnnotationProperties } from '../../../base/log.js';
 
 /** A pull request that was not reviewed, and why. */
@@ -39,6 +40,8 @@ export function findingsOutput(reports: readonly PullReport[], secrets: readonly
       title: bound(f.title, OUTPUT_FINDING_TITLE_MAX_CHARS),
       body: bound(f.body, OUTPUT_FINDING_TEXT_MAX_CHARS, CUT_IN_OUTPUT),
       suggestion: f.suggestion === null ? null : bound(f.suggestion, OUTPUT_FINDING_TEXT_MAX_CHARS, CUT_IN_OUTPUT),
+      // The rules file (a nested AGENTS.md of the base branch, or a conventions file) the finding rests on.
+      rule: f.rule,
       // The verification pass's verdict (null: verify off, or the pass failed for the finding's chunk).
       confidence: f.verification?.confidence ?? null,
       verdict: f.verification?.verdict ?? null,
@@ -122,6 +125,7 @@ export function jobSummary(opts: {
       for (const o of r.stillOpen) out.push(`- ${o.severity ?? 'unknown'} \`${cell(o.location)}\` ${cell(o.title)}`);
     }
     if (r.notReviewed.length > 0) out.push('', '**Not reviewed**', ...r.notReviewed.map((l) => `- ${l}`));
+    out.push(...rulesSummary(r.rules));
     if (r.verification) out.push(...verificationSection(r.kept, r.verification));
     if (r.post && !r.post.posted) {
       const why = r.post.forbidden

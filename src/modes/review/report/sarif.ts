@@ -100,7 +100,8 @@ function result(f: SarifFinding, secrets: readonly string[]): Result {
     message: { text: parts(`[${f.severity}] ${title}`), markdown: parts(`**${markdownEscape(title)}** (${f.severity})`) },
     locations: [location(f)],
     partialFingerprints: { [SARIF_FINGERPRINT_KEY]: fingerprint(f) },
-    properties: { severity: f.severity, side: f.side },
+    // `rule`: the base branch's rules file (a nested AGENTS.md, a conventions file) the finding rests on.
+    properties: { severity: f.severity, side: f.side, ...(f.rule ? { rule: f.rule } : {}) },
   };
   const fix = suggestionFix(f, secrets);
   if (fix) out.fixes = [fix];
