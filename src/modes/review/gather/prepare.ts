@@ -1,8 +1,9 @@
 // Before the model runs, per pull request: the status comment (created or reused, showing what will be reviewed),
-// the scope (incremental or full), the earlier findings the model must see, and the chunks.
+// the scope (incremental or full), the earlier findings the model must see, and the chunks (scopePull, which every
+// job of a review uses, sharded or not).
 import type { RunContext } from '../../../base/context.js';
 import { githubErrorInfo } from '../../../base/github/reviews.js';
-import { chunkFiles } from './chunks.js';
+import { chunkFiles, type Chunk } from './chunks.js';
 import type { FileDiff } from './diff.js';
 import { openOn, type EarlierFinding } from './earlier.js';
 import type { ChunkOutcome, ChunkTask } from '../agent/forks.js';
@@ -14,25 +15,13 @@ import { failedBody, lastReviewedIn, progressBody, type ChunkProgress, type Scop
 import { log } from '../../../base/log.js';
 
 /** One pull request's review in this run: what is reviewed, against what, and where its status is shown. */
-export interface PullRun {
-  g: GatheredPull;
-  scope: Scope;
-  /** Files the model is shown (the whole diff's, or the push's). */
-  reviewFiles: FileDiff[];
-  /** The push's files (incremental only). */
-  changed: FileDiff[];
-  /** This action's earlier findings on the pull request (incremental only; empty otherwise). */
-  earlier: EarlierFinding[];
+export interface PullRun extends ScopedPull {
   tasks: ChunkTask[];
-  status: StatusComment;
   /**
    * Settles once the status comment shows what is reviewed (created or edited; never rejects). The model reviews none
    * of this pull request's code before: the run does not wait for it otherwise.
    */
   shown: Promise<void>;
-  /** The last fully reviewed head, from the status comment. */
-  lastReviewed: string | undefined;
-  runUrl: string | undefined;
   /** Marks a chunk done or failed and schedules a (coalesced) status edit. */
   chunkDone(outcome: ChunkOutcome): void;
   /** Puts the status comment in its failed state (what failed, in plain words). */
@@ -45,22 +34,46 @@ export interface PrepareOptions {
   /** The trigger comment asked for a full review. */
   full: boolean;
   statusIntervalMs?: number | undefined;
+  /**
+   * The commit the scope is decided from, read from the status comment's body as it was before this run; default: the
+   * last fully reviewed commit it records. The jobs of a sharded review use the one their plan recorded.
+   */
+  scopeBase?: (previousBody: string) => string | undefined;
+}
+
+/** What a run reviews of one pull request and against what, before any progress is shown. */
+export interface ScopedPull {
+  g: GatheredPull;
+  scope: Scope;
+  /** Files the model is shown (the whole diff's, or the push's). */
+  reviewFiles: FileDiff[];
+  /** The push's files (incremental only). */
+  changed: FileDiff[];
+  /** This action's earlier findings on the pull request (incremental only; empty otherwise). */
+  earlier: EarlierFinding[];
+  /** The review's chunks: every job that reviews the pull request, sharded or not, chunks it here. */
+  chunks: Chunk[];
+  status: StatusComment;
+  /** The last fully reviewed head, from the status comment (carried in every body this run writes). */
+  lastReviewed: string | undefined;
+  /** The commit the scope was decided from (lastReviewed, unless `scopeBase` said otherwise). */
+  scopeBase: string | undefined;
+  runUrl: string | undefined;
 }
 
 /**
- * Prepares one pull request: reads its status comment and decides the scope and the chunks. The status comment's
- * write starts here and is `shown` later: GitHub spaces comment-creating POSTs seconds apart, and a batch's model
- * work must not queue behind them.
+ * Reads one pull request's status comment and decides the scope, the earlier findings and the chunks; writes nothing.
  */
-export async function preparePull(ctx: RunContext, g: GatheredPull, opts: PrepareOptions): Promise<PullRun> {
+export async function scopePull(ctx: RunContext, g: GatheredPull, opts: PrepareOptions): Promise<ScopedPull> {
   const { github, repo, inputs, secrets } = ctx;
   const number = g.pr.number;
   const status = await StatusComment.open(github, repo, number, { self: opts.self, secrets, intervalMs: opts.statusIntervalMs });
   const lastReviewed = lastReviewedIn(status.previousBody);
+  const scopeBase = opts.scopeBase ? opts.scopeBase(status.previousBody) : lastReviewed;
   const { scope, reviewFiles, changed } = await decideScope(github, repo, g, {
     incremental: inputs.incremental,
     full: opts.full,
-    lastReviewed,
+    lastReviewed: scopeBase,
     paths: inputs.paths,
     pathsIgnore: inputs.pathsIgnore,
   });
@@ -77,28 +90,36 @@ export async function preparePull(ctx: RunContext, g: GatheredPull, opts: Prepar
   }
   const chunks = chunkFiles(reviewFiles, opts.chunkTokens);
   const runUrl = ctx.currentRunId !== undefined ? `${ctx.serverUrl}/${repo.owner}/${repo.repo}/actions/runs/${ctx.currentRunId}` : undefined;
-  const progress: ChunkProgress[] = chunks.map((c) => ({ index: c.index, paths: c.paths, state: 'pending' }));
+  return { g, scope, reviewFiles, changed, earlier, chunks, status, lastReviewed, scopeBase, runUrl };
+}
+
+/** One task per chunk (or per chunk of `only`), each with the earlier findings on its files when incremental. */
+export function chunkTasks(s: ScopedPull, ready?: Promise<unknown>, only: readonly Chunk[] = s.chunks): ChunkTask[] {
+  return only.map((chunk) => ({
+    pr: s.g.pr,
+    allPaths: s.g.allPaths,
+    chunk,
+    chunkCount: s.chunks.length,
+    ...(ready ? { ready } : {}),
+    ...(s.scope.kind === 'incremental' ? { incremental: { from: s.scope.from, earlier: openOn(s.earlier, chunk.paths) } } : {}),
+  }));
+}
+
+/**
+ * Prepares one pull request: reads its status comment and decides the scope and the chunks. The status comment's
+ * write starts here and is `shown` later: GitHub spaces comment-creating POSTs seconds apart, and a batch's model
+ * work must not queue behind them.
+ */
+export async function preparePull(ctx: RunContext, g: GatheredPull, opts: PrepareOptions): Promise<PullRun> {
+  const s = await scopePull(ctx, g, opts);
+  const { scope, reviewFiles, status, lastReviewed, runUrl } = s;
+  const progress: ChunkProgress[] = s.chunks.map((c) => ({ index: c.index, paths: c.paths, state: 'pending' }));
   const view = () => progressBody({ headSha: g.pr.headSha, scope, files: reviewFiles.length, chunks: progress, runUrl, reviewed: lastReviewed });
   const shown = status.show(view());
-  const tasks: ChunkTask[] = chunks.map((chunk) => ({
-    pr: g.pr,
-    allPaths: g.allPaths,
-    chunk,
-    chunkCount: chunks.length,
-    ready: shown,
-    ...(scope.kind === 'incremental' ? { incremental: { from: scope.from, earlier: openOn(earlier, chunk.paths) } } : {}),
-  }));
   return {
-    g,
+    ...s,
     shown,
-    scope,
-    reviewFiles,
-    changed,
-    earlier,
-    tasks,
-    status,
-    lastReviewed,
-    runUrl,
+    tasks: chunkTasks(s, shown),
     chunkDone(outcome) {
       const entry = progress.find((p) => p.index === outcome.task.chunk.index);
       if (entry) entry.state = outcome.ok ? 'done' : 'failed';
