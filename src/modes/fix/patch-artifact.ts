@@ -1,6 +1,6 @@
 // Uploads a kept patch as a workflow artifact, so a fix that could not be delivered outlives the runner. A failed
 // upload is a warning: the patch is still on disk, and the step already fails for the delivery's own reason.
-import { dirname } from 'node:path';
+import { ActionsArtifactStore } from '../../base/artifacts/artifact-store.js';
 import { log } from '../../base/log.js';
 
 /** Where the patch went as an artifact, or why it did not. */
@@ -20,14 +20,11 @@ export async function uploadPatchArtifact(
   path: string,
   name: string,
 ): Promise<PatchArtifact> {
-  if (!env.ACTIONS_RESULTS_URL || !env.ACTIONS_RUNTIME_TOKEN) {
+  if (!ActionsArtifactStore.available(env)) {
     return { note: 'The patch was not uploaded as a workflow artifact: the runner gave this step no artifact service (ACTIONS_RESULTS_URL).' };
   }
   try {
-    // Loaded only here, when a patch is kept: the artifact client is a large part of the bundle.
-    const { DefaultArtifactClient } = await import('@actions/artifact');
-    const { id } = await new DefaultArtifactClient().uploadArtifact(name, [path], dirname(path));
-    if (id === undefined) throw new Error('the artifact service returned no artifact id');
+    const id = await new ActionsArtifactStore().upload(name, path);
     const url = `${serverUrl.replace(/\/+$/, '')}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}/artifacts/${id}`;
     log.info(`Uploaded the patch as the workflow artifact ${name}: ${url}`);
     return { artifact: { name, url } };
