@@ -274,7 +274,7 @@ test('a shard given another plan refuses to run, and the merge refuses artifacts
   process.env.ACTIONS_RUNTIME_TOKEN = service.jobToken();
   const merge = await mergeJob(4, planId, { 'max-shards': '4' });
   expect(merge.conclusion).toBe('incomplete');
-  expect(merge.summary).toContain('Shard 1 of 4: shard 1 of 4 uploaded no results for this plan');
+  expect(merge.summary).toContain('Shard 1 of 4 uploaded no results for this plan');
   expect(merge.summary).toContain('1 artifact(s) of it from other plans were left alone');
   expect(merge.summary).toMatch(/Shard 3 of 4: its artifact codex-review-pr4-shard-3-of-4-\w+ was refused: it is from another plan/);
   expect(merge.summary).toMatch(/Shard 4 of 4: its artifact codex-review-pr4-shard-4-of-4-\w+ was refused: shard-result.json is not JSON/);

@@ -35,7 +35,7 @@ async function collectOne(store: ArtifactStore, listed: readonly StoredArtifact[
     const read = await readArtifact(store, a, expect, join(dir, `${a.id}`));
     if (read.ok) return { ...expect, found: true, artifact: a.name, result: read.result };
     log.warning(`The artifact ${a.name} of ${shardName(expect.shard)} was refused: ${read.why}.`);
-    refusals.push(`its artifact ${a.name} was refused: ${read.why}`);
+    refusals.push(`${shardName(expect.shard)}: its artifact ${a.name} was refused: ${read.why}`);
   }
   if (refusals.length > 0) return { ...expect, found: false, why: refusals.join('; ') };
   const others = named.length - candidates.length;

@@ -10,7 +10,7 @@ import { type JobOutcome } from '../../../base/outcome.js';
 import { redact } from '../../../base/text/redact.js';
 import { deliver, type DeliveredPull, type Prover } from '../deliver/deliver-pull.js';
 import { readPosted } from '../deliver/post.js';
-import { failedBody } from '../deliver/status.js';
+import { failedBody, planMarkIn } from '../deliver/status.js';
 import { DEFAULT_CHUNK_TOKENS } from '../gather/chunks.js';
 import { chunkTasks } from '../gather/prepare.js';
 import { conclude, startNotes } from '../report/conclude.js';
@@ -37,7 +37,11 @@ export async function runMerge(ctx: RunContext, target: ReviewTarget, options: R
   }
   const { g, scoped, plan, mark, self } = pull;
   const pr = g.pr;
-  const fail = (message: string) => scoped.status.finish(failedBody({ headSha: pr.headSha, message, runUrl: scoped.runUrl, reviewed: scoped.lastReviewed, plan: mark }));
+  // Only a status comment that still shows this plan is this job's to fail: a newer run (a push) may be writing it.
+  const fail = (message: string) =>
+    scoped.status.finish((current) =>
+      planMarkIn(current)?.planId === planId ? failedBody({ headSha: pr.headSha, message, runUrl: scoped.runUrl, reviewed: scoped.lastReviewed, plan: { planId, base: mark.base } }) : undefined,
+    );
   // Nothing is posted for a plan the shards did not work on, nor when what they did cannot be read: no text may say
   // that code was reviewed when this job cannot tell.
   const refused = planMismatch(plan, planId, pr.headSha);
@@ -63,7 +67,7 @@ export async function runMerge(ctx: RunContext, target: ReviewTarget, options: R
     throw new Error(message, { cause: error });
   }
   const merged = mergeShards(collected, chunkTasks(scoped), inputs);
-  for (const c of collected) if (!c.found) notes.push(`Shard ${c.shard.index} of ${c.shard.count}: ${c.why}.`);
+  for (const c of collected) if (!c.found) notes.push(`${c.why.charAt(0).toUpperCase()}${c.why.slice(1)}.`);
   const prove: Prover = (_pull, fresh) => Promise.resolve({ proofs: new Map(fresh.flatMap((f) => (merged.proofs.has(f.fp) ? [[f.fp, merged.proofs.get(f.fp)!]] : []))), notes: merged.notes });
   const run: DeliveredPull = { ...scoped, fail, plan: mark };
   // The review's time runs from the first shard's start (the runners' clocks agree closely enough for a summary).
