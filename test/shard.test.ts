@@ -16,6 +16,8 @@ import { runShard } from '../src/modes/review/shard/run-shard.js';
 import { SHARD_RESULT_FILE, shardArtifactName } from '../src/modes/review/shard/shard-result.js';
 import type { ReviewTarget } from '../src/modes/review/target.js';
 import { testContext, trackAppServerPid } from './support/context.js';
+import { withStepFiles } from './support/step-files.js';
+import { run } from '../src/action/main.js';
 import { startFakeArtifactService, type FakeArtifactService } from './support/fake-artifact-service.js';
 import { diffFiles, FakeGitHub, type FakeIssueComment } from './support/fake-github.js';
 import { createRepo, type TestRepo } from './support/git-repo.js';
@@ -382,6 +384,42 @@ test('the merge reads the artifact list through a 5xx, and fails saying so when 
   expect(merge.conclusion).toBe('incomplete');
   expect(statusOf(7)[0]!.body).not.toContain('No issues found');
   expect(statusOf(7)[0]!.body).toContain('0 of 2 chunk(s) reviewed');
+});
+
+test('the Action runs mode plan without credentials or checkout and sets matrix and plan-id; mode merge needs the artifact service', async () => {
+  const head = await changeFiles(3);
+  await servePull(8, head);
+  const dir = await mkdtemp(join(tmpdir(), 'runner-'));
+  const eventPath = join(dir, 'event.json');
+  await writeFile(eventPath, JSON.stringify({ pull_request: { number: 8 } }));
+  const env = (inputs: Record<string, string>): NodeJS.ProcessEnv => ({
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    GITHUB_EVENT_NAME: 'pull_request',
+    GITHUB_EVENT_PATH: eventPath,
+    GITHUB_REPOSITORY: `${OWNER}/${REPO}`,
+    GITHUB_API_URL: fake.url,
+    GITHUB_WORKSPACE: dir,
+    CODEX_CI_GITHUB_TIME_UNIT_MS: '0',
+    RUNNER_TEMP: join(dir, 'temp'),
+    'INPUT_GITHUB-TOKEN': 'ghs_shard_shell_token_0123456789',
+    'INPUT_CHUNKS-PER-SHARD': '1',
+    ...Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v])),
+  });
+  const planned = await withStepFiles(dir, () => run(env({ mode: 'plan' })));
+  // Three small files are one chunk at the default chunk budget: one shard.
+  expect(planned.outputs).toContain('{"shard":["1/1"]}');
+  const planId = /plan-id<<(\S+)\n([0-9a-f]{64})\n/.exec(planned.outputs)?.[2];
+  expect(planId).toMatch(/^[0-9a-f]{64}$/);
+  expect(planned.summary).toContain('## Codex review plan');
+  expect(statusOf(8)[0]!.body).toContain('review in progress: 1 shard');
+
+  // No ACTIONS_RESULTS_URL in this step's environment: the merge says what it needs and posts nothing.
+  const merged = await withStepFiles(dir, () => run(env({ mode: 'merge', 'plan-id': planId! })));
+  expect(merged.outputs).toMatch(/conclusion<<\S+\nfailure\n/);
+  expect(merged.summary).toContain('no artifact service (ACTIONS_RESULTS_URL and ACTIONS_RUNTIME_TOKEN)');
+  expect(reviewsOf(8)).toHaveLength(0);
+  expect(statusOf(8)[0]!.body).toContain('## Codex review: failed ❌');
 });
 
 /** The shard-result.json inside an artifact's zip, read with unzip (a test helper; the action uses @actions/artifact). */

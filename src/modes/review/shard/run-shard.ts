@@ -68,6 +68,8 @@ export async function runShard(ctx: RunContext, target: ReviewTarget, options: R
   let conventions: Promise<ConventionFile[]> | undefined;
   let uploaded = false;
   let headSha: string | undefined;
+  // Once this shard's line is on the status comment, a failure shows there too.
+  let showFailure: ((why: string) => Promise<void>) | undefined;
   const upload = async (work: ShardWork) => {
     uploaded = true;
     await uploadResult(ctx, store, name, work);
@@ -106,6 +108,10 @@ export async function runShard(ctx: RunContext, target: ReviewTarget, options: R
     const line: ShardLine = { spec, slice, done: 0, failed: 0, state: 'running' };
     const ours = (current: string) => (planMarkIn(current)?.planId === planId ? withShardLine(current, { ...line }) : undefined);
     scoped.status.update(ours);
+    showFailure = (why) => {
+      Object.assign(line, { state: 'failed', note: why });
+      return scoped.status.finish(ours);
+    };
 
     const notes: string[] = [];
     let result: AgentResult = { ok: true, threadId: '', usage: ZERO_USAGE, outcomes: [], staged: [] };
@@ -141,9 +147,11 @@ export async function runShard(ctx: RunContext, target: ReviewTarget, options: R
     };
     await upload(work);
 
-    line.state = failure ? 'failed' : 'done';
-    if (failure) line.note = failure;
-    await scoped.status.finish(ours);
+    if (failure) await showFailure(failure);
+    else {
+      line.state = 'done';
+      await scoped.status.finish(ours);
+    }
     return shardOutcome(work, name, report.kept.length, report.failedChunks, secrets);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
@@ -153,6 +161,7 @@ export async function runShard(ctx: RunContext, target: ReviewTarget, options: R
         log.warning(`Could not upload the failure of ${shardName(spec)}: ${(e as Error).message}`),
       );
     }
+    await showFailure?.(message);
     throw error;
   } finally {
     await agent?.close().catch(() => {});
