@@ -9,6 +9,6 @@ test('README lists every input and output of action.yml', async () => {
   const inputs = names(section('inputs'));
   const outputs = names(section('outputs'));
   expect(inputs.length).toBeGreaterThan(30);
-  expect(outputs.length).toBe(16);
+  expect(outputs.length).toBe(18);
   for (const name of [...inputs, ...outputs]) expect({ name, documented: readme.includes(`| \`${name}\` |`) }).toEqual({ name, documented: true });
 });

@@ -92,6 +92,10 @@ test('a minimal env (only an API key) gets the documented defaults', () => {
     allowUsers: [],
     allowBots: [],
     resumeThread: undefined,
+    shard: undefined,
+    planId: undefined,
+    maxShards: 4,
+    chunksPerShard: 8,
   };
   expect(readInputs({ 'INPUT_OPENAI-API-KEY': KEY, GITHUB_WORKSPACE: '/ws' })).toEqual(expected);
 });
@@ -117,7 +121,7 @@ test('every input name in action.yml is read by readInputs, and no other', () =>
 
 describe('enum inputs', () => {
   test.each([
-    ['mode', 'fixit', 'auto, review, fix, login'],
+    ['mode', 'fixit', 'auto, review, fix, login, plan, merge'],
     ['effort', 'max', 'none, minimal, low, medium, high, xhigh'],
     ['sandbox', 'full', 'read-only, workspace-write, danger-full-access'],
     ['approval-policy', 'always', 'never, on-request, untrusted, on-failure'],
@@ -438,7 +442,7 @@ test('several bad inputs are all reported, one line each, with secrets hidden', 
   );
   const message = errorFor(env);
   expect(message.split('\n')).toEqual([
-    `Input 'mode' has value "nope": expected one of auto, review, fix, login.`,
+    `Input 'mode' has value "nope": expected one of auto, review, fix, login, plan, merge.`,
     `Input 'codex-auth-json' has value (hidden): expected a JSON object (the contents of ~/.codex/auth.json).`,
     `Input 'max-parallel' has value "0": expected an integer from 1 to 16.`,
     `Input 'draft' has value "maybe": expected true or false.`,

@@ -7,7 +7,7 @@ import { CODEX_VERSION } from '../base/codex/install.js';
 import { API_STYLES, gatewayFor } from '../base/codex/gateway.js';
 import type { Prices } from '../base/codex/budget.js';
 import { mcpEnvNames, mcpSecrets, mcpServersSpec, resolveMcpServers } from '../base/codex/mcp-servers.js';
-import { APPROVAL_POLICY_VALUES, APPROVALS_REVIEWER_VALUES, EFFORTS, FIX_DELIVERIES, MODES, REVIEW_EVENTS, SANDBOX_MODES, SEVERITIES, VERIFY_MODES, VERIFY_SUGGESTIONS, type ApprovalPolicy, type RunOptions, DEFAULTS } from '../base/options.js';
+import { APPROVAL_POLICY_VALUES, APPROVALS_REVIEWER_VALUES, EFFORTS, FIX_DELIVERIES, MODES, REVIEW_EVENTS, SANDBOX_MODES, SEVERITIES, VERIFY_MODES, VERIFY_SUGGESTIONS, type ApprovalPolicy, type RunOptions, type ShardSpec, DEFAULTS } from '../base/options.js';
 
 // `on-failure` and `guardian_subagent` are older spellings the parser still accepts and maps (see below).
 const APPROVAL_POLICIES = [...APPROVAL_POLICY_VALUES, 'on-failure'] as const;
@@ -301,6 +301,19 @@ const inputFields = {
     .string()
     .refine((v) => /^[0-9a-zA-Z][0-9a-zA-Z_-]{0,127}$/.test(v), { error: 'expected a Codex thread id (the thread-id output of an earlier run)' })
     .optional(),
+  shard: z
+    .string()
+    .refine((v) => /^\d{1,3}\/\d{1,3}$/.test(v) && Number(v.split('/')[0]) >= 1 && Number(v.split('/')[0]) <= Number(v.split('/')[1]), {
+      error: 'expected K/N, this job\'s shard K of N (from the plan job\'s matrix output, e.g. ${{ matrix.shard }})',
+    })
+    .transform((v): ShardSpec => ({ index: Number(v.split('/')[0]), count: Number(v.split('/')[1]) }))
+    .optional(),
+  'plan-id': z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, { error: "expected the plan job's plan-id output (64 hex digits)" })
+    .optional(),
+  'max-shards': integer(1, 64).default(DEFAULTS.maxShards),
+  'chunks-per-shard': integer(1, 1000).default(DEFAULTS.chunksPerShard),
 };
 
 export const INPUT_NAMES = Object.keys(inputFields) as (keyof typeof inputFields)[];
@@ -330,9 +343,10 @@ const inputsSchema = z
       }
       const apiKey = raw['openai-api-key'] ?? raw.env.OPENAI_API_KEY ?? raw.env.CODEX_API_KEY;
       const home = raw['codex-home'];
-      const login = raw.mode === 'login';
+      // The plan and the merge of a sharded review call no model: only its shards need credentials.
+      const noModel = raw.mode === 'login' || raw.mode === 'plan' || raw.mode === 'merge';
       const accessToken = raw['codex-access-token'];
-      if (apiKey === undefined && raw['codex-auth-json'] === undefined && home === undefined && accessToken === undefined && !login) {
+      if (apiKey === undefined && raw['codex-auth-json'] === undefined && home === undefined && accessToken === undefined && !noModel) {
         ctx.addIssue({ code: 'custom', message: NO_CREDENTIALS });
       }
       for (const problem of codexHomeProblems(raw)) ctx.addIssue({ code: 'custom', message: problem });
@@ -346,6 +360,7 @@ const inputsSchema = z
           ctx.addIssue({ code: 'custom', message: `Input 'codex-access-token' is set together with ${others.join(' and ')}: give one credential.` });
         }
       }
+      for (const problem of shardProblems(raw)) ctx.addIssue({ code: 'custom', message: problem });
       const mcp = raw['mcp-servers'];
       const mcpNames = typeof mcp === 'object' && mcp !== null ? mcpEnvNames(mcp) : [];
       const exposed = unsandboxedCommands(raw);
@@ -423,11 +438,17 @@ const inputsSchema = z
       allowUsers: raw['allow-users'],
       allowBots: raw['allow-bots'],
       resumeThread: raw['resume-thread'],
+      shard: raw.shard,
+      planId: raw['plan-id'],
+      maxShards: raw['max-shards'],
+      chunksPerShard: raw['chunks-per-shard'],
     };
   });
 
 interface RawForChecks {
   mode?: unknown;
+  shard?: unknown;
+  'plan-id'?: unknown;
   sandbox?: unknown;
   'approval-policy'?: unknown;
   'approvals-reviewer'?: unknown;
@@ -447,6 +468,19 @@ function unsandboxedCommands(raw: RawForChecks): string | undefined {
     return "'approval-policy: on-request' with 'approvals-reviewer: auto_review' lets approved commands run unsandboxed";
   }
   return undefined;
+}
+
+/** The jobs of a sharded review need the plan job's plan-id; a shard is a review job (see modes/review/shard/). */
+function shardProblems(raw: RawForChecks): string[] {
+  const problems: string[] = [];
+  if (raw.shard !== undefined && raw.mode !== 'review') {
+    problems.push("Input 'shard' is set, so 'mode' must be review: a shard is one job of the review matrix (mode plan makes the matrix, mode merge posts the review).");
+  }
+  const needsPlan = raw.shard !== undefined ? "'shard'" : raw.mode === 'merge' ? "'mode: merge'" : undefined;
+  if (needsPlan && raw['plan-id'] === undefined) {
+    problems.push(`${needsPlan} needs 'plan-id': pass the plan job's output, e.g. plan-id: \${{ needs.plan.outputs.plan-id }}.`);
+  }
+  return problems;
 }
 
 /** What makes `codex-home` (or `mode: login`) unusable, reported with the other input problems. */

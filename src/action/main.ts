@@ -15,6 +15,9 @@ import { redact } from '../base/text/redact.js';
 import { report } from './report.js';
 import { createRunContext } from '../base/run-context.js';
 import { runReview } from '../modes/review/run-review.js';
+import { runPlan } from '../modes/review/shard/run-plan.js';
+import { runShard } from '../modes/review/shard/run-shard.js';
+import { runMerge } from '../modes/review/shard/run-merge.js';
 import { type JobOutcome } from '../base/outcome.js';
 import { setLogger } from '../base/log.js';
 import { CORE_LOGGER } from './core-logger.js';
@@ -55,14 +58,16 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
 
     const sessions: CodexSession[] = [];
     // An answer is read-only like a review; a fix request writes like fix mode.
-    const sandboxJob = plan.job === 'converse' ? (plan.target.kind === 'fix' ? 'fix' : 'review') : plan.job;
+    const sandboxJob = plan.job === 'converse' ? (plan.target.kind === 'fix' ? 'fix' : 'review') : plan.job === 'fix' ? 'fix' : 'review';
     const codex = installOnce(inputs, sandboxJob, env, secrets);
     codexVersion = codex.version;
     const ctx = createRunContext({ inputs, event, place, env, secrets, codex: codex.get, codexInstalled: codex.installed, currentRunId, sessions });
     const restoreCredentials = await removePersistedCredentials(inputs.workingDirectory, secrets, ctx.tempDir);
     let outcome: JobOutcome;
     try {
-      if (plan.job === 'review') outcome = await runReview(ctx, plan.target);
+      if (plan.job === 'review') outcome = inputs.shard ? await runShard(ctx, plan.target) : await runReview(ctx, plan.target);
+      else if (plan.job === 'plan') outcome = await runPlan(ctx, plan.target);
+      else if (plan.job === 'merge') outcome = await runMerge(ctx, plan.target);
       else if (plan.job === 'converse') outcome = await runConversation(ctx, plan.target);
       else outcome = await runFix(ctx, plan.target);
     } finally {

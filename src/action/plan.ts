@@ -8,6 +8,9 @@ import { type FixTarget } from '../modes/fix/target.js';
 
 export type Plan =
   | { job: 'review'; target: ReviewTarget }
+  /** The first and the last job of a review sharded across a job matrix (its middle jobs are reviews with `shard`). */
+  | { job: 'plan'; target: ReviewTarget }
+  | { job: 'merge'; target: ReviewTarget }
   | { job: 'fix'; target: FixTarget }
   | { job: 'converse'; target: ConversationTarget }
   /** The one-time ChatGPT device-code login into `codex-home`: no pull request, no GitHub call. */
@@ -84,7 +87,22 @@ export function planRun(inputs: RunOptions, event: WorkflowEvent, currentRunId: 
       return autoPlan(inputs, event, currentRunId);
     case 'login':
       return { job: 'login' };
+    case 'plan':
+    case 'merge':
+      return shardedPlan(inputs.mode, planRun({ ...inputs, mode: 'review' }, event, currentRunId));
   }
+}
+
+/** The plan and merge jobs see the pull request a review would (its event, its comment guards), and only reviews. */
+function shardedPlan(job: 'plan' | 'merge', review: Plan): Plan {
+  if (review.job === 'review') {
+    if (review.target.prNumbers.length !== 1) {
+      throw new PlanError(`Mode '${job}' shards the review of one pull request, but pr-number names ${review.target.prNumbers.length}: run one workflow per pull request.`);
+    }
+    return job === 'plan' ? { job, target: review.target } : { job, target: review.target };
+  }
+  if (review.job === 'skip') return review;
+  return { job: 'skip', reason: `Mode '${job}' shards pull request reviews; answers in review threads and "@codex fix" are not sharded (run them with mode auto).` };
 }
 
 function autoPlan(inputs: RunOptions, event: WorkflowEvent, currentRunId: number | undefined): Plan {

@@ -3,6 +3,7 @@ import type { RunBudget } from './codex/budget.js';
 import type { CodexSession } from './codex/session.js';
 import type { GitHub } from './github/octokit.js';
 import type { ThreadStore } from './threads/thread-store.js';
+import type { ArtifactStore } from './artifacts/artifact-store.js';
 import { type RunOptions } from './options.js';
 
 /** The repository the workflow runs in. */
@@ -57,6 +58,8 @@ export interface RunContext {
   currentRunId: number | undefined;
   /** Where threads are kept between runs (the Actions cache); undefined when the runner has no cache service. */
   threadStore: ThreadStore | undefined;
+  /** The workflow run's artifacts (a sharded review's shards hand their results to its merge); undefined off Actions. */
+  artifacts: ArtifactStore | undefined;
   /** The run's token and turn budget (max-tokens, max-turns), shared by every app-server of the run. */
   budget: RunBudget;
   /** Opens the run's one app-server (in inputs.workingDirectory). The caller closes it. */

@@ -6,12 +6,13 @@ import type { McpServer } from './codex/mcp-servers.js';
 
 export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
 export type Severity = (typeof SEVERITIES)[number];
-export type Mode = 'auto' | 'review' | 'fix' | 'login';
+export type Mode = 'auto' | 'review' | 'fix' | 'login' | 'plan' | 'merge';
 export type SandboxMode = 'read-only' | 'workspace-write' | 'danger-full-access';
 export type ApprovalPolicy = 'never' | 'on-request' | 'untrusted';
 
-// `login` is the one-time device-code login into `codex-home` on a self-hosted runner (base/codex/login.ts).
-export const MODES = ['auto', 'review', 'fix', 'login'] as const;
+// `login` is the one-time device-code login into `codex-home` on a self-hosted runner (base/codex/login.ts);
+// `plan` and `merge` are the first and last jobs of a review sharded across a job matrix (modes/review/shard/).
+export const MODES = ['auto', 'review', 'fix', 'login', 'plan', 'merge'] as const;
 export const EFFORTS = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh'] as const;
 export const SANDBOX_MODES = ['read-only', 'workspace-write', 'danger-full-access'] as const;
 export const APPROVAL_POLICY_VALUES = ['never', 'on-request', 'untrusted'] as const;
@@ -20,6 +21,12 @@ export const REVIEW_EVENTS = ['COMMENT', 'REQUEST_CHANGES'] as const;
 export const FIX_DELIVERIES = ['pull-request', 'push', 'patch'] as const;
 export const VERIFY_MODES = ['findings', 'off'] as const;
 export const VERIFY_SUGGESTIONS = ['apply', 'tests', 'off'] as const;
+
+/** One job of a sharded review's matrix: shard `index` (1-based) of `count`, the `shard: K/N` input. */
+export interface ShardSpec {
+  index: number;
+  count: number;
+}
 
 /** Everything a run is told: the Action's inputs and the CLI's flags both become one of these. */
 export interface RunOptions {
@@ -96,6 +103,14 @@ export interface RunOptions {
   allowBots: string[];
   /** A thread id of an earlier run to continue (its stored rollout is restored from the runner's cache). */
   resumeThread: string | undefined;
+  /** The matrix job of a sharded review this run is (`shard`); undefined: an unsharded review. */
+  shard: ShardSpec | undefined;
+  /** The plan job's `plan-id`, which a shard and the merge check they work on. */
+  planId: string | undefined;
+  /** Most matrix jobs a plan asks for (`max-shards`). */
+  maxShards: number;
+  /** Chunks one shard reviews before the plan asks for another shard (`chunks-per-shard`). */
+  chunksPerShard: number;
 }
 
 
@@ -125,6 +140,8 @@ export const DEFAULTS = {
   triggerPhrase: '@codex',
   incremental: true,
   resolveThreads: true,
+  maxShards: 4,
+  chunksPerShard: 8,
 } as const satisfies Partial<RunOptions>;
 
 type Defaulted = keyof typeof DEFAULTS;
@@ -161,6 +178,8 @@ export function runOptions(given: Required & Partial<Omit<RunOptions, keyof Requ
     allowUsers: [],
     allowBots: [],
     resumeThread: undefined,
+    shard: undefined,
+    planId: undefined,
   };
   return { ...DEFAULTS, ...base, ...given };
 }

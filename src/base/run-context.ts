@@ -8,6 +8,7 @@ import { mcpConfigOverrides } from './codex/mcp-servers.js';
 import { openSession, type CodexSession } from './codex/session.js';
 import type { GitHubPlace, RunContext, WorkflowEvent } from './context.js';
 import { ActionsCacheStore, type ThreadStore } from './threads/thread-store.js';
+import { ActionsArtifactStore, type ArtifactStore } from './artifacts/artifact-store.js';
 import { createOctokit } from './github/octokit.js';
 import { type RunOptions } from './options.js';
 import { log } from './log.js';
@@ -29,6 +30,8 @@ export interface RunContextParts {
   sessions: CodexSession[];
   /** Where threads are kept between runs; default: the Actions cache when the runner offers one. */
   threadStore?: ThreadStore;
+  /** The run's artifacts; default: the runner's artifact service when it offers one. */
+  artifacts?: ArtifactStore;
 }
 
 /** The context of one run; `openSession` starts the run's app-server in the working directory. */
@@ -51,6 +54,7 @@ export function createRunContext(parts: RunContextParts): RunContext {
     serverUrl: place.serverUrl,
     currentRunId: parts.currentRunId,
     threadStore: parts.threadStore ?? (ActionsCacheStore.available(env) ? new ActionsCacheStore() : undefined),
+    artifacts: parts.artifacts ?? (ActionsArtifactStore.available(env) ? new ActionsArtifactStore() : undefined),
     openSession: async (request = {}) => {
       const persistentHome = inputs.codexHome ? await (checkedHome ??= checkPersistentHome(inputs, env)) : undefined;
       // The app-server needs only the binary: it starts while the sandbox is checked, and no turn can run before the

@@ -1,6 +1,6 @@
 // Uploads a kept patch as a workflow artifact, so a fix that could not be delivered outlives the runner. A failed
 // upload is a warning: the patch is still on disk, and the step already fails for the delivery's own reason.
-import { dirname } from 'node:path';
+import { ActionsArtifactStore } from '../../base/artifacts/artifact-store.js';
 import { log } from '../../base/log.js';
 
 /** Where the patch went as an artifact, or why it did not. */
@@ -16,19 +16,17 @@ export interface PatchArtifact {
  */
 export async function uploadPatchArtifact(
   env: NodeJS.ProcessEnv,
-  serverUrl: string,
+  /** The run the artifact belongs to, for its link: the server, the repository and the run id. */
+  run: { serverUrl: string; repo: { owner: string; repo: string }; runId: number | undefined },
   path: string,
   name: string,
 ): Promise<PatchArtifact> {
-  if (!env.ACTIONS_RESULTS_URL || !env.ACTIONS_RUNTIME_TOKEN) {
+  if (!ActionsArtifactStore.available(env)) {
     return { note: 'The patch was not uploaded as a workflow artifact: the runner gave this step no artifact service (ACTIONS_RESULTS_URL).' };
   }
   try {
-    // Loaded only here, when a patch is kept: the artifact client is a large part of the bundle.
-    const { DefaultArtifactClient } = await import('@actions/artifact');
-    const { id } = await new DefaultArtifactClient().uploadArtifact(name, [path], dirname(path));
-    if (id === undefined) throw new Error('the artifact service returned no artifact id');
-    const url = `${serverUrl.replace(/\/+$/, '')}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}/artifacts/${id}`;
+    const id = await new ActionsArtifactStore().upload(name, path);
+    const url = `${run.serverUrl.replace(/\/+$/, '')}/${run.repo.owner}/${run.repo.repo}/actions/runs/${run.runId ?? ''}/artifacts/${id}`;
     log.info(`Uploaded the patch as the workflow artifact ${name}: ${url}`);
     return { artifact: { name, url } };
   } catch (error) {

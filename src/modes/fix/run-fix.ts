@@ -337,7 +337,7 @@ async function finish(ctx: RunContext, git: Git, input: FinishInput): Promise<Jo
       outputs['patch-path'] = patch.path;
       kept = `The change is saved as a patch: ${patch.path} (output patch-path).`;
       // RUNNER_TEMP goes with the runner; an artifact stays with the run.
-      const uploaded = await uploadPatchArtifact(ctx.env, ctx.serverUrl, patch.path, patchArtifactName(runKey(run), ctx.env));
+      const uploaded = await uploadPatchArtifact(ctx.env, { serverUrl: ctx.serverUrl, repo: ctx.repo, runId: ctx.currentRunId }, patch.path, patchArtifactName(runKey(run), ctx.env));
       patch = { ...patch, ...(uploaded.artifact ? { artifact: uploaded.artifact } : {}), ...(uploaded.note ? { artifactNote: uploaded.note } : {}) };
       if (uploaded.artifact) kept += ` It is also the workflow artifact ${uploaded.artifact.name}: ${uploaded.artifact.url}`;
     } catch (writeError) {

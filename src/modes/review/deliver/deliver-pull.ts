@@ -6,13 +6,22 @@ import { location, placeFindings, planPost, type Placement } from './compose.js'
 import { planThreadActions } from '../gather/earlier.js';
 import { type ChunkOutcome } from '../agent/forks.js';
 import { postReview, readPosted, reviewMarkdown, type PostResult } from './post.js';
-import { type PullRun } from '../gather/prepare.js';
+import { type PullRun, type ScopedPull } from '../gather/prepare.js';
+import type { FileDiff } from '../gather/diff.js';
+import type { Keyed } from '../keyed.js';
+import type { PlanMark } from './status.js';
 import { applyThreadActions } from './resolve.js';
 import { doneBody } from './status.js';
-import { proveSuggestions, withProofs } from '../check/prove-suggestions.js';
+import { proveSuggestions, withProofs, type ProveResult } from '../check/prove-suggestions.js';
 import { type PullReport, reportOf } from '../report/pull-report.js';
 import { log } from '../../../base/log.js';
 
+
+/** What delivery needs of a pull request's run: its scope and status comment (an unsharded run's, or a merge's). */
+export type DeliveredPull = ScopedPull & Pick<PullRun, 'fail' | 'ruleNotes'> & { plan?: PlanMark };
+
+/** Proves the suggestions about to be posted in full; a merge uses what its shards proved. */
+export type Prover = (pull: { number: number; headSha: string; files: readonly FileDiff[] }, fresh: readonly Keyed[]) => Promise<Pick<ProveResult, 'proofs' | 'notes'>>;
 
 /**
  * Merges a pull request's chunk results, skips what earlier runs posted, posts the review, answers the threads of
@@ -21,11 +30,12 @@ import { log } from '../../../base/log.js';
  */
 export async function deliver(
   ctx: RunContext,
-  run: PullRun,
+  run: DeliveredPull,
   outcomes: ChunkOutcome[],
   self: string | undefined,
   started: number,
   earlierPosts: ReturnType<typeof readPosted>,
+  prove: Prover = (pull, fresh) => proveSuggestions(ctx, pull, fresh),
 ): Promise<PullReport> {
   const { inputs, github, repo, secrets } = ctx;
   const g = run.g;
@@ -43,7 +53,7 @@ export async function deliver(
     const posted = await earlierPosts;
     const plan = planPost(kept, posted, inputs.maxComments);
     // Suggestions about to be posted in full are checked against the head first (a scratch worktree, never the workspace).
-    const proved = await proveSuggestions(ctx, { number: pr.number, headSha: pr.headSha, files: g.files }, plan.fresh);
+    const proved = await prove({ number: pr.number, headSha: pr.headSha, files: g.files }, plan.fresh);
     plan.fresh = withProofs(plan.fresh, proved.proofs);
     kept = withProofs(kept, proved.proofs);
     report.kept = kept;
@@ -88,6 +98,7 @@ export async function deliver(
         stillOpen: threads.stillOpen,
         // Only a complete review moves the mark: the next run then reviews from the last commit really reviewed.
         reviewed: complete ? pr.headSha : run.lastReviewed,
+        plan: run.plan,
         leftOut: leftOut.length,
       }),
     );
@@ -126,7 +137,7 @@ export function forbiddenReview(number: number, said: string): string {
  * Inline where the pull request's diff shows the line. In an incremental review, LEFT lines are lines of the last
  * reviewed commit, not of the base the pull request's diff shows: those findings go in the body.
  */
-function placeFor(run: PullRun, findings: Parameters<typeof placeFindings>[0]): Placement {
+function placeFor(run: DeliveredPull, findings: Parameters<typeof placeFindings>[0]): Placement {
   if (run.scope.kind !== 'incremental') return placeFindings(findings, run.g.files);
   const placed = placeFindings(findings.filter((f) => f.side === 'RIGHT'), run.g.files);
   return { inline: placed.inline, outside: [...placed.outside, ...findings.filter((f) => f.side === 'LEFT')] };
@@ -138,7 +149,7 @@ function placeFor(run: PullRun, findings: Parameters<typeof placeFindings>[0]): 
  */
 async function answerAddressed(
   ctx: RunContext,
-  run: PullRun,
+  run: DeliveredPull,
   outcomes: readonly ChunkOutcome[],
 ): Promise<{ addressed: NonNullable<PullReport['addressed']>; stillOpen: NonNullable<PullReport['stillOpen']> }> {
   if (run.scope.kind !== 'incremental') return { addressed: [], stillOpen: [] };

@@ -12,10 +12,13 @@ import { log } from '../../../base/log.js';
 /** Progress edits are at least this far apart by default: a burst of chunk completions is one edit. */
 export const STATUS_INTERVAL_MS = 3000;
 
+/** A new body, given, or composed from the comment's text as GitHub has it when the edit is made (undefined: no edit). */
+type Body = string | ((current: string) => string | undefined);
+
 /** The status comment of one pull request. */
 export class StatusComment {
   private id: number | undefined;
-  private pending: string | undefined;
+  private pending: Body | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private scheduled: Promise<void> = Promise.resolve();
   private releaseScheduled: (() => void) | undefined;
@@ -28,6 +31,7 @@ export class StatusComment {
     private readonly pullNumber: number,
     private readonly secrets: readonly string[],
     private readonly intervalMs: number,
+    private readonly self: string | undefined,
     existing: MarkedComment | undefined,
     /** The body the comment had before this run (empty when there was none). */
     readonly previousBody: string,
@@ -51,17 +55,20 @@ export class StatusComment {
     } catch (error) {
       log.warning(`Could not read the comments of pull request #${pullNumber} to find the status comment: ${githubErrorInfo(error).message}`);
     }
-    return new StatusComment(github, repo, pullNumber, opts.secrets, opts.intervalMs ?? STATUS_INTERVAL_MS, existing, existing?.body ?? '');
+    return new StatusComment(github, repo, pullNumber, opts.secrets, opts.intervalMs ?? STATUS_INTERVAL_MS, opts.self, existing, existing?.body ?? '');
   }
 
-  /** Writes `body` now (creating the comment if there is none) and waits for it. */
-  async show(body: string): Promise<void> {
+  /**
+   * Writes `body` now (creating the comment if there is none) and waits for it. A function of the comment's current
+   * text edits only an existing comment, read again first: the jobs of a sharded review share it, each its own line.
+   */
+  async show(body: Body): Promise<void> {
     this.cancelPending();
     await this.enqueue(body);
   }
 
   /** Writes `body` soon: updates within the interval replace each other, so only the latest is sent. */
-  update(body: string): void {
+  update(body: Body): void {
     this.pending = body;
     if (this.timer) return;
     this.scheduled = new Promise<void>((resolve) => {
@@ -83,7 +90,7 @@ export class StatusComment {
   }
 
   /** Drops any pending update and writes the final `body` after the edits already under way. */
-  async finish(body: string): Promise<void> {
+  async finish(body: Body): Promise<void> {
     // The final state matters most: a failure to write it is reported even after a warning about progress.
     this.warned = false;
     await this.show(body);
@@ -98,9 +105,25 @@ export class StatusComment {
   }
 
   // Writes run one after another, so an older body can never land after a newer one.
-  private enqueue(body: string): Promise<void> {
-    this.chain = this.chain.then(() => this.write(redact(body, this.secrets)));
+  private enqueue(body: Body): Promise<void> {
+    this.chain = this.chain.then(() => (typeof body === 'string' ? this.write(redact(body, this.secrets)) : this.edit(body)));
     return this.chain;
+  }
+
+  /** Reads the comment again and edits it with what `compose` makes of its text; creates nothing. */
+  private async edit(compose: (current: string) => string | undefined): Promise<void> {
+    let current: MarkedComment | undefined;
+    try {
+      current = await findMarkedComment(this.github, this.repo, this.pullNumber, SUMMARY_MARKER, (user) => isOurs(user, this.self));
+    } catch (error) {
+      if (!this.warned) log.warning(`Could not read the status comment of pull request #${this.pullNumber}: ${githubErrorInfo(error).message}`);
+      this.warned = true;
+      return;
+    }
+    const body = current && compose(current.body);
+    if (!current || body === undefined) return;
+    this.id = current.id;
+    await this.write(redact(body, this.secrets));
   }
 
   private async write(body: string): Promise<void> {

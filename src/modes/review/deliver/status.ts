@@ -21,6 +21,32 @@ export function reviewedMarker(sha: string): string {
   return `<!-- codex-ci-action:reviewed:${sha} -->`;
 }
 
+/**
+ * What the plan job of a sharded review decided, recorded hidden in the status comment so that its shards and its merge
+ * (and their re-runs, after the merge moved the reviewed mark) decide the same scope: the plan's id, and the commit
+ * its scope was decided from (none: the whole diff).
+ */
+export interface PlanMark {
+  planId: string;
+  base: string | undefined;
+}
+
+const PLAN_LINE = /^<!-- codex-ci-action:plan:([0-9a-f]{64}):([0-9a-f]{40}|none) -->$/;
+
+/** The hidden line that records a sharded review's plan (just above the reviewed mark, when there is one). */
+export function planMarker(mark: PlanMark): string {
+  return `<!-- codex-ci-action:plan:${mark.planId}:${mark.base ?? 'none'} -->`;
+}
+
+/** The plan a status comment records, read from its last two lines only (where this action writes it). */
+export function planMarkIn(body: string): PlanMark | undefined {
+  for (const line of body.trimEnd().split('\n').slice(-2)) {
+    const match = PLAN_LINE.exec(line.trim());
+    if (match) return { planId: match[1]!, base: match[2] === 'none' ? undefined : match[2] };
+  }
+  return undefined;
+}
+
 /** The last fully reviewed commit a status comment records, read from its final line only. */
 export function lastReviewedIn(body: string): string | undefined {
   const last = body.trimEnd().split('\n').at(-1)?.trim() ?? '';
@@ -45,6 +71,12 @@ export interface ProgressView {
   reviewed: string | undefined;
 }
 
+/** Hidden lines a body ends with: a sharded review's plan, then the last fully reviewed commit. */
+export interface Marks {
+  reviewed: string | undefined;
+  plan?: PlanMark | undefined;
+}
+
 /** Markdown of the status while the review runs. */
 export function progressBody(v: ProgressView): string {
   const done = v.chunks.filter((c) => c.state !== 'pending').length;
@@ -57,7 +89,7 @@ export function progressBody(v: ProgressView): string {
     ...v.chunks.slice(0, MAX_LISTED_CHUNKS).map(chunkLine(v.chunks.length)),
   ];
   if (v.chunks.length > MAX_LISTED_CHUNKS) out.push(`- … and ${v.chunks.length - MAX_LISTED_CHUNKS} more chunks`);
-  return withMarker(limit(out.join('\n')), v.reviewed);
+  return withMarker(limit(out.join('\n')), v);
 }
 
 /** What the final status shows, beyond the summary comment's own content. */
@@ -75,6 +107,8 @@ export interface DoneView extends StickyContext {
   stillOpen: ReadonlyArray<{ severity: Severity | undefined }>;
   /** The commit to record as fully reviewed: the head when every chunk was reviewed, else the previous one. */
   reviewed: string | undefined;
+  /** A sharded review's plan, kept for re-runs of its jobs. */
+  plan?: PlanMark | undefined;
 }
 
 /** Markdown of the status once the review is done: the summary comment plus scope, cost and what was resolved. */
@@ -98,11 +132,11 @@ export function doneBody(v: DoneView): string {
     '',
     `<sub>Tokens: ${v.usage.inputTokens} input (${v.usage.cachedInputTokens} cached), ${v.usage.outputTokens} output · Time: ${(v.durationMs / 1000).toFixed(1)} s</sub>`,
   );
-  return withMarker(limit(out.join('\n')), v.reviewed);
+  return withMarker(limit(out.join('\n')), v);
 }
 
 /** Markdown of the status after a run that could not review: what failed, in plain words. */
-export function failedBody(v: { headSha: string; message: string; runUrl: string | undefined; reviewed: string | undefined }): string {
+export function failedBody(v: { headSha: string; message: string; runUrl: string | undefined } & Marks): string {
   const out = [
     SUMMARY_MARKER,
     '## Codex review: failed ❌',
@@ -111,10 +145,10 @@ export function failedBody(v: { headSha: string; message: string; runUrl: string
     '',
     `Nothing new was posted for this commit${v.reviewed ? `; the last complete review is of \`${v.reviewed.slice(0, 7)}\`` : ''}.${runLink(v.runUrl, 'See the workflow run')}`,
   ];
-  return withMarker(limit(out.join('\n')), v.reviewed);
+  return withMarker(limit(out.join('\n')), v);
 }
 
-function scopeLine(headSha: string, scope: Scope): string {
+export function scopeLine(headSha: string, scope: Scope): string {
   const head = `\`${headSha.slice(0, 7)}\``;
   if (scope.kind === 'incremental') return `Commit ${head}: only the changes since \`${scope.from.slice(0, 7)}\` (incremental review)`;
   return `Commit ${head}: the whole diff${scope.reason ? ` (${safe(scope.reason)})` : ''}`;
@@ -129,10 +163,12 @@ function chunkLine(count: number) {
   };
 }
 
-function runLink(url: string | undefined, text = 'workflow run'): string {
+export function runLink(url: string | undefined, text = 'workflow run'): string {
   return url ? ` · [${text}](${url})` : '';
 }
 
-function withMarker(body: string, reviewed: string | undefined): string {
-  return reviewed ? `${body}\n\n${reviewedMarker(reviewed)}` : body;
+/** `body` followed by its hidden marks: the plan's, then the reviewed commit's as the very last line. */
+export function withMarker(body: string, marks: Marks): string {
+  const lines = [...(marks.plan ? [planMarker(marks.plan)] : []), ...(marks.reviewed ? [reviewedMarker(marks.reviewed)] : [])];
+  return lines.length > 0 ? `${body}\n\n${lines.join('\n')}` : body;
 }
