@@ -46,6 +46,8 @@ async function runLogin(inputs: Record<string, string>, env: Record<string, stri
         ...env,
       };
       for (const [name, value] of Object.entries(inputs)) all[`INPUT_${name.toUpperCase()}`] = value;
+      // Whether this run failed is read from process.exitCode: start from none.
+      process.exitCode = undefined;
       await run(all);
     });
   } finally {

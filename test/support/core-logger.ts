@@ -4,3 +4,9 @@ import { setLogger } from '../../src/base/log.js';
 import { CORE_LOGGER } from '../../src/action/core-logger.js';
 
 setLogger(CORE_LOGGER);
+
+// core.setFailed sets process.exitCode, and a jest worker runs many test files in one process: a test that ran the
+// Action's entry must not leave its failure to the next test (or file) that reads it.
+afterEach(() => {
+  process.exitCode = undefined;
+});
