@@ -2,7 +2,7 @@
 // artifacts of this run, checks them against the plan it recomputes, and delivers exactly what an unsharded review
 // delivers, through the same stages: one review, the status comment finished, the threads of addressed findings
 // answered, the gate, outputs and job summary (with a row per shard). A re-run finds its review posted and adds nothing.
-import { mkdtemp } from 'node:fs/promises';
+import { mkdir, mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunContext } from '../../../base/context.js';
 import { log } from '../../../base/log.js';
@@ -54,6 +54,8 @@ export async function runMerge(ctx: RunContext, target: ReviewTarget, options: R
   posted.catch(() => {}); // awaited by the delivery
   let collected: CollectedShard[];
   try {
+    // RUNNER_TEMP exists on a runner; a job started elsewhere may name one not made yet.
+    await mkdir(ctx.tempDir, { recursive: true });
     const dir = await mkdtemp(join(ctx.tempDir, 'codex-shards-'));
     const expectations = plan.slices.map((slice, k) => ({
       planId, pr: pr.number, headSha: pr.headSha, shard: { index: k + 1, count: plan.shards }, slice, allPaths: g.allPaths, minSeverity: inputs.minSeverity,

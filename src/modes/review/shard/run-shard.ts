@@ -1,7 +1,7 @@
 // `mode: review` with `shard: K/N`, one job of a sharded review's matrix: recomputes the plan, refuses another plan,
 // reviews only its own chunks (its own base thread, a fork per chunk, verification, suggestions proved) and uploads
 // what it found as a workflow artifact for the merge job. It posts nothing on the pull request but its progress line.
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunContext } from '../../../base/context.js';
 import type { ArtifactStore } from '../../../base/artifacts/artifact-store.js';
@@ -170,6 +170,8 @@ export async function runShard(ctx: RunContext, target: ReviewTarget, options: R
 
 /** Writes the shard's JSON and uploads it as the artifact `name`. */
 async function uploadResult(ctx: RunContext, store: ArtifactStore, name: string, work: ShardWork): Promise<void> {
+  // RUNNER_TEMP exists on a runner; a job started elsewhere may name one not made yet.
+  await mkdir(ctx.tempDir, { recursive: true });
   const dir = await mkdtemp(join(ctx.tempDir, 'codex-shard-'));
   const file = join(dir, SHARD_RESULT_FILE);
   await writeFile(file, redact(JSON.stringify(shardResultOf(work)), ctx.secrets));
