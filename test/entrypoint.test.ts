@@ -8,15 +8,18 @@ import { FakeGitHub } from './support/fake-github.js';
 import { createRepo } from './support/git-repo.js';
 import { ModelServer } from './support/model-server.js';
 import { diagnosisJson, FIX_COMMAND, startFixScenario, TEST_COMMAND } from './support/fix-scenario.js';
-import { isAfterToolCall } from './support/model-server.js';
+import { isAfterToolCall, lastUserText, type ModelRequest } from './support/model-server.js';
 import { TEST_GITHUB_TOKEN } from './support/context.js';
 import { secretForms } from '../src/base/text/redact.js';
 import { CODEX_VERSION } from '../src/base/codex/install.js';
-import { addedPatch, finding, findingsReply, scriptReviewModel, serveContents } from './support/review-fixtures.js';
+import { addedPatch, finding, findingsReply, scriptReviewModel, serveContents, turnKind } from './support/review-fixtures.js';
 import { sarifErrors } from './support/sarif-schema.js';
+import { startFakeArtifactService } from './support/fake-artifact-service.js';
 import type { Log } from 'sarif';
 
 const DIST = resolve('dist/index.js');
+/** The file a chunk turn reviews (the chunks of these tests are one file each). */
+const chunkFor = (req: ModelRequest) => /### File: (\S+)/.exec(lastUserText(req))?.[1];
 
 interface Runner {
   dir: string;
@@ -229,6 +232,70 @@ test('on GitHub Enterprise Server (REST under /api/v3, GraphQL at /api/graphql) 
   // the GHES 3.19 description: the guard checks each one.
   expect(requests.length).toBeGreaterThan(3);
   expect(requests.map((r) => `${r.method} ${r.path}`)).toContain('POST /repos/octo/demo/pulls/5/reviews');
+});
+
+test('a sharded review runs as three jobs of the bundle: plan, two shard processes at once, merge; one review, posted once', async () => {
+  const github = await FakeGitHub.start();
+  const model = await ModelServer.start();
+  const service = await startFakeArtifactService();
+  // Two files of about 10,000 tokens each: two chunks at the default budget, so two shards at one chunk per shard.
+  const big = (name: string) => Array.from({ length: 600 }, (_, i) => `export const ${name}_${String(i).padStart(3, '0')} = "${'x'.repeat(32)}";`);
+  const files = { 'src/a.ts': big('a'), 'src/b.ts': big('b') };
+  const repo = await createRepo(Object.fromEntries(Object.entries(files).map(([p, l]) => [p, `${l.join('\n')}\n`])));
+  const dirs: string[] = [];
+  try {
+    const base = 'b'.repeat(40);
+    serveContents(github, { owner: 'octo', repo: 'demo', sha: base, files: { 'AGENTS.md': 'Use typed errors.\n' } });
+    github.addPullRequest({
+      owner: 'octo',
+      repo: 'demo',
+      number: 6,
+      head: { ref: 'feature', sha: repo.headSha },
+      base: { ref: 'main', sha: base },
+      files: Object.entries(files).map(([filename, l]) => ({ filename, status: 'added', patch: addedPatch(l), additions: l.length })),
+    });
+    scriptReviewModel(model, {
+      chunk: (req) => findingsReply([finding({ path: chunkFor(req) ?? 'src/a.ts', line: 1, title: `Magic string in ${chunkFor(req)}`, severity: 'medium' })]),
+    });
+    const job = async (inputs: Record<string, string>) => {
+      const r = await runner(
+        { 'openai-api-key': TEST_API_KEY, 'openai-base-url': model.url, 'github-token': 'ghs_entrypoint_token_0123456789', 'codex-path': CODEX_BINARY, 'chunks-per-shard': '1', ...inputs },
+        { name: 'pull_request', payload: { pull_request: { number: 6 } } },
+        { workspace: repo.dir, apiUrl: github.url },
+      );
+      dirs.push(r.dir);
+      // Each job of the matrix has its own runtime token of the same workflow run.
+      Object.assign(r.env, { ACTIONS_RESULTS_URL: `${service.url}/`, ACTIONS_RUNTIME_TOKEN: service.jobToken() });
+      const result = await execa('node', [DIST], { env: r.env, extendEnv: false, reject: false });
+      return { result, outputs: await r.outputs(), summary: await r.summary() };
+    };
+    const plan = await job({ mode: 'plan' });
+    expect(plan.result.exitCode).toBe(0);
+    expect(JSON.parse(plan.outputs.matrix!)).toEqual({ shard: ['1/2', '2/2'] });
+    const planId = plan.outputs['plan-id']!;
+    const shards = await Promise.all(['1/2', '2/2'].map((shard) => job({ mode: 'review', shard, 'plan-id': planId })));
+    for (const s of shards) expect({ code: s.result.exitCode, error: s.result.stdout.match(/^::error::.*$/m)?.[0] }).toEqual({ code: 0, error: undefined });
+    expect(github.reviews).toHaveLength(0);
+    const merge = await job({ mode: 'merge', 'plan-id': planId });
+    expect(merge.result.stdout.match(/^::error::.*$/m)?.[0]).toBeUndefined();
+    expect(merge.result.exitCode).toBe(0);
+    expect(merge.outputs).toMatchObject({ conclusion: 'findings', 'findings-count': '2' });
+    expect(github.reviews).toHaveLength(1);
+    expect(github.reviews[0]!.comments.map((c) => c.path).sort()).toEqual(['src/a.ts', 'src/b.ts']);
+    // A re-run of the merge job finds its review and posts nothing more.
+    const again = await job({ mode: 'merge', 'plan-id': planId });
+    expect(again.result.exitCode).toBe(0);
+    expect(github.reviews).toHaveLength(1);
+    // Two base threads (one per shard), each shard's chunk reviewed once.
+    expect(model.requests.filter((q) => turnKind(q) === 'setup')).toHaveLength(2);
+    expect(model.requests.filter((q) => turnKind(q) === 'chunk').map(chunkFor).sort()).toEqual(['src/a.ts', 'src/b.ts']);
+  } finally {
+    for (const d of dirs) await rm(d, { recursive: true, force: true });
+    await service.close();
+    await github.close();
+    await model.close();
+    await repo.cleanup();
+  }
 });
 
 test('fail-on-severity: high with a critical finding posts the review, then fails the step', async () => {
