@@ -152,22 +152,27 @@ test('the suite runs on the runtime action.yml declares (node24)', async () => {
   expect(Number(process.versions.node.split('.')[0])).toBe(24);
 });
 
+/** Serves pull request `number` of octo/demo adding `files` (path → lines) at `head`, with the base's AGENTS.md. */
+function serveAddedFiles(github: FakeGitHub, number: number, head: string, files: Record<string, string[]>): void {
+  const base = 'b'.repeat(40);
+  serveContents(github, { owner: 'octo', repo: 'demo', sha: base, files: { 'AGENTS.md': 'Use typed errors.\n' } });
+  github.addPullRequest({
+    owner: 'octo',
+    repo: 'demo',
+    number,
+    head: { ref: 'feature', sha: head },
+    base: { ref: 'main', sha: base },
+    files: Object.entries(files).map(([filename, lines]) => ({ filename, status: 'added', patch: addedPatch(lines), additions: lines.length })),
+  });
+}
+
 /** Runs the bundle on a pull_request event whose one changed line gets one finding of `severity`. */
 async function reviewThroughBundle(severity: 'critical' | 'high', failOnSeverity: string, options: { enterprise?: 'ghes-3.19' } = {}) {
   const github = await FakeGitHub.start(options);
   const model = await ModelServer.start();
   const repo = await createRepo({ 'src/app.ts': 'export const limit = 10;\n' });
   try {
-    const base = 'b'.repeat(40);
-    serveContents(github, { owner: 'octo', repo: 'demo', sha: base, files: { 'AGENTS.md': 'Use typed errors.\n' } });
-    github.addPullRequest({
-      owner: 'octo',
-      repo: 'demo',
-      number: 5,
-      head: { ref: 'feature', sha: repo.headSha },
-      base: { ref: 'main', sha: base },
-      files: [{ filename: 'src/app.ts', status: 'added', patch: addedPatch(['export const limit = 10;']), additions: 1 }],
-    });
+    serveAddedFiles(github, 5, repo.headSha, { 'src/app.ts': ['export const limit = 10;'] });
     scriptReviewModel(model, {
       chunk: () => findingsReply([finding({ path: 'src/app.ts', line: 1, title: 'Magic number', severity })]),
     });
@@ -244,16 +249,7 @@ test('a sharded review runs as three jobs of the bundle: plan, two shard process
   const repo = await createRepo(Object.fromEntries(Object.entries(files).map(([p, l]) => [p, `${l.join('\n')}\n`])));
   const dirs: string[] = [];
   try {
-    const base = 'b'.repeat(40);
-    serveContents(github, { owner: 'octo', repo: 'demo', sha: base, files: { 'AGENTS.md': 'Use typed errors.\n' } });
-    github.addPullRequest({
-      owner: 'octo',
-      repo: 'demo',
-      number: 6,
-      head: { ref: 'feature', sha: repo.headSha },
-      base: { ref: 'main', sha: base },
-      files: Object.entries(files).map(([filename, l]) => ({ filename, status: 'added', patch: addedPatch(l), additions: l.length })),
-    });
+    serveAddedFiles(github, 6, repo.headSha, files);
     scriptReviewModel(model, {
       chunk: (req) => findingsReply([finding({ path: chunkFor(req) ?? 'src/a.ts', line: 1, title: `Magic string in ${chunkFor(req)}`, severity: 'medium' })]),
     });
