@@ -99,7 +99,7 @@ function shardedPlan(job: 'plan' | 'merge', review: Plan): Plan {
     if (review.target.prNumbers.length !== 1) {
       throw new PlanError(`Mode '${job}' shards the review of one pull request, but pr-number names ${review.target.prNumbers.length}: run one workflow per pull request.`);
     }
-    return job === 'plan' ? { job, target: review.target } : { job, target: review.target };
+    return { job, target: review.target };
   }
   if (review.job === 'skip') return review;
   return { job: 'skip', reason: `Mode '${job}' shards pull request reviews; answers in review threads and "@codex fix" are not sharded (run them with mode auto).` };
